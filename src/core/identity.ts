@@ -1,0 +1,122 @@
+/**
+ * Who is running: the identity of the current thread (name, ident, daemon flag), and the
+ * process-wide counters that hand out idents and default names.
+ *
+ * Layout of the process-wide state (one SharedArrayBuffer, created by the main thread and
+ * handed to every worker skein starts, so counters are unique across the whole process):
+ *
+ * ```
+ * Int32 word 0  next ident            (Atomics.add by whoever starts a thread)
+ * Int32 word 1  next Thread-N number  (Atomics.add when a Thread gets a default name)
+ * Int32 word 2  next Process-N number (Atomics.add when a Process gets a default name)
+ * ```
+ *
+ * Idents are never reused within a process (Python allows reuse; never reusing keeps a lock's
+ * recorded owner unambiguous). The main thread is ident 1.
+ *
+ * @module
+ */
+import { isMainThread, threadId, workerData } from 'node:worker_threads';
+
+/** The identity of a thread as every isolate can see it. */
+export interface ThreadIdentity {
+  /** Unique within the process, never 0; Python's `ident`. */
+  ident: number;
+  /** Python's `name`. */
+  name: string;
+  /** Python's `daemon`. */
+  daemon: boolean;
+  /** Node's `threadId` of the isolate running it (0 for the main thread); Python's `native_id`. */
+  nativeId: number;
+  /** The kind of thread, for printing (`_MainThread`, `Thread`, a pool's worker). */
+  kind: 'main' | 'thread' | 'worker';
+}
+
+/** What skein passes to the workers it starts, under `workerData.skein`. */
+export interface SkeinWorkerData {
+  state: SharedArrayBuffer;
+  identity: ThreadIdentity;
+  /** Opaque data for the runtime (for example which transport it serves). */
+  [key: string]: unknown;
+}
+
+const inherited = (workerData as { skein?: SkeinWorkerData } | null | undefined)?.skein;
+
+/** The process-wide counters; shared with every worker skein starts. */
+export const processState: SharedArrayBuffer = inherited?.state ?? new SharedArrayBuffer(16);
+const counters = new Int32Array(processState);
+if (inherited === undefined) {
+  // First isolate of this process: ident 1 is the main thread's.
+  Atomics.store(counters, 0, 2);
+  Atomics.store(counters, 1, 1);
+  Atomics.store(counters, 2, 1);
+}
+
+/** The identity of the main thread of this process. */
+export const MAIN_IDENT = 1;
+
+let current: ThreadIdentity =
+  inherited?.identity ??
+  (isMainThread
+    ? { ident: MAIN_IDENT, name: 'MainThread', daemon: false, nativeId: 0, kind: 'main' }
+    : // A worker that skein did not start: give it an identity of its own.
+      { ident: Atomics.add(counters, 0, 1), name: `Worker-${threadId}`, daemon: true, nativeId: threadId, kind: 'worker' });
+
+/** A fresh ident, unique within the process. */
+export function nextIdent(): number {
+  return Atomics.add(counters, 0, 1);
+}
+
+/** The next number for a default `Thread-N` name. */
+export function nextThreadNumber(): number {
+  return Atomics.add(counters, 1, 1);
+}
+
+/** The next number for a default `Process-N` name. */
+export function nextProcessNumber(): number {
+  return Atomics.add(counters, 2, 1);
+}
+
+/** The identity of the thread running this code. */
+export function currentIdentity(): ThreadIdentity {
+  return current;
+}
+
+/** Replaces the current identity (the worker runtime does it when a Thread's target starts). */
+export function setCurrentIdentity(identity: ThreadIdentity): void {
+  current = identity;
+}
+
+/** Python's `threading.get_ident()`: the current thread's ident. */
+export function getIdent(): number {
+  return current.ident;
+}
+
+/** What a process knows of itself: Python's `current_process()` name and daemon flag. */
+export interface ProcessInfo {
+  name: string;
+  daemon: boolean;
+  /** True in a process skein forked (a `Process` or a process pool's worker). */
+  child: boolean;
+}
+
+/** Environment variable through which a forked child learns its name and daemon flag. */
+export const CHILD_ENV = 'SKEIN_CHILD';
+
+const processInfo: ProcessInfo = (() => {
+  const raw = process.env[CHILD_ENV];
+  if (raw) {
+    try {
+      const parsed = JSON.parse(raw) as Partial<ProcessInfo>;
+      return { name: String(parsed.name ?? 'Process'), daemon: parsed.daemon === true, child: true };
+    } catch {
+      // Not ours: fall through.
+    }
+  }
+  return { name: 'MainProcess', daemon: false, child: false };
+})();
+
+/** This process's name and daemon flag (`MainProcess` unless skein forked it). */
+export function currentProcessInfo(): ProcessInfo {
+  return processInfo;
+}

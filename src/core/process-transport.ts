@@ -1,0 +1,116 @@
+/**
+ * The child-process transport: `child_process.fork` of `process-entry.js` with V8
+ * serialization on the IPC channel.
+ *
+ * The child inherits stdio (its output is written directly, in order, as Python's children's
+ * is) and the parent's loader flags (`--import tsx`…), minus the test runner's own flags.
+ *
+ * @module
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { fromEnvelope } from './error-transport.js';
+import { CHILD_ENV, type ProcessInfo } from './identity.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import type { Transport, TransportExit } from './transport.js';
+
+/** Options for a new child process. */
+export interface ProcessTransportOptions {
+  name: string;
+  daemon: boolean;
+  /** Extra environment variables for the child. */
+  env?: Record<string, string> | undefined;
+}
+
+const here = import.meta.url;
+
+function entryPath(): string {
+  return fileURLToPath(new URL(here.endsWith('.ts') ? './process-entry.ts' : './process-entry.js', here));
+}
+
+/** The parent's flags that a child needs too (loaders, conditions), without test-runner flags. */
+function childExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--test') || a === '--watch' || a.startsWith('--watch-') || a.startsWith('--inspect')) continue;
+    out.push(a);
+  }
+  if (here.endsWith('.ts') && !out.some((a) => a.includes('tsx'))) out.push('--import', 'tsx');
+  return out;
+}
+
+class ProcessTransport implements Transport {
+  readonly kind = 'process' as const;
+  readonly id: number;
+  exited = false;
+  onMessage: (batch: FromWorker[]) => void = () => {};
+  onExit: (exit: TransportExit) => void = () => {};
+  readonly child: ChildProcess;
+  private error: Error | undefined;
+  private killed = false;
+  private readonly exitPromise: Promise<TransportExit>;
+
+  constructor(options: ProcessTransportOptions) {
+    const info: ProcessInfo = { name: options.name, daemon: options.daemon, child: true };
+    this.child = fork(entryPath(), [], {
+      serialization: 'advanced',
+      execArgv: childExecArgv(),
+      env: { ...process.env, ...options.env, [CHILD_ENV]: JSON.stringify(info) },
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    });
+    this.id = this.child.pid ?? -1;
+    this.child.on('message', (batch: FromWorker[]) => {
+      for (const msg of batch) {
+        if (msg.op === 'fatal') this.error = fromEnvelope(msg.error, `process "${options.name}"`);
+      }
+      this.onMessage(batch);
+    });
+    this.child.on('error', (err) => {
+      this.error ??= err;
+    });
+    this.exitPromise = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        this.exited = true;
+        const err = this.error;
+        const exit: TransportExit = {
+          exitCode: code,
+          signal,
+          reason: this.killed ? 'terminated' : signal ? 'signal' : err ? 'uncaught-error' : 'exit',
+          error: err,
+        };
+        resolve(exit);
+        this.onExit(exit);
+      });
+    });
+  }
+
+  post(batch: ToWorker[]): void {
+    if (this.exited || !this.child.connected) throw new Error('skein: the child process has exited');
+    this.child.send(batch);
+  }
+  ref(): void {
+    this.child.ref();
+    (this.child.channel as { ref?: () => void } | null | undefined)?.ref?.();
+  }
+  unref(): void {
+    this.child.unref();
+    (this.child.channel as { unref?: () => void } | null | undefined)?.unref?.();
+  }
+  stop(): void {
+    if (!this.exited && this.child.connected) this.post([{ op: 'stop' }]);
+  }
+  kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<TransportExit> {
+    if (!this.exited) {
+      this.killed = true;
+      this.child.kill(signal);
+    }
+    return this.exitPromise;
+  }
+}
+
+/** Forks a child process serving the worker runtime. */
+export function spawnProcess(options: ProcessTransportOptions): Transport & { readonly child: ChildProcess } {
+  return new ProcessTransport(options);
+}

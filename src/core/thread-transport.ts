@@ -1,0 +1,112 @@
+/**
+ * The worker-thread transport: a `worker_threads.Worker` running `worker-entry.js`.
+ *
+ * Workers share the process's environment (`SHARE_ENV`), as Python threads share
+ * `os.environ`, and write their console output synchronously (see `worker-stdio.ts`).
+ *
+ * @module
+ */
+import { SHARE_ENV, Worker, type ResourceLimits } from 'node:worker_threads';
+import type { ThreadIdentity, SkeinWorkerData } from './identity.js';
+import { processState } from './identity.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import type { Transport, TransportExit } from './transport.js';
+import { fromEnvelope } from './error-transport.js';
+
+/** Options for a new worker thread. */
+export interface ThreadTransportOptions {
+  identity: ThreadIdentity;
+  resourceLimits?: ResourceLimits | undefined;
+  /** Extra data for the runtime, under `workerData.skein`. */
+  data?: Record<string, unknown>;
+}
+
+const here = import.meta.url;
+
+/**
+ * The entry module. When skein itself runs from TypeScript sources (under tsx), a worker cannot
+ * load a `.ts` entry directly (FACTS.md), so a small JavaScript bootstrap registers tsx first.
+ */
+function entry(): { url: URL | string; eval: boolean } {
+  if (here.endsWith('.ts')) {
+    const target = new URL('./worker-entry.ts', here).href;
+    const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
+    return { url: code, eval: true };
+  }
+  return { url: new URL('./worker-entry.js', here), eval: false };
+}
+
+class ThreadTransport implements Transport {
+  readonly kind = 'thread' as const;
+  readonly id: number;
+  exited = false;
+  onMessage: (batch: FromWorker[]) => void = () => {};
+  onExit: (exit: TransportExit) => void = () => {};
+  private readonly worker: Worker;
+  private error: Error | undefined;
+  private killed = false;
+  private readonly exitPromise: Promise<TransportExit>;
+
+  constructor(options: ThreadTransportOptions) {
+    const e = entry();
+    const skein: SkeinWorkerData = { state: processState, identity: options.identity, ...options.data };
+    this.worker = new Worker(e.url, {
+      eval: e.eval,
+      workerData: { skein },
+      env: SHARE_ENV,
+      resourceLimits: options.resourceLimits,
+      name: options.identity.name,
+    });
+    this.id = this.worker.threadId;
+    this.worker.on('message', (batch: FromWorker[]) => {
+      for (const msg of batch) {
+        // A fatal report precedes the worker's death; keep it as the reason.
+        if (msg.op === 'fatal') this.error = fromEnvelope(msg.error, `thread "${options.identity.name}"`);
+      }
+      this.onMessage(batch);
+    });
+    this.worker.on('error', (err) => {
+      this.error ??= err;
+    });
+    this.exitPromise = new Promise((resolve) => {
+      this.worker.on('exit', (code) => {
+        this.exited = true;
+        const err = this.error;
+        const oom = (err as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+        const exit: TransportExit = {
+          exitCode: code,
+          signal: null,
+          reason: this.killed ? 'terminated' : oom ? 'out-of-memory' : err ? 'uncaught-error' : 'exit',
+          error: err,
+        };
+        resolve(exit);
+        this.onExit(exit);
+      });
+    });
+  }
+
+  post(batch: ToWorker[], transfer?: readonly ArrayBuffer[]): void {
+    this.worker.postMessage(batch, transfer as ArrayBuffer[] | undefined);
+  }
+  ref(): void {
+    this.worker.ref();
+  }
+  unref(): void {
+    this.worker.unref();
+  }
+  stop(): void {
+    if (!this.exited) this.post([{ op: 'stop' }]);
+  }
+  kill(): Promise<TransportExit> {
+    if (!this.exited) {
+      this.killed = true;
+      void this.worker.terminate();
+    }
+    return this.exitPromise;
+  }
+}
+
+/** Starts a worker thread serving the worker runtime. */
+export function spawnThread(options: ThreadTransportOptions): Transport {
+  return new ThreadTransport(options);
+}

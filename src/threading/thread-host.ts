@@ -1,0 +1,179 @@
+/**
+ * Where `Thread`s run: isolates (worker threads) started on demand and kept warm for reuse.
+ *
+ * A fresh isolate costs tens of milliseconds of CPU to boot; Python's threads cost
+ * microseconds. To make threads feel lightweight without giving up real parallelism:
+ *
+ * - `start()` hands the thread to an **idle** isolate when there is one;
+ * - otherwise the thread is **queued** and an isolate boots for it. Invariant: while threads
+ *   are queued, isolates are booting — as many as there are queued threads, but at most
+ *   {@link MAX_BOOTING} at once (booting is CPU-bound: more at once only slows each). A queued
+ *   thread therefore waits only for boots, which are finite, never behind a running thread;
+ * - whichever isolate is free first (one that finished booting, or one whose thread ended)
+ *   takes the next queued thread. The tutorial's 50 short threads thus need a couple of
+ *   isolates, not 50.
+ *
+ * An isolate is reused only when the previous thread left nothing behind (no timers, sockets
+ * or handles); otherwise it is terminated, so leftovers of one thread never run inside another.
+ * What does carry over in a reused isolate: modules it imported (and their module-level
+ * state), compiled inline functions, and changes to `globalThis`. `threading.local` data is
+ * keyed by thread and does not carry over.
+ *
+ * Idle isolates are `unref`ed (they never keep the program alive) and stop after
+ * {@link IDLE_TIMEOUT_MS}; at most {@link MAX_IDLE} are kept.
+ *
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import { nextIdent, type ThreadIdentity } from '../core/identity.js';
+import type { TaskSpec } from '../core/task.js';
+import { spawnThread } from '../core/thread-transport.js';
+import { type Outcome, WorkerClient } from '../core/worker-client.js';
+
+/** How long an idle isolate is kept for reuse. */
+export const IDLE_TIMEOUT_MS = 10_000;
+/** How many isolates boot at once at most. */
+export const MAX_BOOTING = Math.max(2, availableParallelism());
+/** How many idle isolates are kept at most. */
+export const MAX_IDLE = Math.max(4, availableParallelism() * 2);
+
+/** A thread waiting for, or running on, an isolate. */
+export interface ThreadJob {
+  identity: ThreadIdentity;
+  spec: TaskSpec;
+  args: unknown[];
+  shared: string[] | undefined;
+  /** Called when the thread begins running, with the isolate's Node `threadId`. */
+  onStart(nativeId: number): void;
+  /** Called once, when the thread's target has settled or its isolate died. */
+  onDone(outcome: Outcome): void;
+}
+
+interface Slot {
+  client: WorkerClient;
+  job: ThreadJob | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
+}
+
+const idle: Slot[] = [];
+const booting = new Set<Slot>();
+const queue: ThreadJob[] = [];
+
+function setRef(slot: Slot): void {
+  const job = slot.job;
+  // A non-daemon thread keeps the program alive, as in Python; so does a booting isolate
+  // while a non-daemon thread waits in the queue for it.
+  const keepAlive = job ? !job.identity.daemon : booting.has(slot) && queue.some((j) => !j.identity.daemon);
+  if (keepAlive) slot.client.transport.ref();
+  else slot.client.transport.unref();
+}
+
+function refreshBootingRefs(): void {
+  for (const s of booting) setRef(s);
+}
+
+function spawn(): void {
+  const ident = nextIdent();
+  const identity: ThreadIdentity = { ident, name: `skein-thread-host-${ident}`, daemon: true, nativeId: 0, kind: 'thread' };
+  const client = new WorkerClient(spawnThread({ identity }), 'thread');
+  const slot: Slot = { client, job: undefined, idleTimer: undefined };
+  booting.add(slot);
+  setRef(slot);
+  client.onReady = () => {
+    booting.delete(slot);
+    dispatch(slot);
+  };
+  client.onExit = () => {
+    booting.delete(slot);
+    const i = idle.indexOf(slot);
+    if (i >= 0) idle.splice(i, 1);
+    if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    // A booting isolate that died leaves its queued thread without one: keep the invariant.
+    bootMore();
+  };
+}
+
+function bootMore(): void {
+  while (booting.size < Math.min(queue.length, MAX_BOOTING)) spawn();
+}
+
+function dispatch(slot: Slot): void {
+  const job = queue.shift();
+  if (job === undefined) {
+    park(slot);
+    return;
+  }
+  refreshBootingRefs();
+  run(slot, job);
+}
+
+function park(slot: Slot): void {
+  slot.job = undefined;
+  if (idle.length >= MAX_IDLE) {
+    void slot.client.transport.kill();
+    return;
+  }
+  setRef(slot);
+  idle.push(slot);
+  slot.idleTimer = setTimeout(() => {
+    const i = idle.indexOf(slot);
+    if (i >= 0) idle.splice(i, 1);
+    slot.client.transport.stop();
+  }, IDLE_TIMEOUT_MS);
+  slot.idleTimer.unref();
+}
+
+function run(slot: Slot, job: ThreadJob): void {
+  if (slot.idleTimer) {
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
+  }
+  slot.job = job;
+  setRef(slot);
+  const nativeId = slot.client.transport.id;
+  job.onStart(nativeId);
+  let sent: Promise<Outcome>;
+  try {
+    sent = slot.client.call(job.spec, job.args, {
+      identity: { ...job.identity, nativeId },
+      checkIdle: true,
+      shared: job.shared,
+      label: `thread "${job.identity.name}"`,
+    });
+  } catch (error) {
+    sent = Promise.resolve({ ok: false, error: error as Error, idle: true });
+  }
+  void sent.then((outcome) => {
+    slot.job = undefined;
+    job.onDone(outcome);
+    if (slot.client.exit !== undefined) return;
+    if (outcome.idle) dispatch(slot);
+    else void slot.client.transport.kill();
+  });
+}
+
+/** Runs a thread: on an idle isolate now, or on the first one free. */
+export function scheduleThread(job: ThreadJob): void {
+  const slot = idle.pop();
+  if (slot !== undefined) {
+    run(slot, job);
+    return;
+  }
+  queue.push(job);
+  bootMore();
+  refreshBootingRefs();
+}
+
+/**
+ * Stops every idle isolate kept for reuse and resolves once they have exited. Threads still
+ * running are not affected. Useful before measuring resources, or to free memory at once.
+ */
+export async function releaseIdleThreads(): Promise<void> {
+  const slots = idle.splice(0);
+  await Promise.all(
+    slots.map((s) => {
+      if (s.idleTimer) clearTimeout(s.idleTimer);
+      return s.client.transport.kill();
+    }),
+  );
+}
