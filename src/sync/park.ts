@@ -1,0 +1,84 @@
+/**
+ * The parking layer: put the calling thread (or async task) to sleep on one 32-bit word of a
+ * SharedArrayBuffer until another thread wakes that word, and wake sleepers. Every skein
+ * primitive and queue is a thin face on this (as parking_lot's locks sit on its parking lot).
+ *
+ * It is the shape of `Atomics.wait` / `Atomics.waitAsync` / `Atomics.notify`, plus what those
+ * lack for skein:
+ *
+ * - **Timeouts keep the program alive.** A pending `Atomics.waitAsync` holds no event-loop
+ *   handle, so a program whose only remaining work is `await event.wait(1500)` would simply
+ *   exit. A timed async park therefore also holds a timer, as Python's blocked main thread
+ *   would hold the process. (An *untimed* park holds nothing: if nothing else can ever wake
+ *   it, Node exits with "unsettled top-level await" instead of hanging forever.)
+ * - **Aborts leave no phantom waiter.** V8 cannot withdraw one `waitAsync` waiter; a withdrawn
+ *   but still-registered waiter could swallow a later `notify(…, 1)` meant for a live one (a
+ *   lost wake-up). So an aborted park wakes *every* waiter of its word, removing itself; the
+ *   others see a spurious wake-up and re-check their condition, which every caller of this
+ *   layer must do anyway.
+ *
+ * Callers follow the usual futex discipline: read the word, decide to sleep, then park with
+ * the value read as `expected` — if the word changed in between, the park returns
+ * `'not-equal'` at once, so a wake-up that lands between the check and the sleep is never lost.
+ *
+ * @module
+ */
+
+/** Why a park returned: woken (`'ok'`, possibly spuriously), the word had already changed, or time ran out. */
+export type ParkResult = 'ok' | 'not-equal' | 'timed-out';
+
+/**
+ * Sleeps this thread while `cells[index] === expected`, for at most `timeout` ms (`Infinity`:
+ * no limit). Blocks the event loop: meant for `…Sync` calls and worker code.
+ */
+export function parkSync(cells: Int32Array, index: number, expected: number, timeout: number): ParkResult {
+  return Atomics.wait(cells, index, expected, timeout === Number.POSITIVE_INFINITY ? undefined : timeout);
+}
+
+/**
+ * Sleeps this async task while `cells[index] === expected`, for at most `timeout` ms
+ * (`Infinity`: no limit), without blocking the event loop.
+ * @throws the signal's reason (rejects) when `signal` is or becomes aborted.
+ */
+export function park(
+  cells: Int32Array,
+  index: number,
+  expected: number,
+  timeout: number,
+  signal?: AbortSignal,
+): Promise<ParkResult> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const finite = timeout !== Number.POSITIVE_INFINITY;
+  const w = Atomics.waitAsync(cells, index, expected, finite ? timeout : undefined);
+  if (!w.async) return Promise.resolve(w.value);
+  if (!finite && signal === undefined) return w.value;
+  return new Promise<ParkResult>((resolve, reject) => {
+    let settled = false;
+    // Only keeps the event loop alive; the wait's own timeout decides the result.
+    const keepAlive = finite ? setTimeout(() => {}, timeout + 1) : undefined;
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      if (keepAlive) clearTimeout(keepAlive);
+      // Remove our registered waiter (see the module comment): wake everyone on this word.
+      Atomics.notify(cells, index);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    w.value.then((result) => {
+      if (settled) return;
+      settled = true;
+      if (keepAlive) clearTimeout(keepAlive);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(result);
+    });
+  });
+}
+
+/**
+ * Wakes up to `count` threads or tasks parked on `cells[index]` (all by default). Returns how
+ * many were woken. Never blocks; callable from any thread.
+ */
+export function unpark(cells: Int32Array, index: number, count = Number.POSITIVE_INFINITY): number {
+  return Atomics.notify(cells, index, count);
+}

@@ -1,0 +1,72 @@
+/**
+ * Shared helpers for skein's tests.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root folder. */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Runs a script (`.ts` via tsx, `.mjs`/`.js` plain) in a fresh Node process and collects its output. */
+export function runNode(
+  file: string,
+  args: string[] = [],
+  options: { input?: string; timeout?: number; env?: Record<string, string> } = {},
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string; ms: number }> {
+  const t0 = performance.now();
+  const execArgv = file.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...execArgv, file, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${file} did not finish within ${options.timeout ?? 30000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, options.timeout ?? 30000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - t0 });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Asserts that `promise` rejects with an instance of `cls` whose message matches `message`. */
+export async function rejectsWith(
+  promise: Promise<unknown> | (() => Promise<unknown>),
+  cls: abstract new (...args: never[]) => Error,
+  message?: RegExp,
+): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof cls, `expected ${cls.name}, got ${(err as Error)?.name}: ${(err as Error)?.message}`);
+    if (message) assert.match((err as Error).message, message);
+    return true;
+  });
+}
+
+/** Active resources, as a multiset (name → count), for before/after leak checks. */
+export function resources(): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const r of process.getActiveResourcesInfo()) m.set(r, (m.get(r) ?? 0) + 1);
+  return m;
+}
+
+/** Asserts that no resource is active now that was not active in `before`. */
+export function assertNoNewResources(before: Map<string, number>): void {
+  const now = resources();
+  const extra: string[] = [];
+  for (const [k, n] of now) if (n > (before.get(k) ?? 0)) extra.push(`${k}×${n - (before.get(k) ?? 0)}`);
+  assert.deepEqual(extra, [], `resources left behind: ${extra.join(', ')}`);
+}
