@@ -30,6 +30,8 @@ export interface ThreadIdentity {
   nativeId: number;
   /** The kind of thread, for printing (`_MainThread`, `Thread`, a pool's worker). */
   kind: 'main' | 'thread' | 'worker';
+  /** The class of the Thread object that started it (`Timer`…), for printing; default `Thread`. */
+  cls?: string | undefined;
 }
 
 /** What skein passes to the workers it starts, under `workerData.skein`. */
@@ -60,7 +62,13 @@ let current: ThreadIdentity =
   (isMainThread
     ? { ident: MAIN_IDENT, name: 'MainThread', daemon: false, nativeId: 0, kind: 'main' }
     : // A worker that skein did not start: give it an identity of its own.
-      { ident: Atomics.add(counters, 0, 1), name: `Worker-${threadId}`, daemon: true, nativeId: threadId, kind: 'worker' });
+      {
+        ident: Atomics.add(counters, 0, 1),
+        name: `Worker-${threadId}`,
+        daemon: true,
+        nativeId: threadId,
+        kind: 'worker',
+      });
 
 /** A fresh ident, unique within the process. */
 export function nextIdent(): number {

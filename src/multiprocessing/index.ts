@@ -1,0 +1,9 @@
+/**
+ * `skein/multiprocessing`: Python's `multiprocessing` module for Node — functions running in
+ * child processes.
+ *
+ * @module
+ */
+export { type TaskRef, task } from '../core/task.js';
+export { cpuCount, currentProcess, type ProcessView } from './current.js';
+export { activeChildren, Process, type ProcessOptions } from './process.js';

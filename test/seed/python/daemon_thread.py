@@ -1,0 +1,14 @@
+import time
+from threading import Thread
+def func1():
+    time.sleep(3)
+    print('in func1')
+def func2():
+    while True:
+        time.sleep(0.5)
+        print('in func2')
+Thread(target=func1).start()
+t= Thread(target=func2)
+t.daemon = True
+t.start()
+print('主线程')

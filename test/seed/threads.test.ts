@@ -1,0 +1,122 @@
+// The tutorial's first thread programs, run as skein examples beside python3 running the
+// originals (test/seed/python/). Outputs are compared after normalizing what differs by
+// nature (pids, idents, timings); where the original is nondeterministic, the comparison is
+// too (order within each thread's own lines is kept, interleaving between threads is not).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { runNode } from '../helpers.ts';
+
+const hasPython = spawnSync('python3', ['--version']).status === 0;
+
+async function both(
+  example: string,
+  original: string,
+): Promise<{ skein: string[]; python: string[] | undefined }> {
+  const [s, p] = await Promise.all([
+    runNode(`examples/${example}.ts`, [], { timeout: 60_000 }),
+    hasPython
+      ? new Promise<string>((resolve) => {
+          const r = spawnSync('python3', ['-W', 'ignore', `test/seed/python/${original}.py`], {
+            encoding: 'utf8',
+          });
+          resolve(r.stdout);
+        })
+      : Promise.resolve(undefined),
+  ]);
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal(s.stderr, '');
+  const lines = (out: string) => out.trim().split('\n');
+  return { skein: lines(s.stdout), python: p === undefined ? undefined : lines(p) };
+}
+
+const normalize = (lines: string[]) =>
+  lines.map((l) => l.replace(/started( daemon)? \d+/g, 'started N').replace(/\b\d{3,}\b/g, 'PID'));
+
+describe('tutorial thread programs behave as python3 runs them', {
+  timeout: 120_000,
+  concurrency: true,
+}, () => {
+  test('a thread runs beside the main thread (验证线程是能够并发的)', async () => {
+    const { skein, python } = await both('thread-beside-main', 'thread_beside_main');
+    const check = (lines: string[]) => {
+      const thread = lines.filter((l) => l.startsWith('in thread:'));
+      const main = lines.filter((l) => l.startsWith('in main'));
+      assert.deepEqual(
+        thread.map((l) => l.split(' ')[2]),
+        ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+      );
+      assert.deepEqual(
+        main.map((l) => l.split(' ').slice(0, -1).join(' ')),
+        ['in main', 'in main 2'],
+      );
+      // One process: every line shows the same pid.
+      assert.equal(new Set(lines.map((l) => l.split(' ').at(-1))).size, 1);
+      // The main thread's lines come while the thread is still printing.
+      assert.ok(lines.indexOf(main[1]!) < lines.indexOf(thread[9]!));
+    };
+    check(skein);
+    if (python) check(python);
+  });
+
+  test('the current thread (主线程和子线程的关系)', async () => {
+    const { skein, python } = await both('current-thread', 'current_thread');
+    assert.deepEqual(normalize(skein), [
+      '主线程 <_MainThread(MainThread, started N)>',
+      'in 子线程 <Thread(Thread-1 (func), started N)>',
+    ]);
+    if (python) assert.deepEqual(normalize(skein), normalize(python));
+  });
+
+  test('a daemon process ends with the main code (守护进程)', async () => {
+    const { skein, python } = await both('daemon-process', 'daemon_process');
+    assert.deepEqual(skein, ['主线程', 'in func1']);
+    if (python) assert.deepEqual(skein, python);
+  });
+
+  test('a daemon thread runs until the non-daemon threads end (守护线程)', async () => {
+    const { skein, python } = await both('daemon-thread', 'daemon_thread');
+    const shape = (lines: string[]) => {
+      assert.equal(lines[0], '主线程');
+      assert.equal(lines.at(-1), 'in func1');
+      const middle = lines.slice(1, -1);
+      assert.ok(middle.every((l) => l === 'in func2'));
+      return middle.length;
+    };
+    const n = shape(skein);
+    assert.ok(n >= 4 && n <= 6, `func2 printed ${n} times in 3 s at 0.5 s intervals`);
+    if (python) shape(python);
+  });
+
+  test('Timer (定时器)', async () => {
+    const { skein, python } = await both('timer', 'timer');
+    assert.deepEqual(normalize(skein), [
+      '<_MainThread(MainThread, started N)>',
+      'in func <Timer(Thread-1, started N)>',
+    ]);
+    if (python) assert.deepEqual(normalize(skein), normalize(python));
+  });
+
+  test('threads are lightweight: 50 threads start and join far faster than 50 processes (验证线程是轻量级的)', async () => {
+    const { skein, python } = await both('lightweight', 'lightweight');
+    const numbers = Array.from({ length: 50 }, (_, n) => String(BigInt(n) ** BigInt(n)));
+    const check = (lines: string[]) => {
+      const stars = lines.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('*******'));
+      assert.equal(stars.length, 2);
+      const [first, second] = stars.map(([, i]) => i);
+      assert.deepEqual(lines.slice(0, first).sort(), [...numbers].sort());
+      assert.deepEqual(lines.slice(first! + 1, second).sort(), [...numbers].sort());
+      return stars.map(([l]) => Number(l.split(' ')[1]));
+    };
+    const [procs, threads] = check(skein);
+    assert.ok(threads! * 5 < procs!, `threads ${threads}s vs processes ${procs}s`);
+    // Python's forked children write to the shared pipe unsynchronized, which can split lines
+    // there; compare only the shape: the same digits printed, and the two timings.
+    if (python) {
+      const digits = (lines: string[]) =>
+        [...lines.filter((l) => !l.startsWith('*')).join('')].sort().join('');
+      assert.equal(digits(python), digits(skein));
+      assert.equal(python.filter((l) => l.startsWith('*******')).length, 2);
+    }
+  });
+});
