@@ -76,12 +76,16 @@ describe('tutorial thread programs behave as python3 runs them', {
 
   test('a daemon thread runs until the non-daemon threads end (守护线程)', async () => {
     const { skein, python } = await both('daemon-thread', 'daemon_thread');
+    // func1 prints at 3 s; func2 every 0.5 s. Both fire near 3 s, so func2 may print once
+    // more between func1's line and the exit: allow that race, as it exists in Python too.
     const shape = (lines: string[]) => {
       assert.equal(lines[0], '主线程');
-      assert.equal(lines.at(-1), 'in func1');
-      const middle = lines.slice(1, -1);
-      assert.ok(middle.every((l) => l === 'in func2'));
-      return middle.length;
+      const end = lines.indexOf('in func1');
+      assert.ok(end > 0, 'func1 printed');
+      const rest = [...lines.slice(1, end), ...lines.slice(end + 1)];
+      assert.ok(rest.every((l) => l === 'in func2'));
+      assert.ok(lines.length - 1 - end <= 1, 'the daemon thread dies with the program');
+      return end - 1;
     };
     const n = shape(skein);
     assert.ok(n >= 4 && n <= 6, `func2 printed ${n} times in 3 s at 0.5 s intervals`);
