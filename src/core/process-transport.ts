@@ -84,7 +84,8 @@ class ProcessTransport implements Transport {
       this.error ??= err;
     });
     this.exitPromise = new Promise((resolve) => {
-      this.child.on('exit', (code, signal) => {
+      // 'close', not 'exit': by then the child's handles are released too.
+      this.child.on('close', (code, signal) => {
         this.exited = true;
         const err = this.error;
         const exit: TransportExit = {
@@ -93,8 +94,12 @@ class ProcessTransport implements Transport {
           reason: this.killed ? 'terminated' : signal ? 'signal' : err ? 'uncaught-error' : 'exit',
           error: err,
         };
-        resolve(exit);
-        this.onExit(exit);
+        // The process handle itself is released in the loop's close phase, after this
+        // callback: report the exit once it is gone, so "exited" means "nothing left".
+        setTimeout(() => {
+          resolve(exit);
+          this.onExit(exit);
+        }, 0);
       });
     });
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RuntimeError } from 'skein';
 import { activeChildren, cpuCount, currentProcess, Process, task } from 'skein/multiprocessing';
-import { rejectsWith } from '../helpers.ts';
+import { assertNoNewResources, rejectsWith, resources } from '../helpers.ts';
 
 const tasks = new URL('../fixtures/tasks.js', import.meta.url);
 const tsTasks = new URL('../fixtures/tasks-ts.ts', import.meta.url);
@@ -120,5 +120,19 @@ describe('Process', { timeout: 60_000 }, () => {
     assert.throws(() => p.start(), /args\[0\]\.buf cannot be sent .* SharedArrayBuffer/);
     assert.equal(p.pid, undefined);
     assert.equal(p.isAlive(), false);
+  });
+});
+
+describe('Process leaves nothing behind', { timeout: 30_000 }, () => {
+  test('after join, terminate and kill, no handle remains', async () => {
+    const before = resources();
+    const a = new Process({ target: () => 1 });
+    const b = new Process({ target: () => new Promise(() => setInterval(() => {}, 1000)) });
+    a.start();
+    b.start();
+    b.terminate();
+    await a.join();
+    await b.join();
+    assertNoNewResources(before);
   });
 });

@@ -14,7 +14,7 @@ import {
   task,
   enumerate as threads,
 } from 'skein';
-import { rejectsWith } from '../helpers.ts';
+import { assertNoNewResources, rejectsWith, resources } from '../helpers.ts';
 
 const tasks = new URL('../fixtures/tasks.js', import.meta.url);
 const tsTasks = new URL('../fixtures/tasks-ts.ts', import.meta.url);
@@ -349,5 +349,26 @@ describe('isolate reuse', { timeout: 30_000 }, () => {
     after.start();
     await after.join();
     assert.notEqual(after.nativeId, messy.nativeId, 'an isolate with a live timer is not reused');
+  });
+});
+
+describe('leaves nothing behind', { timeout: 30_000 }, () => {
+  test('after threads are joined and idle isolates released, no handle remains', async () => {
+    await releaseIdleThreads();
+    const before = resources();
+    const ts = Array.from({ length: 8 }, (_, i) => new Thread({ target: (n: number) => n, args: [i] }));
+    for (const t of ts) t.start();
+    for (const t of ts) await t.join();
+    await releaseIdleThreads();
+    assertNoNewResources(before);
+  });
+
+  test('idle isolates kept for reuse do not keep the program alive', async () => {
+    const t = new Thread({ target: () => 1 });
+    t.start();
+    await t.join();
+    // The isolate is parked for reuse, but unreferenced: no new referenced handle.
+    const active = process.getActiveResourcesInfo();
+    assert.ok(!active.includes('Worker'), `active: ${active.join(', ')}`);
   });
 });
