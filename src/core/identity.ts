@@ -9,7 +9,15 @@
  * Int32 word 0  next ident            (Atomics.add by whoever starts a thread)
  * Int32 word 1  next Thread-N number  (Atomics.add when a Thread gets a default name)
  * Int32 word 2  next Process-N number (Atomics.add when a Process gets a default name)
+ * Int32 word 3  (unused)
+ * Int32 words 4…  liveness bitmap: bit `ident` set ⇔ that thread has ended
  * ```
+ *
+ * The liveness bitmap lets shared-memory primitives notice that a thread holding them died
+ * (see `src/sync/lock.ts`, "dead holders"). Bits start clear ("alive or unknown") and are only
+ * ever set, with `Atomics.or`, by whoever ran the thread (the thread host, when the target
+ * settles or the isolate dies). Idents beyond the bitmap's capacity ({@link LIVENESS_CAPACITY})
+ * always read as alive.
  *
  * Idents are never reused within a process (Python allows reuse; never reusing keeps a lock's
  * recorded owner unambiguous). The main thread is ident 1.
@@ -43,7 +51,7 @@ export interface SkeinWorkerData {
 const inherited = (workerData as { skein?: SkeinWorkerData } | null | undefined)?.skein;
 
 /** The process-wide counters; shared with every worker skein starts. */
-export const processState: SharedArrayBuffer = inherited?.state ?? new SharedArrayBuffer(16);
+export const processState: SharedArrayBuffer = inherited?.state ?? new SharedArrayBuffer(16 + (1 << 20) / 8);
 const counters = new Int32Array(processState);
 if (inherited === undefined) {
   // First isolate of this process: ident 1 is the main thread's.
@@ -60,11 +68,34 @@ let current: ThreadIdentity =
   (isMainThread
     ? { ident: MAIN_IDENT, name: 'MainThread', daemon: false, nativeId: 0, kind: 'main' }
     : // A worker that skein did not start: give it an identity of its own.
-      { ident: Atomics.add(counters, 0, 1), name: `Worker-${threadId}`, daemon: true, nativeId: threadId, kind: 'worker' });
+      {
+        ident: Atomics.add(counters, 0, 1),
+        name: `Worker-${threadId}`,
+        daemon: true,
+        nativeId: threadId,
+        kind: 'worker',
+      });
 
 /** A fresh ident, unique within the process. */
 export function nextIdent(): number {
   return Atomics.add(counters, 0, 1);
+}
+
+/** How many idents the liveness bitmap covers; larger idents always read as alive. */
+export const LIVENESS_CAPACITY = (counters.length - 4) * 32;
+
+/**
+ * Records that the thread `ident` has ended (its target settled or its isolate died). Called
+ * by whoever ran it; never undone, since idents are never reused.
+ */
+export function markThreadEnded(ident: number): void {
+  if (ident > 0 && ident < LIVENESS_CAPACITY) Atomics.or(counters, 4 + (ident >>> 5), 1 << (ident & 31));
+}
+
+/** False once the thread `ident` has ended; true while it runs (or when skein cannot tell). */
+export function isThreadAlive(ident: number): boolean {
+  if (ident <= 0 || ident >= LIVENESS_CAPACITY) return true;
+  return (Atomics.load(counters, 4 + (ident >>> 5)) & (1 << (ident & 31))) === 0;
 }
 
 /** The next number for a default `Thread-N` name. */

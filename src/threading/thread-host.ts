@@ -25,7 +25,7 @@
  * @module
  */
 import { availableParallelism } from 'node:os';
-import { nextIdent, type ThreadIdentity } from '../core/identity.js';
+import { markThreadEnded, nextIdent, type ThreadIdentity } from '../core/identity.js';
 import type { TaskSpec } from '../core/task.js';
 import { spawnThread } from '../core/thread-transport.js';
 import { type Outcome, WorkerClient } from '../core/worker-client.js';
@@ -74,7 +74,13 @@ function refreshBootingRefs(): void {
 
 function spawn(): void {
   const ident = nextIdent();
-  const identity: ThreadIdentity = { ident, name: `skein-thread-host-${ident}`, daemon: true, nativeId: 0, kind: 'thread' };
+  const identity: ThreadIdentity = {
+    ident,
+    name: `skein-thread-host-${ident}`,
+    daemon: true,
+    nativeId: 0,
+    kind: 'thread',
+  };
   const client = new WorkerClient(spawnThread({ identity }), 'thread');
   const slot: Slot = { client, job: undefined, idleTimer: undefined };
   booting.add(slot);
@@ -145,6 +151,8 @@ function run(slot: Slot, job: ThreadJob): void {
   }
   void sent.then((outcome) => {
     slot.job = undefined;
+    // Before anyone learns the thread ended: locks it still holds become recoverable.
+    markThreadEnded(job.identity.ident);
     job.onDone(outcome);
     if (slot.client.exit !== undefined) return;
     if (outcome.idle) dispatch(slot);

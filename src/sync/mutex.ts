@@ -1,0 +1,302 @@
+/**
+ * The mechanism under {@link Lock} and {@link RLock}: a mutex on one SharedArrayBuffer whose
+ * lock word *is* the owner's ident, parked on with `src/sync/park.ts`.
+ *
+ * ## Memory layout (Int32Array over a 16-byte SharedArrayBuffer)
+ *
+ * ```
+ * word 0  OWNER    0 = free, else the ident of the holding thread   (CAS by acquirers,
+ *                  store 0 by the releaser; also the word waiters park on)
+ * word 1  WAITERS  acquirers parked or about to park                (Atomics.add ±1 by each waiter)
+ * word 2  COUNT    recursion level (RLock only; plain reads/writes, by the owner only)
+ * word 3  DIED     ident of the dead thread this hold was taken over from, else 0
+ *                  (plain write by the new owner right after it acquired)
+ * ```
+ *
+ * ## Invariants
+ * - OWNER ≠ 0 exactly while someone holds the lock; a single compare-exchange both takes the
+ *   lock and records who took it, so `lock.owner` is never stale relative to `locked()`.
+ * - COUNT and DIED belong to the holder: written only between its acquiring CAS and its
+ *   releasing store. Those are sequentially consistent atomics, which order the plain writes
+ *   for the next owner (the release store happens-before the next acquirer's CAS).
+ * - No lost wake-up: a waiter increments WAITERS *before* re-reading OWNER and parks with the
+ *   value read as `expected`; the releaser stores OWNER = 0 *before* reading WAITERS. All four are
+ *   seq-cst, so either the releaser sees the waiter (and notifies), or the waiter's read sees 0
+ *   (or the park sees the word changed) — it cannot sleep through the release.
+ * - A release wakes one waiter. A woken waiter always retries before it gives up (timeout),
+ *   and an aborted async waiter wakes all (park.ts), so a wake-up meant for a leaving waiter
+ *   is passed on: if it lost the race, the winner holds the lock and will wake someone itself.
+ *
+ * ## Spinning
+ * A `…Sync` acquirer retries a bounded {@link SPIN} times before parking (a handful of
+ * microseconds at most: worth it when holders hold briefly, as in a counter increment). An
+ * async acquirer does not spin: it would block its event loop.
+ *
+ * ## Dead holders (the robustness model)
+ * Threads end when their target settles or their isolate dies (a throw, `process.exit`,
+ * `terminate`); the thread host then marks the ident ended in the process-wide liveness
+ * bitmap (`core/identity.ts`). A lock still held by an ended thread is **abandoned**. Waiters
+ * park in slices of at most {@link POLL_MS} ms and, on each turn, check whether OWNER names an
+ * ended thread; if so one of them takes the lock over with a CAS from the dead ident to its
+ * own — the acquisition succeeds (returns true), as a pthread robust mutex returns
+ * `EOWNERDEAD`, and the new holder can tell from {@link Mutex.ownerDied} (the dead ident) that
+ * the data the lock protects may be half-updated. For an RLock the recursion level restarts
+ * at 1. Consequence (documented difference from Python): handing a `Lock` over by acquiring
+ * it in one thread and releasing it in another only works while the acquiring thread runs.
+ *
+ * @module
+ */
+import { DeadlockError, RuntimeError } from '../core/errors.js';
+import { getIdent, isThreadAlive } from '../core/identity.js';
+import type { BlockingWaitOptions } from '../core/wait-options.js';
+import { parseWait } from '../core/wait-options.js';
+import { parkUntil, parkUntilSync, unpark } from './park.js';
+import { takeRevived } from './revive.js';
+
+/** Word indexes, see the module comment. */
+export const OWNER = 0;
+export const WAITERS = 1;
+export const COUNT = 2;
+export const DIED = 3;
+
+/** Bounded spin of a `…Sync` acquirer before it parks. */
+export const SPIN = 100;
+/** Longest park slice of a waiter, so it notices a dead holder within this many ms. */
+export const POLL_MS = 50;
+
+/** What a wait argument can be: a timeout in ms, or `{ blocking, timeout, signal }`. */
+export type AcquireArg = number | BlockingWaitOptions | undefined;
+
+/** The saved state of a fully released mutex (Python's `_release_save`), for Condition. */
+export type SavedState = number;
+
+const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
+
+/**
+ * The common face of Lock and RLock. Not exported publicly; see {@link Lock} and {@link RLock}.
+ * @internal
+ */
+export abstract class Mutex {
+  /** The shared words; see the module comment. */
+  protected readonly cells: Int32Array;
+  /** True for RLock. */
+  protected abstract readonly reentrant: boolean;
+  readonly #disposable: Disposable;
+
+  protected constructor() {
+    this.cells = new Int32Array(takeRevived<SharedArrayBuffer>() ?? new SharedArrayBuffer(16));
+    this.#disposable = { [Symbol.dispose]: () => this.release() };
+  }
+
+  /** The shared memory of this lock (what crosses into other threads). */
+  protected get buffer(): SharedArrayBuffer {
+    return this.cells.buffer as SharedArrayBuffer;
+  }
+
+  /** One attempt: take the lock (or, for an RLock we own, recurse; or take over a dead holder's). */
+  #try(me: number): true | number {
+    const c = this.cells;
+    const cur = Atomics.compareExchange(c, OWNER, 0, me);
+    if (cur === 0) {
+      if (this.reentrant) c[COUNT] = 1;
+      if (c[DIED] !== 0) c[DIED] = 0;
+      return true;
+    }
+    if (cur === me && this.reentrant) {
+      c[COUNT] = (c[COUNT] as number) + 1;
+      return true;
+    }
+    if (cur !== me && !isThreadAlive(cur) && Atomics.compareExchange(c, OWNER, cur, me) === cur) {
+      if (this.reentrant) c[COUNT] = 1;
+      c[DIED] = cur;
+      return true;
+    }
+    return cur;
+  }
+
+  /**
+   * Acquires the lock, waiting if needed without blocking the event loop. Python: `acquire()`.
+   * Resolves true once held; false when `blocking: false` or the timeout ran out first.
+   * Rejects with the signal's reason when aborted (already aborted: at once, even if free).
+   * @throws TypeError for a wrong argument; RangeError for a negative or NaN timeout.
+   */
+  acquire(options?: AcquireArg): Promise<boolean> {
+    if (options === undefined && Atomics.compareExchange(this.cells, OWNER, 0, getIdent()) === 0) {
+      const c = this.cells;
+      if (this.reentrant) c[COUNT] = 1;
+      if (c[DIED] !== 0) c[DIED] = 0;
+      return RESOLVED_TRUE;
+    }
+    return this.#acquireSlow(options);
+  }
+
+  async #acquireSlow(options: AcquireArg): Promise<boolean> {
+    const { timeout, signal } = parseWait(options);
+    if (signal?.aborted) throw signal.reason;
+    const me = getIdent();
+    if (this.#try(me) === true) return true;
+    if (timeout === 0) return false;
+    const c = this.cells;
+    Atomics.add(c, WAITERS, 1);
+    try {
+      return await parkUntil(c, OWNER, () => this.#try(me), timeout, signal, POLL_MS);
+    } finally {
+      Atomics.sub(c, WAITERS, 1);
+    }
+  }
+
+  /**
+   * Acquires the lock, blocking this thread (`Atomics.wait`) until it is free. Python's
+   * blocking `acquire()`, for worker code in straight-line style. Returns true once held;
+   * false when `blocking: false` or the timeout ran out.
+   * @throws DeadlockError when waiting without a timeout on a Lock this thread holds itself
+   *   (nothing could ever release it); the signal's reason when it is already aborted;
+   *   TypeError / RangeError for a bad argument.
+   */
+  acquireSync(options?: AcquireArg): boolean {
+    const c = this.cells;
+    const me = getIdent();
+    if (options === undefined && Atomics.compareExchange(c, OWNER, 0, me) === 0) {
+      if (this.reentrant) c[COUNT] = 1;
+      if (c[DIED] !== 0) c[DIED] = 0;
+      return true;
+    }
+    const { timeout, signal } = parseWait(options);
+    if (signal?.aborted) throw signal.reason;
+    let seen = this.#try(me);
+    if (seen === true) return true;
+    if (timeout === 0) return false;
+    if (seen === me && timeout === Number.POSITIVE_INFINITY) {
+      throw new DeadlockError(
+        `acquireSync() would wait forever: this thread (ident ${me}) already holds this Lock. ` +
+          'Release it first, use an RLock to re-enter, or pass a timeout.',
+      );
+    }
+    for (let i = 0; i < SPIN && seen !== me; i++) {
+      if (Atomics.load(c, OWNER) === 0) {
+        seen = this.#try(me);
+        if (seen === true) return true;
+      }
+    }
+    Atomics.add(c, WAITERS, 1);
+    try {
+      return parkUntilSync(c, OWNER, () => this.#try(me), timeout, POLL_MS);
+    } finally {
+      Atomics.sub(c, WAITERS, 1);
+    }
+  }
+
+  /**
+   * Releases the lock and wakes one waiter. Python: `release()`. Never blocks.
+   * @throws RuntimeError when the lock is not held (RLock: not held by this thread).
+   */
+  release(): void {
+    const c = this.cells;
+    if (this.reentrant) {
+      const me = getIdent();
+      if (Atomics.load(c, OWNER) !== me) {
+        throw new RuntimeError(
+          'cannot release un-acquired RLock: this thread does not hold it (an RLock is released by the thread that acquired it)',
+        );
+      }
+      const n = (c[COUNT] as number) - 1;
+      c[COUNT] = n;
+      if (n > 0) return;
+      Atomics.store(c, OWNER, 0);
+    } else if (Atomics.exchange(c, OWNER, 0) === 0) {
+      throw new RuntimeError(
+        'release unlocked lock: this Lock is not held; release it only after acquiring it',
+      );
+    }
+    if (Atomics.load(c, WAITERS) !== 0) unpark(c, OWNER, 1);
+  }
+
+  /** True while some thread holds the lock. Python: `locked()`. */
+  locked(): boolean {
+    return Atomics.load(this.cells, OWNER) !== 0;
+  }
+
+  /** The ident of the thread holding the lock, or null when it is free (a snapshot). */
+  get owner(): number | null {
+    return Atomics.load(this.cells, OWNER) || null;
+  }
+
+  /** How many acquirers are waiting for the lock now (a snapshot). */
+  get waiting(): number {
+    return Atomics.load(this.cells, WAITERS);
+  }
+
+  /**
+   * For the current holder: the ident of the dead thread whose abandoned hold this acquisition
+   * took over (the protected data may be inconsistent), or null after an ordinary acquisition.
+   * See "dead holders" in the module overview.
+   */
+  get ownerDied(): number | null {
+    return this.cells[DIED] || null;
+  }
+
+  /**
+   * Acquires the lock and returns a Disposable that releases it: `using _ = await lock.hold()`
+   * is Python's `with lock:`. Takes the same argument as {@link acquire}.
+   * @throws RuntimeError (rejects) when a timeout ran out or `blocking: false` found it taken.
+   */
+  async hold(options?: AcquireArg): Promise<Disposable> {
+    if (!(await this.acquire(options))) {
+      throw new RuntimeError('hold(): the lock could not be acquired (timed out or not blocking)');
+    }
+    return this.#disposable;
+  }
+
+  /**
+   * Blocking twin of {@link hold}: `using _ = lock.holdSync()`.
+   * @throws DeadlockError as {@link acquireSync}; RuntimeError when the timeout ran out.
+   */
+  holdSync(options?: AcquireArg): Disposable {
+    if (!this.acquireSync(options)) {
+      throw new RuntimeError('holdSync(): the lock could not be acquired (timed out or not blocking)');
+    }
+    return this.#disposable;
+  }
+
+  /** Runs `fn` while holding the lock, releasing it however `fn` ends; resolves with its result. */
+  async run<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>> {
+    await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** True when this thread holds the lock (Python's `_is_owned`). @internal */
+  isOwned(): boolean {
+    return Atomics.load(this.cells, OWNER) === getIdent();
+  }
+
+  /** Fully releases the lock, returning what {@link acquireRestoreSync} needs. @internal */
+  releaseSave(): SavedState {
+    const saved = this.reentrant ? (this.cells[COUNT] as number) : 1;
+    if (this.reentrant) this.cells[COUNT] = 1;
+    this.release();
+    return saved;
+  }
+
+  /** Re-acquires after {@link releaseSave} (blocking). @internal */
+  acquireRestoreSync(saved: SavedState): void {
+    const c = this.cells;
+    const me = getIdent();
+    Atomics.add(c, WAITERS, 1);
+    try {
+      parkUntilSync(c, OWNER, () => this.#try(me), Number.POSITIVE_INFINITY, POLL_MS);
+    } finally {
+      Atomics.sub(c, WAITERS, 1);
+    }
+    if (this.reentrant) c[COUNT] = saved;
+  }
+
+  /** Re-acquires after {@link releaseSave} (async, not abortable). @internal */
+  async acquireRestore(saved: SavedState): Promise<void> {
+    await this.acquire();
+    if (this.reentrant) this.cells[COUNT] = saved;
+  }
+}
