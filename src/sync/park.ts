@@ -61,8 +61,10 @@ export function park(
   if ((!finite || !keepAlive) && signal === undefined) return w.value;
   return new Promise<ParkResult>((resolve, reject) => {
     let settled = false;
-    // Only keeps the event loop alive; the wait's own timeout decides the result.
-    const keepAliveTimer = finite && keepAlive ? setTimeout(() => {}, timeout + 1) : undefined;
+    // Only keeps the event loop alive, until the wait settles; the wait's own timeout decides
+    // the result. (Not `timeout + 1`: V8 resolves a timed-out waitAsync from a platform task
+    // that holds no loop handle and may run after such a timer, and Node would exit first.)
+    const keepAliveTimer = finite && keepAlive ? setTimeout(() => {}, 2 ** 31 - 1) : undefined;
     const onAbort = () => {
       if (settled) return;
       settled = true;

@@ -109,6 +109,9 @@ function dispatch(slot: Slot): void {
     park(slot);
     return;
   }
+  // Keep the invariant: the threads still queued need isolates booting for them (a queued
+  // thread must never wait behind running ones, which may be waiting for it).
+  bootMore();
   refreshBootingRefs();
   run(slot, job);
 }
