@@ -30,7 +30,7 @@ export function spawn<R>(
     p.catch(() => {});
     return { result: () => p, inThread };
   }
-  const t = new Thread({ target: fn, args });
+  const t = new Thread({ target: fn, args: args as never[] });
   t.start();
   const p = t.result() as Promise<R>;
   p.catch(() => {});
