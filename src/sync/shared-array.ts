@@ -30,20 +30,40 @@ import {
 
 const TAG = 'skein.SharedArray';
 
-/** What a SharedArray offers beyond its elements. */
-export interface SharedArray<T extends TypeCode = 'float64'> extends Iterable<ElementOf<T>> {
-  /** Element `i` (plain read/write; out-of-range reads are undefined, writes ignored, as typed arrays do). */
-  [index: number]: ElementOf<T>;
-  /** The number of elements (fixed). */
-  readonly length: number;
+/** The typed array a SharedArray of element type `T` is. */
+export type TypedArrayOf<T extends TypeCode> = T extends 'int8' | 'b'
+  ? Int8Array
+  : T extends 'uint8' | 'B'
+    ? Uint8Array
+    : T extends 'int16' | 'h'
+      ? Int16Array
+      : T extends 'uint16' | 'H'
+        ? Uint16Array
+        : T extends 'int32' | 'i'
+          ? Int32Array
+          : T extends 'uint32' | 'I'
+            ? Uint32Array
+            : T extends 'float32' | 'f'
+              ? Float32Array
+              : T extends 'float64' | 'd'
+                ? Float64Array
+                : T extends 'bigint64' | 'q' | 'l'
+                  ? BigInt64Array
+                  : BigUint64Array;
+
+/** What a SharedArray offers beyond its typed array. */
+export interface SharedArrayExtras {
   /** The element type (skein's name). */
   readonly type: TypeName;
-  /** The shared memory. */
-  readonly buffer: ArrayBufferLike;
   /** The RLock that guards compound updates. Python: `get_lock()`. */
   getLock(): RLock;
-  [Symbol.iterator](): IterableIterator<ElementOf<T>>;
 }
+
+/**
+ * A shared array of element type `T`: the typed array (`arr[i]`, `length`, iteration, typed-array
+ * methods) plus {@link SharedArrayExtras}.
+ */
+export type SharedArray<T extends TypeCode = 'float64'> = TypedArrayOf<T> & SharedArrayExtras;
 
 /** The constructor of {@link SharedArray}. */
 export interface SharedArrayConstructor {
@@ -53,7 +73,6 @@ export interface SharedArrayConstructor {
    * @throws TypeError for an unknown type or values of the wrong kind; RangeError for a bad length.
    */
   new <T extends TypeCode>(type: T, lengthOrValues: number | Iterable<ElementOf<T>>): SharedArray<T>;
-  readonly prototype: SharedArray<TypeCode>;
 }
 
 interface Extra {

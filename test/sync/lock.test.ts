@@ -108,7 +108,7 @@ describe('dead holders (robust lock model)', T, () => {
         const lock = new Cls();
         const held = new Event();
         const t = new Thread({
-          target: async (l: Lock, h: Event) => {
+          target: async (l: Lock | RLock, h: Event) => {
             await l.acquire();
             await l.acquire({ blocking: false }); // RLock: a second level
             h.set();
@@ -149,7 +149,7 @@ describe('dead holders (robust lock model)', T, () => {
       const lock = new Lock();
       const held = new Event();
       const dying = new Thread({
-        target: async (l: Lock, h: Event) => {
+        target: async (l: Lock | RLock, h: Event) => {
           l.acquireSync();
           h.set();
           process.exit(3);
@@ -166,7 +166,7 @@ describe('dead holders (robust lock model)', T, () => {
           l.release();
           return info;
         },
-        args: [lock, dying.ident],
+        args: [lock, dying.ident ?? 0],
       });
       waiter.start();
       assert.deepEqual(await waiter.result(), [true, true]);
