@@ -5,27 +5,32 @@
  * ## Memory layout (Int32Array over a 16-byte SharedArrayBuffer)
  *
  * ```
- * word 0  OWNER    0 = free, else the ident of the holding thread   (CAS by acquirers,
- *                  store 0 by the releaser; also the word waiters park on)
- * word 1  WAITERS  acquirers parked or about to park                (Atomics.add ±1 by each waiter)
+ * word 0  OWNER    0 = free, else  ident | CONTENDED?               (CAS by acquirers and waiters,
+ *                  bits 0–29: the holder's ident                      exchange with 0 by the releaser;
+ *                  bit 30 CONTENDED: someone may be parked            also the word waiters park on)
+ * word 1  WAITERS  acquirers parked or about to park                (Atomics.add ±1 by each waiter;
+ *                                                                     only for observers: `lock.waiting`)
  * word 2  COUNT    recursion level (RLock only; plain reads/writes, by the owner only)
  * word 3  DIED     ident of the dead thread this hold was taken over from, else 0
  *                  (plain write by the new owner right after it acquired)
  * ```
  *
  * ## Invariants
- * - OWNER ≠ 0 exactly while someone holds the lock; a single compare-exchange both takes the
- *   lock and records who took it, so `lock.owner` is never stale relative to `locked()`.
+ * - OWNER ≠ 0 exactly while someone holds the lock; one compare-exchange both takes the lock and
+ *   records who took it, so `lock.owner` is never stale relative to `locked()`.
+ * - The CONTENDED bit (Drepper's "locked, maybe waiters" state, in the same word as the owner):
+ *   a waiter sets it with a CAS before it parks, and a woken waiter that takes the lock takes it
+ *   with the bit set (others may still sleep). The releaser exchanges the word with 0 and wakes
+ *   one waiter only when the old value had the bit — so an uncontended release is one atomic op,
+ *   like a raw futex lock's.
+ * - No lost wake-up: a waiter parks with the exact value it CASed in (`ident | CONTENDED`) as
+ *   `expected`; a release between that CAS and the park changes the word, so the park returns
+ *   at once. A woken waiter always makes one more attempt (which either takes the lock or sets
+ *   the bit again) before it may give up on a timeout, and an aborted async waiter wakes all
+ *   (park.ts), so a wake-up is never swallowed by a leaving waiter.
  * - COUNT and DIED belong to the holder: written only between its acquiring CAS and its
- *   releasing store. Those are sequentially consistent atomics, which order the plain writes
- *   for the next owner (the release store happens-before the next acquirer's CAS).
- * - No lost wake-up: a waiter increments WAITERS *before* re-reading OWNER and parks with the
- *   value read as `expected`; the releaser stores OWNER = 0 *before* reading WAITERS. All four are
- *   seq-cst, so either the releaser sees the waiter (and notifies), or the waiter's read sees 0
- *   (or the park sees the word changed) — it cannot sleep through the release.
- * - A release wakes one waiter. A woken waiter always retries before it gives up (timeout),
- *   and an aborted async waiter wakes all (park.ts), so a wake-up meant for a leaving waiter
- *   is passed on: if it lost the race, the winner holds the lock and will wake someone itself.
+ *   releasing exchange. Those are sequentially consistent atomics, which order the plain
+ *   writes for the next owner.
  *
  * ## Spinning
  * A `…Sync` acquirer retries a bounded {@link SPIN} times before parking (a handful of
@@ -58,6 +63,9 @@ export const OWNER = 0;
 export const WAITERS = 1;
 export const COUNT = 2;
 export const DIED = 3;
+/** The CONTENDED bit of the OWNER word, and the mask of its ident bits. */
+export const CONTENDED = 0x40000000;
+export const IDENT_MASK = 0x3fffffff;
 
 /** Bounded spin of a `…Sync` acquirer before it parks. */
 export const SPIN = 100;
@@ -93,25 +101,59 @@ export abstract class Mutex {
     return this.cells.buffer as SharedArrayBuffer;
   }
 
-  /** One attempt: take the lock (or, for an RLock we own, recurse; or take over a dead holder's). */
+  /** Bookkeeping of the new holder right after its acquiring CAS. */
+  #acquired(died: number): void {
+    const c = this.cells;
+    if (this.reentrant) c[COUNT] = 1;
+    if (c[DIED] !== died) c[DIED] = died;
+  }
+
+  /** First attempt (not yet a waiter): take a free lock, or recurse into an RLock we own. */
   #try(me: number): true | number {
     const c = this.cells;
     const cur = Atomics.compareExchange(c, OWNER, 0, me);
     if (cur === 0) {
-      if (this.reentrant) c[COUNT] = 1;
-      if (c[DIED] !== 0) c[DIED] = 0;
+      this.#acquired(0);
       return true;
     }
-    if (cur === me && this.reentrant) {
+    if (this.reentrant && (cur & IDENT_MASK) === me) {
       c[COUNT] = (c[COUNT] as number) + 1;
       return true;
     }
-    if (cur !== me && !isThreadAlive(cur) && Atomics.compareExchange(c, OWNER, cur, me) === cur) {
-      if (this.reentrant) c[COUNT] = 1;
-      c[DIED] = cur;
-      return true;
-    }
     return cur;
+  }
+
+  /**
+   * A waiter's attempt: take the lock (marked CONTENDED: others may sleep), recurse, take over a
+   * dead holder's, or mark the word CONTENDED; returns the word's value to park on.
+   */
+  #tryAsWaiter(me: number): true | number {
+    const c = this.cells;
+    for (;;) {
+      const cur = Atomics.load(c, OWNER);
+      if (cur === 0) {
+        if (Atomics.compareExchange(c, OWNER, 0, me | CONTENDED) === 0) {
+          this.#acquired(0);
+          return true;
+        }
+        continue;
+      }
+      const who = cur & IDENT_MASK;
+      if (who === me) {
+        if (this.reentrant) {
+          c[COUNT] = (c[COUNT] as number) + 1;
+          return true;
+        }
+      } else if (!isThreadAlive(who)) {
+        if (Atomics.compareExchange(c, OWNER, cur, me | CONTENDED) === cur) {
+          this.#acquired(who);
+          return true;
+        }
+        continue;
+      }
+      if ((cur & CONTENDED) === 0 && Atomics.compareExchange(c, OWNER, cur, cur | CONTENDED) !== cur) continue;
+      return cur | CONTENDED;
+    }
   }
 
   /**
@@ -122,9 +164,7 @@ export abstract class Mutex {
    */
   acquire(options?: AcquireArg): Promise<boolean> {
     if (options === undefined && Atomics.compareExchange(this.cells, OWNER, 0, getIdent()) === 0) {
-      const c = this.cells;
-      if (this.reentrant) c[COUNT] = 1;
-      if (c[DIED] !== 0) c[DIED] = 0;
+      this.#acquired(0);
       return RESOLVED_TRUE;
     }
     return this.#acquireSlow(options);
@@ -139,7 +179,7 @@ export abstract class Mutex {
     const c = this.cells;
     Atomics.add(c, WAITERS, 1);
     try {
-      return await parkUntil(c, OWNER, () => this.#try(me), timeout, signal, POLL_MS);
+      return await parkUntil(c, OWNER, () => this.#tryAsWaiter(me), timeout, signal, POLL_MS);
     } finally {
       Atomics.sub(c, WAITERS, 1);
     }
@@ -157,8 +197,7 @@ export abstract class Mutex {
     const c = this.cells;
     const me = getIdent();
     if (options === undefined && Atomics.compareExchange(c, OWNER, 0, me) === 0) {
-      if (this.reentrant) c[COUNT] = 1;
-      if (c[DIED] !== 0) c[DIED] = 0;
+      this.#acquired(0);
       return true;
     }
     const { timeout, signal } = parseWait(options);
@@ -166,13 +205,13 @@ export abstract class Mutex {
     let seen = this.#try(me);
     if (seen === true) return true;
     if (timeout === 0) return false;
-    if (seen === me && timeout === Number.POSITIVE_INFINITY) {
+    if ((seen & IDENT_MASK) === me && timeout === Number.POSITIVE_INFINITY) {
       throw new DeadlockError(
         `acquireSync() would wait forever: this thread (ident ${me}) already holds this Lock. ` +
           'Release it first, use an RLock to re-enter, or pass a timeout.',
       );
     }
-    for (let i = 0; i < SPIN && seen !== me; i++) {
+    for (let i = 0; i < SPIN && (seen & IDENT_MASK) !== me; i++) {
       if (Atomics.load(c, OWNER) === 0) {
         seen = this.#try(me);
         if (seen === true) return true;
@@ -180,7 +219,7 @@ export abstract class Mutex {
     }
     Atomics.add(c, WAITERS, 1);
     try {
-      return parkUntilSync(c, OWNER, () => this.#try(me), timeout, POLL_MS);
+      return parkUntilSync(c, OWNER, () => this.#tryAsWaiter(me), timeout, POLL_MS);
     } finally {
       Atomics.sub(c, WAITERS, 1);
     }
@@ -192,9 +231,10 @@ export abstract class Mutex {
    */
   release(): void {
     const c = this.cells;
+    let prev: number;
     if (this.reentrant) {
       const me = getIdent();
-      if (Atomics.load(c, OWNER) !== me) {
+      if ((Atomics.load(c, OWNER) & IDENT_MASK) !== me) {
         throw new RuntimeError(
           'cannot release un-acquired RLock: this thread does not hold it (an RLock is released by the thread that acquired it)',
         );
@@ -202,13 +242,14 @@ export abstract class Mutex {
       const n = (c[COUNT] as number) - 1;
       c[COUNT] = n;
       if (n > 0) return;
-      Atomics.store(c, OWNER, 0);
-    } else if (Atomics.exchange(c, OWNER, 0) === 0) {
-      throw new RuntimeError(
-        'release unlocked lock: this Lock is not held; release it only after acquiring it',
-      );
+      prev = Atomics.exchange(c, OWNER, 0);
+    } else {
+      prev = Atomics.exchange(c, OWNER, 0);
+      if (prev === 0) {
+        throw new RuntimeError('release unlocked lock: this Lock is not held; release it only after acquiring it');
+      }
     }
-    if (Atomics.load(c, WAITERS) !== 0) unpark(c, OWNER, 1);
+    if ((prev & CONTENDED) !== 0) unpark(c, OWNER, 1);
   }
 
   /** True while some thread holds the lock. Python: `locked()`. */
@@ -218,7 +259,7 @@ export abstract class Mutex {
 
   /** The ident of the thread holding the lock, or null when it is free (a snapshot). */
   get owner(): number | null {
-    return Atomics.load(this.cells, OWNER) || null;
+    return Atomics.load(this.cells, OWNER) & IDENT_MASK || null;
   }
 
   /** How many acquirers are waiting for the lock now (a snapshot). */
@@ -270,7 +311,7 @@ export abstract class Mutex {
 
   /** True when this thread holds the lock (Python's `_is_owned`). @internal */
   isOwned(): boolean {
-    return Atomics.load(this.cells, OWNER) === getIdent();
+    return (Atomics.load(this.cells, OWNER) & IDENT_MASK) === getIdent();
   }
 
   /** Fully releases the lock, returning what {@link acquireRestoreSync} needs. @internal */
@@ -287,7 +328,7 @@ export abstract class Mutex {
     const me = getIdent();
     Atomics.add(c, WAITERS, 1);
     try {
-      parkUntilSync(c, OWNER, () => this.#try(me), Number.POSITIVE_INFINITY, POLL_MS);
+      parkUntilSync(c, OWNER, () => this.#tryAsWaiter(me), Number.POSITIVE_INFINITY, POLL_MS);
     } finally {
       Atomics.sub(c, WAITERS, 1);
     }
