@@ -116,7 +116,14 @@ export function currentIdentity(): ThreadIdentity {
 /** Replaces the current identity (the worker runtime does it when a Thread's target starts). */
 export function setCurrentIdentity(identity: ThreadIdentity): void {
   current = identity;
+  currentIdent = identity.ident;
 }
+
+/**
+ * The current thread's ident as a live binding (what {@link getIdent} returns), for hot paths:
+ * reading an imported binding is cheaper than a call in every isolate's optimized code.
+ */
+export let currentIdent: number = current.ident;
 
 /** Python's `threading.get_ident()`: the current thread's ident. */
 export function getIdent(): number {
