@@ -63,8 +63,8 @@ import { takeRevived } from './revive.js';
 /** Word indexes, see the module comment. */
 export const OWNER = 0;
 export const WAITERS = 16;
-export const COUNT = 2;
-export const DIED = 3;
+export const COUNT = 24;
+export const DIED = 25;
 /** The CONTENDED bit of the OWNER word, and the mask of its ident bits. */
 export const CONTENDED = 0x40000000;
 export const IDENT_MASK = 0x3fffffff;
@@ -236,7 +236,9 @@ export abstract class Mutex {
     let prev: number;
     if (this.reentrant) {
       const me = currentIdent;
-      if ((Atomics.load(c, OWNER) & IDENT_MASK) !== me) {
+      // A plain read suffices: if we own the lock only we change its ident bits, and if we
+      // do not, our own last write (the release) is what we read, never our ident.
+      if (((c[OWNER] as number) & IDENT_MASK) !== me) {
         throw new RuntimeError(
           'cannot release un-acquired RLock: this thread does not hold it (an RLock is released by the thread that acquired it)',
         );
@@ -295,6 +297,10 @@ export abstract class Mutex {
    * @throws DeadlockError as {@link acquireSync}; RuntimeError when the timeout ran out.
    */
   holdSync(options?: AcquireArg): Disposable {
+    if (options === undefined && Atomics.compareExchange(this.cells, OWNER, 0, currentIdent) === 0) {
+      this.#acquired(0);
+      return this.#disposable;
+    }
     if (!this.acquireSync(options)) {
       throw new RuntimeError('holdSync(): the lock could not be acquired (timed out or not blocking)');
     }
