@@ -105,7 +105,7 @@ async function increments(useSkein: boolean): Promise<{ ms: number; count: numbe
             for (let i = 0; i < n; i++) {
               const held = l.holdSync();
               try {
-                a[0]++;
+                a[0] = (a[0] as number) + 1;
               } finally {
                 held[Symbol.dispose]();
               }
@@ -115,7 +115,7 @@ async function increments(useSkein: boolean): Promise<{ ms: number; count: numbe
               if (Atomics.compareExchange(r, 0, 0, 1) !== 0) {
                 while (Atomics.exchange(r, 0, 2) !== 0) Atomics.wait(r, 0, 2);
               }
-              a[0]++;
+              a[0] = (a[0] as number) + 1;
               if (Atomics.exchange(r, 0, 0) === 2) Atomics.notify(r, 0, 1);
             }
           }
@@ -134,7 +134,8 @@ let incRaw = Number.POSITIVE_INFINITY;
 for (let r = 0; r < 5; r++) {
   const s = await increments(true);
   const q = await increments(false);
-  if (s.count !== 2 * N || q.count !== 2 * N) throw new Error(`lost increments: skein ${s.count}, raw ${q.count}`);
+  if (s.count !== 2 * N || q.count !== 2 * N)
+    throw new Error(`lost increments: skein ${s.count}, raw ${q.count}`);
   incSkein = Math.min(incSkein, s.ms);
   incRaw = Math.min(incRaw, q.ms);
 }

@@ -153,7 +153,8 @@ export abstract class Mutex {
         }
         continue;
       }
-      if ((cur & CONTENDED) === 0 && Atomics.compareExchange(c, OWNER, cur, cur | CONTENDED) !== cur) continue;
+      if ((cur & CONTENDED) === 0 && Atomics.compareExchange(c, OWNER, cur, cur | CONTENDED) !== cur)
+        continue;
       return cur | CONTENDED;
     }
   }
@@ -250,7 +251,9 @@ export abstract class Mutex {
     } else {
       prev = Atomics.exchange(c, OWNER, 0);
       if (prev === 0) {
-        throw new RuntimeError('release unlocked lock: this Lock is not held; release it only after acquiring it');
+        throw new RuntimeError(
+          'release unlocked lock: this Lock is not held; release it only after acquiring it',
+        );
       }
     }
     if ((prev & CONTENDED) !== 0) unpark(c, OWNER, 1);
