@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Barrier, BoundedSemaphore, Lock, RLock, Semaphore, SharedArray, Thread } from 'skein/threading';
+import {
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Lock,
+  RLock,
+  Semaphore,
+  SharedArray,
+  Thread,
+} from 'skein/threading';
 
 const T = { timeout: 60_000 };
 const THREADS = 3;
@@ -123,4 +132,93 @@ describe('stress: random timeouts and aborts across threads', T, () => {
       }
     });
   }
+});
+
+/**
+ * Condition consumer: takes items until `total` are consumed, waiting with random timeouts and
+ * aborts. cells: [items, consumed, aborted, timedOut]. Self-contained (sent to threads).
+ */
+async function consumer(
+  cond: Condition,
+  shared: SharedArray<'int32'>,
+  seed: number,
+  total: number,
+): Promise<number> {
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const c = shared as unknown as Int32Array;
+  let mine = 0;
+  await cond.acquire();
+  try {
+    while (c[1]! < total) {
+      if (c[0]! > 0) {
+        c[0]!--;
+        c[1]!++;
+        mine++;
+        continue;
+      }
+      const r = rand();
+      if (r < 0.3) {
+        const ac = new AbortController();
+        const timer = setTimeout(() => ac.abort(new Error('stress-abort')), r * 10);
+        try {
+          await cond.wait({ signal: ac.signal });
+        } catch (e) {
+          if ((e as Error).message !== 'stress-abort') throw e;
+          c[2]!++;
+        } finally {
+          clearTimeout(timer);
+        }
+      } else if (!(await cond.wait(r * 5))) {
+        c[3]!++;
+      }
+    }
+    cond.notifyAll(); // let the others see the end
+  } finally {
+    cond.release();
+  }
+  return mine;
+}
+
+describe('stress: Condition with random timeouts and aborts', T, () => {
+  test('every produced item is consumed exactly once; no waiter left', T, async () => {
+    const seed = Number(process.env.STRESS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    try {
+      const cond = new Condition(new Lock());
+      const shared = new SharedArray('int32', 4);
+      const TOTAL = 600;
+      const threads = Array.from({ length: 2 }, (_, i) => {
+        const t = new Thread({ target: consumer, args: [cond, shared, seed + i, TOTAL] });
+        t.start();
+        return t;
+      });
+      const tasks = [consumer(cond, shared, seed - 1, TOTAL), consumer(cond, shared, seed - 2, TOTAL)];
+      for (let k = 0; k < TOTAL; k++) {
+        await cond.acquire();
+        shared[0]!++;
+        cond.notify(1 + (k % 2));
+        cond.release();
+        if (k % 10 === 0) await new Promise((r) => setImmediate(r));
+      }
+      const got = await Promise.all([...threads.map((t) => t.result()), ...tasks]);
+      assert.equal(
+        (got as number[]).reduce((a, b) => a + b, 0),
+        TOTAL,
+      );
+      assert.equal(shared[0], 0);
+      assert.equal(shared[1], TOTAL);
+      assert.equal(cond.nWaiting, 0);
+      assert.deepEqual(cond.waiters, []);
+      assert.equal(cond.locked(), false);
+    } catch (e) {
+      console.error(`Condition stress failed with STRESS_SEED=${seed}`);
+      throw e;
+    }
+  });
 });
