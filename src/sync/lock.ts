@@ -37,11 +37,9 @@ const TAG = 'skein.Lock';
  * ```
  */
 export class Lock extends Mutex {
-  protected readonly reentrant = false;
-
   /** Creates an unlocked lock. */
   constructor() {
-    super();
+    super(false);
   }
 
   /** @internal Crossing into another thread. */

@@ -63,8 +63,8 @@ import { takeRevived } from './revive.js';
 /** Word indexes, see the module comment. */
 export const OWNER = 0;
 export const WAITERS = 16;
-export const COUNT = 24;
-export const DIED = 25;
+export const COUNT = 2;
+export const DIED = 3;
 /** The CONTENDED bit of the OWNER word, and the mask of its ident bits. */
 export const CONTENDED = 0x40000000;
 export const IDENT_MASK = 0x3fffffff;
@@ -82,6 +82,17 @@ export type SavedState = number;
 
 const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 
+/** What `hold()`/`holdSync()` return: disposing it releases the lock (one per lock, reused). */
+class Held implements Disposable {
+  readonly #mutex: { release(): void };
+  constructor(mutex: { release(): void }) {
+    this.#mutex = mutex;
+  }
+  [Symbol.dispose](): void {
+    this.#mutex.release();
+  }
+}
+
 /**
  * The common face of Lock and RLock. Not exported publicly; see {@link Lock} and {@link RLock}.
  * @internal
@@ -90,12 +101,14 @@ export abstract class Mutex {
   /** The shared words; see the module comment. */
   protected readonly cells: Int32Array;
   /** True for RLock. */
-  protected abstract readonly reentrant: boolean;
+  protected readonly reentrant: boolean;
   readonly #disposable: Disposable;
 
-  protected constructor() {
+  /** @param reentrant true for RLock (set here, first, so Lock and RLock objects share one layout). */
+  protected constructor(reentrant: boolean) {
+    this.reentrant = reentrant;
     this.cells = new Int32Array(takeRevived<SharedArrayBuffer>() ?? new SharedArrayBuffer(128));
-    this.#disposable = { [Symbol.dispose]: () => this.release() };
+    this.#disposable = new Held(this);
   }
 
   /** The shared memory of this lock (what crosses into other threads). */
@@ -106,7 +119,9 @@ export abstract class Mutex {
   /** Bookkeeping of the new holder right after its acquiring CAS. */
   #acquired(died: number): void {
     const c = this.cells;
-    if (this.reentrant) c[COUNT] = 1;
+    // Plain stores only when the value changes: a store followed by the next atomic
+    // read-modify-write makes the CPU drain its store buffer (measurably slower on x86).
+    if (this.reentrant && c[COUNT] !== 1) c[COUNT] = 1;
     if (c[DIED] !== died) c[DIED] = died;
   }
 
@@ -245,8 +260,11 @@ export abstract class Mutex {
         );
       }
       const n = (c[COUNT] as number) - 1;
-      c[COUNT] = n;
-      if (n > 0) return;
+      if (n > 0) {
+        c[COUNT] = n;
+        return;
+      }
+      // COUNT stays 1 on a free lock (meaningless then; see the plain-store note in #acquired).
       prev = Atomics.exchange(c, OWNER, 0);
     } else {
       prev = Atomics.exchange(c, OWNER, 0);

@@ -37,11 +37,9 @@ const TAG = 'skein.RLock';
  * ```
  */
 export class RLock extends Mutex {
-  protected readonly reentrant = true;
-
   /** Creates an unlocked lock. */
   constructor() {
-    super();
+    super(true);
   }
 
   /** @internal Crossing into another thread. */
@@ -56,7 +54,7 @@ export class RLock extends Mutex {
 
   /** The recursion level of the current hold (0 when free; meaningful to the owner). */
   get count(): number {
-    return this.locked() ? (this.cells[24] as number) : 0;
+    return this.locked() ? (this.cells[2] as number) : 0;
   }
 
   get [Symbol.toStringTag](): string {
