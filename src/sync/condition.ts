@@ -26,6 +26,11 @@
  *   notification is never swallowed.
  * - A granted waiter frees its slot (store FREE) before re-acquiring the lock.
  *
+ * Orderings: slot STATE words and NWAITING are atomic (waiters and notifiers race on them).
+ * NEXT_TICKET, TICKET and IDENT are plain: written only under the lock, before the CAS that
+ * publishes the slot as WAITING, and read by notifiers under the same lock (the lock's
+ * acquire/release atomics order them); observers (`waiters`) may read them slightly stale.
+ *
  * `wait` always re-acquires the lock before it returns or throws, as in Python (the
  * re-acquisition itself is not abortable, so the caller's `finally`/`using` can release it).
  *

@@ -33,6 +33,16 @@
  *   releasing exchange. Those are sequentially consistent atomics, which order the plain
  *   writes for the next owner.
  *
+ * ## Orderings
+ * JavaScript's `Atomics` operations are all sequentially consistent; the choice per access is
+ * between an atomic op and a plain one. Atomic: every access to OWNER by a thread that does
+ * not (yet) own the lock, the releasing exchange, and WAITERS. Plain: COUNT and DIED (owner-only,
+ * ordered for the next owner by the CAS and exchange that bracket each hold) and RLock's
+ * ownership check in `release` (a thread reads its own last write coherently, so it can never
+ * see its own ident in a word it does not own). Plain accesses matter: `Atomics.load` costs
+ * several ns in V8 where a plain read costs one, and a plain *store* just before the releasing
+ * exchange makes the CPU drain its store buffer — so stores are skipped when the value is unchanged.
+ *
  * ## Spinning
  * A `…Sync` acquirer re-reads the word a bounded {@link SPIN} times before parking (well under
  * a microsecond). Measured on 2 busy cores, longer spinning only made two workers fight over

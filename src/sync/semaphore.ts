@@ -17,6 +17,10 @@
  * n waiters; a woken waiter always retries before giving up on a timeout, and an aborted async
  * waiter wakes every waiter (park.ts), so a wake-up is never swallowed by a leaving waiter.
  *
+ * Orderings: all accesses to VALUE and WAITERS are atomic (seq-cst, the only kind JS has),
+ * because every thread reads and writes both; INITIAL is written once before the semaphore
+ * is shared (the `postMessage` that shares it orders that write) and read plainly.
+ *
  * Dead holders: as in Python, permits are not owned (any thread may release), so a permit
  * taken by a thread that dies stays taken. Use a `Lock`/`RLock` when abandonment must be
  * detected.
