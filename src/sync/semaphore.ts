@@ -1,13 +1,17 @@
 /**
  * `Semaphore` (and the base of `BoundedSemaphore`, in `./bounded-semaphore.ts`): Python's counting semaphore on shared memory.
  *
- * ## Memory layout (Int32Array over a 12-byte SharedArrayBuffer)
+ * ## Memory layout (Int32Array over a 288-byte SharedArrayBuffer)
  *
  * ```
- * word 0  VALUE    permits available (CAS by acquirers, Atomics.add / CAS by releasers;
- *                  the word waiters park on, always with expected 0)
- * word 1  WAITERS  acquirers parked or about to park (Atomics.add ±1)
- * word 2  INITIAL  the constructor's value (written once; BoundedSemaphore's ceiling)
+ * word 0  VALUE      permits available (CAS by acquirers, Atomics.add / CAS by releasers;
+ *                    the word waiters park on, always with expected 0)
+ * word 1  WAITERS    acquirers parked or about to park (Atomics.add ±1)
+ * word 2  INITIAL    the constructor's value (written once; BoundedSemaphore's ceiling)
+ * word 3  TRACKED    holder slots in use (Atomics.add ±1)
+ * word 4  RECLAIMED  permits given back on behalf of dead holders, in total (Atomics.add)
+ * words 8 + 2k…      holder slot k of HOLDER_SLOTS: IDENT (0 free, -1 being reclaimed, else a
+ *                    thread ident; CAS) and COUNT (permits that thread holds via hold/run; add/sub)
  * ```
  *
  * Invariants: VALUE ≥ 0 always; a permit moves only by one successful CAS (acquire) or one
@@ -21,13 +25,23 @@
  * because every thread reads and writes both; INITIAL is written once before the semaphore
  * is shared (the `postMessage` that shares it orders that write) and read plainly.
  *
- * Dead holders: as in Python, permits are not owned (any thread may release), so a permit
- * taken by a thread that dies stays taken. Use a `Lock`/`RLock` when abandonment must be
- * detected.
+ * ## Dead holders
+ * As in Python, a permit taken with `acquire()` is not owned — any thread may `release()` it
+ * (a Semaphore(0) is often a signal: one thread releases, another acquires and keeps it), so
+ * such permits are never reclaimed. Permits taken with **`hold()`, `holdSync()` or `run()`**
+ * are scoped to the taking thread, and are recorded in the holder table under its ident. If
+ * that thread ends while holding them (its target threw, it called `process.exit`, it was
+ * terminated — the thread host marks it ended in `core/identity.ts`), waiters, which park in
+ * slices of at most `POLL_MS`, notice it and give its permits back (one reclaimer per slot,
+ * by CAS IDENT: dead ident → -1), counted in {@link Semaphore.reclaimed}. Limits: a table of
+ * {@link HOLDER_SLOTS} threads (holders beyond it are not tracked), and a thread killed in the
+ * instant between taking a permit and recording it loses that permit. A `hold()` must be
+ * ended by disposing it (or by `run` returning), not by a bare `release()`.
  *
  * @module
  */
 import { RuntimeError, ValueError } from '../core/errors.js';
+import { currentIdent, isThreadAlive } from '../core/identity.js';
 import {
   type Destination,
   kShare,
@@ -35,7 +49,7 @@ import {
   type SharedDescriptor,
 } from '../core/shared-registry.js';
 import { parseWait } from '../core/wait-options.js';
-import type { AcquireArg } from './mutex.js';
+import { type AcquireArg, POLL_MS } from './mutex.js';
 import { parkUntil, parkUntilSync, unpark } from './park.js';
 import { reviving, takeRevived } from './revive.js';
 
@@ -46,7 +60,12 @@ export const VALUE_WORD = 0;
 /** @internal */
 export const INITIAL_WORD = 2;
 const INITIAL = 2;
-const SPIN = 100;
+const TRACKED = 3;
+const RECLAIMED = 4;
+const SLOTS = 8;
+/** How many holder threads a Semaphore tracks for dead-holder recovery. */
+export const HOLDER_SLOTS = 32;
+const SPIN = 20;
 const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 
 /**
@@ -74,7 +93,12 @@ export class Semaphore {
    */
   constructor(value = 1) {
     const revived = takeRevived<SharedArrayBuffer>();
-    this.#disposable = { [Symbol.dispose]: () => this.release() };
+    this.#disposable = {
+      [Symbol.dispose]: () => {
+        this.#unrecord();
+        this.release();
+      },
+    };
     if (revived) {
       this.cells = new Int32Array(revived);
       return;
@@ -83,10 +107,75 @@ export class Semaphore {
       throw new TypeError(`semaphore initial value must be an integer, got ${String(value)}`);
     }
     if (value < 0) throw new ValueError(`semaphore initial value must be >= 0, got ${value}`);
-    this.cells = new Int32Array(new SharedArrayBuffer(12));
+    this.cells = new Int32Array(new SharedArrayBuffer(4 * (SLOTS + 2 * HOLDER_SLOTS)));
     this.cells[VALUE] = value;
     this.cells[INITIAL] = value;
   }
+
+  #slot = -1;
+  #slotIdent = 0;
+
+  /** Records a permit taken through hold/holdSync/run under this thread's ident. */
+  #record(): void {
+    const c = this.cells;
+    const me = currentIdent;
+    let at = this.#slotIdent === me && Atomics.load(c, this.#slot) === me ? this.#slot : this.#find(me);
+    if (at < 0) {
+      for (let k = 0; k < HOLDER_SLOTS && at < 0; k++) {
+        if (Atomics.compareExchange(c, SLOTS + 2 * k, 0, me) === 0) {
+          at = SLOTS + 2 * k;
+          Atomics.add(c, TRACKED, 1);
+        }
+      }
+      if (at < 0) return; // table full: this holder is not tracked
+    }
+    this.#slot = at;
+    this.#slotIdent = me;
+    Atomics.add(c, at + 1, 1);
+  }
+
+  /** Forgets one recorded permit of this thread (before giving it back). */
+  #unrecord(): void {
+    const c = this.cells;
+    const me = currentIdent;
+    const at = this.#slotIdent === me && Atomics.load(c, this.#slot) === me ? this.#slot : this.#find(me);
+    if (at < 0) return;
+    // Synchronous, so no other task of this thread interleaves between these two steps.
+    if (Atomics.sub(c, at + 1, 1) === 1 && Atomics.compareExchange(c, at, me, 0) === me)
+      Atomics.sub(c, TRACKED, 1);
+  }
+
+  #find(ident: number): number {
+    for (let k = 0; k < HOLDER_SLOTS; k++)
+      if (Atomics.load(this.cells, SLOTS + 2 * k) === ident) return SLOTS + 2 * k;
+    return -1;
+  }
+
+  /** Gives back the permits of holders whose thread has ended. */
+  #reclaim(): void {
+    const c = this.cells;
+    if (Atomics.load(c, TRACKED) === 0) return;
+    for (let k = 0; k < HOLDER_SLOTS; k++) {
+      const at = SLOTS + 2 * k;
+      const id = Atomics.load(c, at);
+      if (id <= 0 || isThreadAlive(id) || Atomics.compareExchange(c, at, id, -1) !== id) continue;
+      const n = Atomics.exchange(c, at + 1, 0);
+      Atomics.store(c, at, 0);
+      Atomics.sub(c, TRACKED, 1);
+      if (n > 0) {
+        Atomics.add(c, RECLAIMED, n);
+        Atomics.add(c, VALUE, n);
+        unpark(c, VALUE, n);
+      }
+    }
+  }
+
+  /** A waiter's attempt: take a permit, or reclaim dead holders' permits and try again. */
+  readonly #attempt = (): true | number => {
+    if (this.#try() === true) return true;
+    this.#reclaim();
+    return this.#try();
+  };
 
   #try(): true | number {
     const c = this.cells;
@@ -118,7 +207,7 @@ export class Semaphore {
     const c = this.cells;
     Atomics.add(c, WAITERS, 1);
     try {
-      return await parkUntil(c, VALUE, () => this.#try(), timeout, signal);
+      return await parkUntil(c, VALUE, this.#attempt, timeout, signal, POLL_MS);
     } finally {
       Atomics.sub(c, WAITERS, 1);
     }
@@ -139,7 +228,7 @@ export class Semaphore {
     for (let i = 0; i < SPIN; i++) if (Atomics.load(c, VALUE) > 0 && this.#try() === true) return true;
     Atomics.add(c, WAITERS, 1);
     try {
-      return parkUntilSync(c, VALUE, () => this.#try(), timeout);
+      return parkUntilSync(c, VALUE, this.#attempt, timeout, POLL_MS);
     } finally {
       Atomics.sub(c, WAITERS, 1);
     }
@@ -183,10 +272,15 @@ export class Semaphore {
     return Atomics.load(this.cells, VALUE) === 0;
   }
 
-  /** `using _ = await sem.hold()`: Python's `with sem:`. @throws RuntimeError when a timeout ran out. */
+  /**
+   * Takes a permit and returns a Disposable that gives it back: `using _ = await sem.hold()` is
+   * Python's `with sem:`. The permit is recorded as this thread's, so it is recovered if the
+   * thread dies holding it. @throws RuntimeError (rejects) when a timeout ran out.
+   */
   async hold(options?: AcquireArg): Promise<Disposable> {
     if (!(await this.acquire(options)))
       throw new RuntimeError('hold(): no permit could be acquired (timed out or not blocking)');
+    this.#record();
     return this.#disposable;
   }
 
@@ -194,17 +288,19 @@ export class Semaphore {
   holdSync(options?: AcquireArg): Disposable {
     if (!this.acquireSync(options))
       throw new RuntimeError('holdSync(): no permit could be acquired (timed out or not blocking)');
+    this.#record();
     return this.#disposable;
   }
 
   /** Runs `fn` holding a permit; resolves with its result. */
   async run<T>(fn: () => T | PromiseLike<T>): Promise<Awaited<T>> {
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+    using _ = await this.hold();
+    return await fn();
+  }
+
+  /** Permits given back so far on behalf of holders whose thread ended (see "dead holders"). */
+  get reclaimed(): number {
+    return Atomics.load(this.cells, RECLAIMED);
   }
 
   /** The registry tag of this class. @internal */
