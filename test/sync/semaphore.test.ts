@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BoundedSemaphore, Semaphore, Thread, ValueError } from 'skein/threading';
+import { BoundedSemaphore, Event, Semaphore, Thread, ValueError } from 'skein/threading';
 import { until } from './harness.ts';
 
 const T = { timeout: 30_000 };
@@ -69,7 +69,7 @@ describe('Semaphore', T, () => {
 
 describe('Semaphore: dead holders', T, () => {
   test('permits held via holdSync by a thread whose target throws are given back to waiters', T, async () => {
-    const { Event, excepthook, setExcepthook } = await import('skein/threading');
+    const { excepthook, setExcepthook } = await import('skein/threading');
     const s = new BoundedSemaphore(2);
     const held = new Event();
     const prev = excepthook;
@@ -99,7 +99,6 @@ describe('Semaphore: dead holders', T, () => {
   });
 
   test('a thread that calls process.exit inside run(): its permit comes back', T, async () => {
-    const { Event } = await import('skein/threading');
     const s = new Semaphore(1);
     const inside = new Event();
     const t = new Thread({
