@@ -46,7 +46,14 @@ import {
 } from '../core/shared-registry.js';
 import { parseWait, type WaitOptions } from '../core/wait-options.js';
 import { Lock } from './lock.js';
-import type { AcquireArg, Mutex } from './mutex.js';
+import {
+  type AcquireArg,
+  kAcquireRestore,
+  kAcquireRestoreSync,
+  kIsOwned,
+  kReleaseSave,
+  type Mutex,
+} from './mutex.js';
 import { parkUntil, parkUntilSync, unpark } from './park.js';
 import { reviving, takeRevived } from './revive.js';
 import { RLock } from './rlock.js';
@@ -161,7 +168,7 @@ export class Condition {
   }
 
   #checkOwned(what: string): void {
-    if (!this.#mutex.isOwned()) {
+    if (!this.#mutex[kIsOwned]()) {
       throw new RuntimeError(`cannot ${what} on un-acquired lock: acquire the Condition (or its lock) first`);
     }
   }
@@ -208,7 +215,7 @@ export class Condition {
     this.#checkOwned('wait');
     if (signal?.aborted) throw signal.reason;
     const at = this.#claim();
-    const saved = this.#mutex.releaseSave();
+    const saved = this.#mutex[kReleaseSave]();
     let notified = false;
     let failure: { reason: unknown } | undefined;
     try {
@@ -217,7 +224,7 @@ export class Condition {
       failure = { reason };
     }
     const granted = this.#leave(at);
-    await this.#mutex.acquireRestore(saved);
+    await this.#mutex[kAcquireRestore](saved);
     if (failure) {
       if (granted) this.#grant(1);
       throw failure.reason;
@@ -234,10 +241,10 @@ export class Condition {
     this.#checkOwned('wait');
     if (signal?.aborted) throw signal.reason;
     const at = this.#claim();
-    const saved = this.#mutex.releaseSave();
+    const saved = this.#mutex[kReleaseSave]();
     const notified = parkUntilSync(this.#cells, at, this.#attempt(at), timeout);
     const granted = this.#leave(at);
-    this.#mutex.acquireRestoreSync(saved);
+    this.#mutex[kAcquireRestoreSync](saved);
     return notified || granted;
   }
 

@@ -92,6 +92,18 @@ export type SavedState = number;
 
 const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 
+/**
+ * Condition's hooks into a lock (Python's `_is_owned`, `_release_save`, `_acquire_restore`),
+ * keyed by symbols so they stay off the public surface. @internal
+ */
+export const kIsOwned: unique symbol = Symbol('skein.isOwned');
+/** @internal */
+export const kReleaseSave: unique symbol = Symbol('skein.releaseSave');
+/** @internal */
+export const kAcquireRestore: unique symbol = Symbol('skein.acquireRestore');
+/** @internal */
+export const kAcquireRestoreSync: unique symbol = Symbol('skein.acquireRestoreSync');
+
 /** What `hold()`/`holdSync()` return: disposing it releases the lock (one per lock, reused). */
 class Held implements Disposable {
   readonly #mutex: { release(): void };
@@ -349,20 +361,20 @@ export abstract class Mutex {
   }
 
   /** True when this thread holds the lock (Python's `_is_owned`). @internal */
-  isOwned(): boolean {
+  [kIsOwned](): boolean {
     return (Atomics.load(this.cells, OWNER) & IDENT_MASK) === currentIdent;
   }
 
-  /** Fully releases the lock, returning what {@link acquireRestoreSync} needs. @internal */
-  releaseSave(): SavedState {
+  /** Fully releases the lock, returning what `kAcquireRestore…` needs. @internal */
+  [kReleaseSave](): SavedState {
     const saved = this.reentrant ? (this.cells[COUNT] as number) : 1;
     if (this.reentrant) this.cells[COUNT] = 1;
     this.release();
     return saved;
   }
 
-  /** Re-acquires after {@link releaseSave} (blocking). @internal */
-  acquireRestoreSync(saved: SavedState): void {
+  /** Re-acquires after `kReleaseSave` (blocking). @internal */
+  [kAcquireRestoreSync](saved: SavedState): void {
     const c = this.cells;
     const me = currentIdent;
     Atomics.add(c, WAITERS, 1);
@@ -374,8 +386,8 @@ export abstract class Mutex {
     if (this.reentrant) c[COUNT] = saved;
   }
 
-  /** Re-acquires after {@link releaseSave} (async, not abortable). @internal */
-  async acquireRestore(saved: SavedState): Promise<void> {
+  /** Re-acquires after `kReleaseSave` (async, not abortable). @internal */
+  async [kAcquireRestore](saved: SavedState): Promise<void> {
     await this.acquire();
     if (this.reentrant) this.cells[COUNT] = saved;
   }
