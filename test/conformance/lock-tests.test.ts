@@ -20,7 +20,7 @@ import {
   ValueError,
 } from 'skein/threading';
 import { rejectsWith } from '../helpers.ts';
-import { MODES, spawn, until } from '../sync/harness.ts';
+import { isError, MODES, spawn, until } from '../sync/harness.ts';
 
 const T = { timeout: 60_000 };
 
@@ -286,7 +286,7 @@ describe('RLock (RLockTests)', T, () => {
     );
     lock.acquireSync();
     lock.release();
-    assert.throws(() => lock.release(), RuntimeError);
+    assert.throws(() => lock.release(), isError(RuntimeError, 'ERR_SKEIN_RUNTIME'));
   });
 
   for (const mode of ['threads', 'mixed'] as const) {
@@ -397,8 +397,8 @@ describe('Condition (ConditionTests)', T, () => {
       () => c.waitSync(),
       (e: unknown) => e instanceof RuntimeError && e.code === 'ERR_SKEIN_RUNTIME',
     );
-    assert.throws(() => c.notify(), RuntimeError);
-    assert.throws(() => c.notifyAll(), RuntimeError);
+    assert.throws(() => c.notify(), isError(RuntimeError, 'ERR_SKEIN_RUNTIME'));
+    assert.throws(() => c.notifyAll(), isError(RuntimeError, 'ERR_SKEIN_RUNTIME'));
   });
 
   test('wait releases every RLock level and restores it', T, async () => {
@@ -528,7 +528,7 @@ describe('Semaphore (BaseSemaphoreTests, BoundedSemaphoreTests)', T, () => {
       () => new Semaphore(-1),
       (e: unknown) => e instanceof ValueError && e.code === 'ERR_SKEIN_VALUE',
     );
-    assert.throws(() => new BoundedSemaphore(-1), ValueError);
+    assert.throws(() => new BoundedSemaphore(-1), isError(ValueError, 'ERR_SKEIN_VALUE'));
     assert.throws(() => new Semaphore(1.5), TypeError);
     const s = new Semaphore();
     assert.equal(s.value, 1);
@@ -540,7 +540,7 @@ describe('Semaphore (BaseSemaphoreTests, BoundedSemaphoreTests)', T, () => {
     const s = new Semaphore(0);
     s.release(3);
     assert.equal(s.value, 3);
-    assert.throws(() => s.release(0), ValueError);
+    assert.throws(() => s.release(0), isError(ValueError, 'ERR_SKEIN_VALUE'));
     for (let i = 0; i < 3; i++) assert.equal(await s.acquire(0), true);
     assert.equal(await s.acquire(0), false);
   });
@@ -553,7 +553,7 @@ describe('Semaphore (BaseSemaphoreTests, BoundedSemaphoreTests)', T, () => {
     );
     await s.acquire();
     await s.acquire();
-    assert.throws(() => s.release(3), ValueError);
+    assert.throws(() => s.release(3), isError(ValueError, 'ERR_SKEIN_VALUE'));
     assert.equal(s.value, 0);
     s.release(2);
     assert.equal(s.value, 2);
@@ -612,7 +612,7 @@ describe('Semaphore (BaseSemaphoreTests, BoundedSemaphoreTests)', T, () => {
 
 describe('Barrier (BarrierTests)', T, () => {
   test('constructor misuse', T, () => {
-    assert.throws(() => new Barrier(0), ValueError);
+    assert.throws(() => new Barrier(0), isError(ValueError, 'ERR_SKEIN_VALUE'));
     assert.throws(() => new Barrier(2, { timeout: -1 }), RangeError);
     assert.throws(() => new Barrier(2, { action: 5 as unknown as () => void }), TypeError);
   });
@@ -679,7 +679,7 @@ describe('Barrier (BarrierTests)', T, () => {
       for (const p of parties)
         assert.deepEqual(await p.result(), ['BrokenBarrierError', 'ERR_SKEIN_BROKEN_BARRIER']);
       assert.equal(b.broken, true);
-      await rejectsWith(b.wait(), BrokenBarrierError);
+      await assert.rejects(b.wait(), isError(BrokenBarrierError, 'ERR_SKEIN_BROKEN_BARRIER'));
       b.reset();
       assert.equal(b.broken, false);
       const again = [0, 1, 2].map((i) => spawn(mode, i, async (bar: Barrier) => bar.wait(), b));
@@ -724,7 +724,7 @@ describe('Barrier (BarrierTests)', T, () => {
     const w = b.wait();
     await until(() => b.nWaiting === 1);
     b.reset();
-    await rejectsWith(w, BrokenBarrierError);
+    await assert.rejects(w, isError(BrokenBarrierError, 'ERR_SKEIN_BROKEN_BARRIER'));
     assert.equal(b.broken, false);
     const [x, y] = await Promise.all([b.wait(), b.wait()]);
     assert.deepEqual([x, y].sort(), [0, 1]);
@@ -740,7 +740,7 @@ describe('Barrier (BarrierTests)', T, () => {
     first.catch(() => {});
     await until(() => b.nWaiting === 1);
     await assert.rejects(b.wait(), /action failed/);
-    await rejectsWith(first, BrokenBarrierError);
+    await assert.rejects(first, isError(BrokenBarrierError, 'ERR_SKEIN_BROKEN_BARRIER'));
   });
 });
 

@@ -45,3 +45,17 @@ export async function until(pred: () => boolean, timeout = 10_000, what = 'condi
     await new Promise((r) => setTimeout(r, 1));
   }
 }
+
+/** For `assert.throws`/`assert.rejects`: the error is an instance of `cls` with the given `code`. */
+export function isError(
+  cls: abstract new (...args: never[]) => Error,
+  code: string,
+): (e: unknown) => boolean {
+  return (e: unknown) => {
+    if (!(e instanceof cls))
+      throw new Error(`expected ${cls.name}, got ${(e as Error)?.name}: ${(e as Error)?.message}`);
+    if ((e as { code?: string }).code !== code)
+      throw new Error(`expected code ${code}, got ${(e as { code?: string }).code}`);
+    return true;
+  };
+}

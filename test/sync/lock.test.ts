@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DeadlockError, Event, Lock, RLock, RuntimeError, Thread } from 'skein/threading';
+import { isError } from './harness.ts';
 
 const T = { timeout: 30_000 };
 const kShare = Symbol.for('skein.share');
@@ -63,7 +64,7 @@ describe('Lock', T, () => {
     async () => {
       const lock = new Lock();
       await lock.acquire();
-      assert.throws(() => lock.holdSync(), DeadlockError);
+      assert.throws(() => lock.holdSync(), isError(DeadlockError, 'ERR_SKEIN_DEADLOCK'));
       await assert.rejects(
         lock.hold(10),
         (e: unknown) => e instanceof RuntimeError && e.code === 'ERR_SKEIN_RUNTIME',
