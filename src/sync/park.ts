@@ -6,20 +6,21 @@
  * It is the shape of `Atomics.wait` / `Atomics.waitAsync` / `Atomics.notify`, plus what those
  * lack for skein:
  *
- * - **Timeouts keep the program alive.** A pending `Atomics.waitAsync` holds no event-loop
- *   handle, so a program whose only remaining work is `await event.wait(1500)` would simply
- *   exit. A timed async park therefore also holds a timer, as Python's blocked main thread
- *   would hold the process. (An *untimed* park holds nothing: if nothing else can ever wake
- *   it, Node exits with "unsettled top-level await" instead of hanging forever.)
+ * - **A wait keeps the program alive.** A pending `Atomics.waitAsync` holds no event-loop
+ *   handle, so a program whose only remaining work is `await event.wait()` would simply exit
+ *   (or end with "unsettled top-level await") while a thread is about to set the event. A
+ *   Python thread blocked in a wait keeps the process alive, so an async park holds a
+ *   referenced timer until it settles, timed or not. (A real deadlock therefore hangs, as in
+ *   Python; the `…Sync` calls detect the ones that can be detected.)
  * - **Aborts leave no phantom waiter.** V8 cannot withdraw one `waitAsync` waiter; a withdrawn
  *   but still-registered waiter could swallow a later `notify(…, 1)` meant for a live one (a
  *   lost wake-up). So an aborted park wakes *every* waiter of its word, removing itself; the
  *   others see a spurious wake-up and re-check their condition, which every caller of this
  *   layer must do anyway.
  *
- * - **Untimed waits may poll.** A caller that must notice something no one will `unpark` for
- *   (a lock holder that died) parks in bounded slices; such a slice passes `keepAlive = false`,
- *   so an untimed wait still holds no event-loop handle.
+ * - **Waits may poll.** A caller that must notice something no one will `unpark` for (a lock
+ *   holder that died) parks in bounded slices; {@link parkUntil} holds one keep-alive timer for
+ *   the whole wait and parks its slices with `keepAlive = false`.
  *
  * Callers follow the usual futex discipline: read the word, decide to sleep, then park with
  * the value read as `expected` — if the word changed in between, the park returns
@@ -42,8 +43,8 @@ export function parkSync(cells: Int32Array, index: number, expected: number, tim
 /**
  * Sleeps this async task while `cells[index] === expected`, for at most `timeout` ms
  * (`Infinity`: no limit), without blocking the event loop.
- * `keepAlive = false` skips the timer that keeps the event loop alive during a timed park
- * (for the bounded slices of an untimed wait).
+ * `keepAlive = false` skips the timer that keeps the event loop alive while it waits (for
+ * slices of a longer wait that holds its own).
  * @throws the signal's reason (rejects) when `signal` is or becomes aborted.
  */
 export function park(
@@ -58,13 +59,13 @@ export function park(
   const finite = timeout !== Number.POSITIVE_INFINITY;
   const w = Atomics.waitAsync(cells, index, expected, finite ? timeout : undefined);
   if (!w.async) return Promise.resolve(w.value);
-  if ((!finite || !keepAlive) && signal === undefined) return w.value;
+  if (!keepAlive && signal === undefined) return w.value;
   return new Promise<ParkResult>((resolve, reject) => {
     let settled = false;
     // Only keeps the event loop alive, until the wait settles; the wait's own timeout decides
     // the result. (Not `timeout + 1`: V8 resolves a timed-out waitAsync from a platform task
     // that holds no loop handle and may run after such a timer, and Node would exit first.)
-    const keepAliveTimer = finite && keepAlive ? setTimeout(() => {}, 2 ** 31 - 1) : undefined;
+    const keepAliveTimer = keepAlive ? setTimeout(() => {}, 2 ** 31 - 1) : undefined;
     const onAbort = () => {
       if (settled) return;
       settled = true;
@@ -138,12 +139,19 @@ export async function parkUntil(
 ): Promise<boolean> {
   const finite = timeout !== Number.POSITIVE_INFINITY;
   const deadline = finite ? performance.now() + timeout : timeout;
-  for (;;) {
-    if (signal?.aborted) throw signal.reason;
-    const seen = attempt();
-    if (seen === true) return true;
-    const left = finite ? deadline - performance.now() : deadline;
-    if (left <= 0) return false;
-    await park(cells, index, seen, Math.min(left, slice), signal, finite);
+  let keepAlive: NodeJS.Timeout | undefined;
+  try {
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      const seen = attempt();
+      if (seen === true) return true;
+      const left = finite ? deadline - performance.now() : deadline;
+      if (left <= 0) return false;
+      // One referenced timer for the whole wait (see the module comment), not one per slice.
+      keepAlive ??= setTimeout(() => {}, 2 ** 31 - 1);
+      await park(cells, index, seen, Math.min(left, slice), signal, false);
+    }
+  } finally {
+    if (keepAlive) clearTimeout(keepAlive);
   }
 }
