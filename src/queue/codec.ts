@@ -209,7 +209,8 @@ export class Writer {
 function sharedPath(value: unknown, path: string, seen: Set<object>): string | undefined {
   if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
   seen.add(value);
-  if (isShareable(value)) return path;
+  if (isShareable(value) || value instanceof SharedArrayBuffer) return path;
+  if (ArrayBuffer.isView(value)) return value.buffer instanceof SharedArrayBuffer ? path : undefined;
   if (value instanceof Map) {
     let i = 0;
     for (const [k, v] of value) {
@@ -241,10 +242,16 @@ function sharedPath(value: unknown, path: string, seen: Set<object>): string | u
 /** V8's format, after the same checks every skein value gets. */
 function slowEncode(value: unknown, path: string): Buffer {
   const enc = encodeValue(value, 'thread', path); // throws TypeError naming the path
-  if (enc.shared !== undefined) {
-    const where = sharedPath(value, path, new Set()) ?? path;
+  const where = sharedPath(value, path, new Set());
+  if (where !== undefined && enc.shared === undefined) {
     throw new TypeError(
-      `${where} cannot be put in a queue: it is a skein shared object (${enc.shared.join(', ')}), whose shared ` +
+      `${where} cannot be put in a queue: it is shared memory (a SharedArrayBuffer or a view of one), which ` +
+        'cannot travel inside a queue item. Pass it to the thread as a Thread argument instead.',
+    );
+  }
+  if (enc.shared !== undefined) {
+    throw new TypeError(
+      `${where ?? path} cannot be put in a queue: it is a skein shared object (${enc.shared.join(', ')}), whose shared ` +
         'memory cannot travel inside a queue item. Pass it to the thread as a Thread argument instead.',
     );
   }

@@ -94,9 +94,16 @@ export async function waitAsync(
   const expected = Atomics.load(ctl, seq);
   Atomics.add(ctl, waiters, 1);
   unlock(ctl, mutex);
+  // park.ts keeps the event loop alive during a timed wait with a timer of `timeout + 1` ms,
+  // but libuv starts that timer from its cached loop time, which is stale after long
+  // synchronous work (module loading under tsx): the timer then fires before the wait's own
+  // timeout, and a program whose only work is this wait exits with "unsettled top-level
+  // await". So hold a timer that cannot fire early until the wait settles.
+  const keepAlive = timeout === Number.POSITIVE_INFINITY ? undefined : setTimeout(() => {}, 0x7fffffff);
   try {
     await park(ctl, seq, expected, timeout, signal);
   } finally {
+    if (keepAlive !== undefined) clearTimeout(keepAlive);
     Atomics.sub(ctl, waiters, 1);
   }
 }

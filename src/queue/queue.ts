@@ -40,12 +40,14 @@
  * `COUNT = 0 ⇒ TOP = USED = 0`; `0 ≤ UNFINISHED`; `MAXSIZE > 0 ⇒ COUNT ≤ MAXSIZE`.
  *
  * **Allocation.** A put bumps `TOP`. When the record does not fit after `TOP` but the queue is
- * empty, `TOP` restarts at 0. Otherwise, when live bytes plus the record leave at least a
- * quarter of the arena free, the arena is compacted (live records slid down in offset order,
- * entries re-pointed) and the put proceeds; each compaction moves at most ¾ of the arena and is
- * followed by at least ¼ of it in puts before the next, so it costs at most 3 bytes moved per
- * byte put. Otherwise the queue is full *by bytes*: the putter waits on NOT_FULL like a putter
- * facing `maxsize`. A record larger than the whole arena could never fit: `put` throws
+ * empty, `TOP` restarts at 0. Otherwise the arena is compacted (live records slid down in
+ * offset order, entries re-pointed) and the put proceeds, provided the record then fits and the
+ * compaction pays for itself: it moves `USED` bytes, so it is done only when it reclaims at
+ * least a third of that (`3·(TOP − USED) ≥ USED`) or leaves a quarter of the arena free —
+ * either way at most 3 bytes are moved per byte later put. Otherwise the queue is full *by
+ * bytes*: the putter waits on NOT_FULL like a putter facing `maxsize`. (So a queue more than
+ * ¾ full by bytes, with little fragmentation, counts as full until consumers free more; a queue
+ * that stays nearly full never degrades into a compaction per put.) A record larger than the whole arena could never fit: `put` throws
  * `ValueError` before touching the queue.
  *
  * **Who does what.** Items are encoded *outside* the mutex into a thread-local buffer; under
@@ -354,7 +356,11 @@ export class Queue<T = unknown> implements Shareable {
       ctl[USED] = size;
       return 0;
     }
-    if (used + size <= this.#capacity - (this.#capacity >> 2)) {
+    // Compact only when it pays for itself: it moves `used` bytes and reclaims `top - used`.
+    if (
+      used + size <= this.#capacity &&
+      (used + size <= this.#capacity - (this.#capacity >> 2) || 3 * (top - used) >= used)
+    ) {
       this.#compact();
       const t = ctl[TOP]!;
       ctl[TOP] = t + size;
