@@ -10,7 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { Queue } from 'skein/queue';
 import { Thread } from 'skein/threading';
-import { python, type Row, table } from './util.js';
+import { python, table } from './util.js';
 
 const N = 200_000;
 

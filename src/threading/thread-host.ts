@@ -82,6 +82,9 @@ function spawn(): void {
   client.onReady = () => {
     booting.delete(slot);
     dispatch(slot);
+    // Keep the invariant: more threads than MAX_BOOTING may still be queued, and this isolate
+    // has just stopped booting (without this, a 5th thread waited behind 4 blocked ones forever).
+    bootMore();
   };
   client.onExit = () => {
     booting.delete(slot);
