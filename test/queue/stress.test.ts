@@ -12,13 +12,21 @@ import { Thread } from 'skein/threading';
 const N = 100_000;
 const THREADS = 4;
 
-test('4 producers → 4 consumers, 100k items, random timeouts and aborts: each item exactly once', { timeout: 60_000 }, async () => {
+test('4 producers → 4 consumers, 100k items, random timeouts and aborts: each item exactly once', {
+  timeout: 60_000,
+}, async () => {
   const seed = Number(process.env.SKEIN_STRESS_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const q = new Queue<number>(64, { capacity: 4096 });
   const counts = new SharedArrayBuffer(N * 4);
   const stats = new SharedArrayBuffer(8 * 4);
 
-  const producer = async (q: Queue<number>, from: number, to: number, seed: number, stats: SharedArrayBuffer) => {
+  const producer = async (
+    q: Queue<number>,
+    from: number,
+    to: number,
+    seed: number,
+    stats: SharedArrayBuffer,
+  ) => {
     const { Full } = await import('skein/queue');
     const st = new Int32Array(stats);
     let s = seed >>> 0 || 1;
@@ -49,7 +57,12 @@ test('4 producers → 4 consumers, 100k items, random timeouts and aborts: each 
     }
   };
 
-  const consumer = async (q: Queue<number>, counts: SharedArrayBuffer, seed: number, stats: SharedArrayBuffer) => {
+  const consumer = async (
+    q: Queue<number>,
+    counts: SharedArrayBuffer,
+    seed: number,
+    stats: SharedArrayBuffer,
+  ) => {
     const { Empty } = await import('skein/queue');
     const c = new Int32Array(counts);
     const st = new Int32Array(stats);
