@@ -22,7 +22,12 @@
  * notifier, holding the mutex, changes the state, increments the sequence word and — only if
  * the waiter count is non-zero — calls `Atomics.notify`. Because the sequence is read and
  * bumped under the mutex, a notification that lands between the waiter's release and its
- * park makes the park return `'not-equal'` at once: no wake-up is lost. Every waiter re-checks
+ * park makes the park return `'not-equal'` at once: no wake-up is lost. A blocking waiter
+ * first spins a bounded number of loads on the sequence word *before* counting itself in, so
+ * that a notifier facing a busy peer skips the futex wake-up. Counting in after releasing the
+ * mutex is safe: the notifier's `add(seq)`-then-`load(waiters)` and the waiter's
+ * `add(waiters)`-then-park-while-`seq`-unchanged are sequentially consistent, so either the
+ * notifier sees the waiter or the waiter sees the new sequence. Every waiter re-checks
  * its predicate under the mutex after waking (wake-ups may be spurious, see park.ts). A
  * waiter un-counts itself after waking, outside the mutex (an `Atomics.sub`): a count that is
  * briefly too high costs one needless `notify`, never a lost one.
@@ -36,6 +41,8 @@ import { park, parkSync } from '../sync/park.js';
 
 /** Spins on a held mutex before parking; each spin is one load. */
 const SPIN = 64;
+/** Spins on a condition's sequence word before a blocking wait parks (microseconds at most). */
+const WAIT_SPIN = 2000;
 
 /** Acquires the futex mutex at `ctl[index]` (see the module comment). */
 export function lock(ctl: Int32Array, index: number): void {
@@ -70,8 +77,11 @@ export function waitSync(
   timeout: number,
 ): void {
   const expected = Atomics.load(ctl, seq);
-  Atomics.add(ctl, waiters, 1);
   unlock(ctl, mutex);
+  // Spin briefly first: between two busy threads the condition usually changes within
+  // microseconds, and a waiter that is not counted costs the notifier no futex wake-up.
+  for (let i = 0; i < WAIT_SPIN; i++) if (Atomics.load(ctl, seq) !== expected) return;
+  Atomics.add(ctl, waiters, 1);
   parkSync(ctl, seq, expected, timeout);
   Atomics.sub(ctl, waiters, 1);
 }
