@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { WorkerDiedError } from './errors.js';
+
 import { fromEnvelope } from './error-transport.js';
+import { WorkerDiedError } from './errors.js';
 import type { ThreadIdentity } from './identity.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { decodeValue } from './serialize.js';

@@ -94,7 +94,11 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
       fail(msg, err, spec);
       return;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+    if (
+      result !== null &&
+      typeof result === 'object' &&
+      typeof (result as PromiseLike<unknown>).then === 'function'
+    ) {
       (result as PromiseLike<unknown>).then(
         (v) => settle(msg, true, v),
         (e) => fail(msg, e, spec),
