@@ -14,10 +14,23 @@ import { python, table } from './util.js';
 
 const N = 200_000;
 
-async function skein(producers: number, consumers: number): Promise<number> {
+async function skein(producers: number, consumers: number, mode: 'sync' | 'async' = 'sync'): Promise<number> {
   const q = new Queue<{ id: number; name: string; v: number }>(0, { capacity: 1 << 20 });
   const each = N / producers;
   const consumerThreads = Array.from({ length: consumers }, () => {
+    if (mode === 'async') {
+      return new Thread({
+        target: async (q: Queue<{ id: number }>) => {
+          let n = 0;
+          for (;;) {
+            const item = await q.get();
+            if (item.id < 0) return n;
+            n++;
+          }
+        },
+        args: [q],
+      });
+    }
     return new Thread({
       target: (q: Queue<{ id: number }>) => {
         let n = 0;
@@ -31,6 +44,14 @@ async function skein(producers: number, consumers: number): Promise<number> {
     });
   });
   const producerThreads = Array.from({ length: producers }, (_, p) => {
+    if (mode === 'async') {
+      return new Thread({
+        target: async (q: Queue<{ id: number; name: string; v: number }>, from: number, count: number) => {
+          for (let i = from; i < from + count; i++) await q.put({ id: i, name: 'item', v: 1.5 });
+        },
+        args: [q, p * each, each],
+      });
+    }
     return new Thread({
       target: (q: Queue<{ id: number; name: string; v: number }>, from: number, count: number) => {
         for (let i = from; i < from + count; i++) q.putSync({ id: i, name: 'item', v: 1.5 });
@@ -121,12 +142,14 @@ const best = async (f: () => Promise<number>, runs = 3) => {
 };
 
 const one = rate(await best(() => skein(1, 1)));
+const oneAsync = rate(await best(() => skein(1, 1, 'async')));
 const mc = rate(await best(messageChannel));
 const py = python(PY)?.split(/\s+/).map(Number);
 table(
   `1 producer thread → 1 consumer thread, ${N} small objects`,
   [
     { name: 'skein Queue (putSync/getSync)', value: one, unit: 'items/s' },
+    { name: 'skein Queue (await put/get)', value: oneAsync, unit: 'items/s' },
     { name: 'MessageChannel (postMessage)', value: mc, unit: 'items/s' },
     { name: 'python3 queue.Queue', value: py?.[0], unit: 'items/s' },
   ],

@@ -66,6 +66,7 @@ describe('Queue basics', T, () => {
       // biome-ignore lint/suspicious/noSparseArray: a hole must survive the trip
       [1, , 3],
       'x'.repeat(5000),
+      Object.assign([1, 2], { extra: 'kept' }),
     ];
     const q = new Queue();
     for (const v of values) q.putNowait(v);
