@@ -15,7 +15,7 @@
  *   2 NOT_FULL     condition sequence: bumped after a get / shutdown        │ waiters park on
  *   3 ALL_DONE     condition sequence: bumped when UNFINISHED reaches 0     ┘ them
  *   4 GET_WAITERS  5 PUT_WAITERS  6 JOIN_WAITERS   parked waiters per condition
- *                  (+1 under the mutex before parking, −1 with Atomics.sub after waking)
+ *                  (Atomics.add just before parking, Atomics.sub after waking; mutex.ts)
  *   7 COUNT        items stored (read without the mutex by qsize/empty/full: approximate)
  *   8 UNFINISHED   puts not yet matched by taskDone()
  *   9 SHUTDOWN     0, or 1 after shutdown()
@@ -64,6 +64,11 @@
  *
  * Atomics ordering: the control words are accessed with `Atomics` (sequentially consistent);
  * entries and arena bytes with plain accesses under the mutex, ordered by its acquire/release.
+ *
+ * **Limitation.** A thread terminated (`worker.terminate()`, a crash) *inside* a critical
+ * section leaves the mutex held, and every later use of the queue blocks. Critical sections
+ * run no user code and last well under a microsecond for small items, so this takes a kill at
+ * exactly the wrong instant; a robust (owner-recording) mutex would be the fix.
  *
  * @module
  */

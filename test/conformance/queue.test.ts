@@ -268,3 +268,70 @@ describe('SimpleQueue (test_queue SimpleQueueTest)', T, () => {
     );
   });
 });
+
+describe('queues cross thread boundaries as themselves', T, () => {
+  test('a queue created in a thread and returned is the same queue', async () => {
+    const t = new Thread({
+      target: async () => {
+        const { PriorityQueue } = await import('skein/queue');
+        const q = new PriorityQueue<number>();
+        q.putSync(3);
+        q.putSync(1);
+        return q;
+      },
+    });
+    t.start();
+    const q = (await t.result()) as PriorityQueue<number>;
+    assert.ok(q instanceof PriorityQueue);
+    q.putNowait(2);
+    assert.deepEqual([q.getNowait(), q.getNowait(), q.getNowait()], [1, 2, 3]);
+  });
+
+  test('a queue passed on from one thread to another is still the same queue', async () => {
+    const q = new Queue<string>();
+    const t = new Thread({
+      target: async (q: Queue<string>) => {
+        const { Thread } = await import('skein/threading');
+        const inner = new Thread({
+          target: (q: Queue<string>) => {
+            q.putSync('from the grandchild');
+          },
+          args: [q],
+        });
+        inner.start();
+        await inner.join();
+      },
+      args: [q],
+    });
+    t.start();
+    assert.equal(await q.get({ timeout: 20_000 }), 'from the grandchild');
+    await t.join();
+  });
+
+  test('async tasks of the main thread and worker threads consume one queue together', async () => {
+    const q = new Queue<number>(8);
+    const counts = new SharedArrayBuffer(4 * 1000);
+    const worker = (q: Queue<number>, counts: SharedArrayBuffer) => {
+      const c = new Int32Array(counts);
+      for (;;) {
+        const x = q.getSync();
+        if (x < 0) return;
+        Atomics.add(c, x, 1);
+      }
+    };
+    const threads = [0, 1].map(() => new Thread({ target: worker, args: [q, counts] }));
+    for (const t of threads) t.start();
+    const c = new Int32Array(counts);
+    const local = [0, 1, 2].map(async () => {
+      for (;;) {
+        const x = await q.get();
+        if (x < 0) return;
+        Atomics.add(c, x, 1);
+      }
+    });
+    for (let i = 0; i < 1000; i++) await q.put(i);
+    for (let i = 0; i < 5; i++) await q.put(-1);
+    await Promise.all([...local, ...threads.map((t) => t.join())]);
+    assert.ok(c.every((n) => n === 1));
+  });
+});
