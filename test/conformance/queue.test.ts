@@ -335,3 +335,24 @@ describe('queues cross thread boundaries as themselves', T, () => {
     assert.ok(c.every((n) => n === 1));
   });
 });
+
+describe('PriorityQueue heap under concurrent producers', T, () => {
+  test('two threads put random keys at once; the drained order is sorted and complete', async () => {
+    const q = new PriorityQueue<[number, number]>();
+    const producer = (q: PriorityQueue<[number, number]>, base: number) => {
+      let s = base + 7;
+      for (let i = 0; i < 1500; i++) {
+        s = (s * 1103515245 + 12345) & 0x7fffffff;
+        q.putSync([s % 97, base + i]);
+      }
+    };
+    const threads = [0, 10_000].map((base) => new Thread({ target: producer, args: [q, base] }));
+    for (const t of threads) t.start();
+    for (const t of threads) await t.join();
+    const out: [number, number][] = [];
+    while (!q.empty()) out.push(q.getNowait());
+    assert.equal(out.length, 3000);
+    for (let i = 1; i < out.length; i++) assert.ok(out[i - 1]![0] <= out[i]![0], `unsorted at ${i}`);
+    assert.equal(new Set(out.map((x) => x[1])).size, 3000);
+  });
+});
