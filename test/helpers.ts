@@ -32,7 +32,11 @@ export function runNode(
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${file} did not finish within ${options.timeout ?? 30000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(
+          `${file} did not finish within ${options.timeout ?? 30000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+        ),
+      );
     }, options.timeout ?? 30000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -50,7 +54,10 @@ export async function rejectsWith(
   message?: RegExp,
 ): Promise<void> {
   await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof cls, `expected ${cls.name}, got ${(err as Error)?.name}: ${(err as Error)?.message}`);
+    assert.ok(
+      err instanceof cls,
+      `expected ${cls.name}, got ${(err as Error)?.name}: ${(err as Error)?.message}`,
+    );
     if (message) assert.match((err as Error).message, message);
     return true;
   });

@@ -49,7 +49,11 @@ function userFrames(stack: string): string {
     )
     .filter(
       (line) =>
-        !(line.startsWith('    at ') && (line.includes(coreDir) || /node:internal\/(per_context|event_target|worker)|node:events/.test(line))),
+        !(
+          line.startsWith('    at ') &&
+          (line.includes(coreDir) ||
+            /node:internal\/(per_context|event_target|worker)|node:events/.test(line))
+        ),
     )
     .join('\n');
 }
@@ -76,7 +80,8 @@ export function toEnvelope(err: unknown, depth = 0): ErrorEnvelope {
   if ('cause' in err && depth < 16) {
     env.cause = err.cause instanceof Error ? toEnvelope(err.cause, depth + 1) : { value: plain(err.cause) };
   }
-  if (err instanceof AggregateError && depth < 16) env.errors = err.errors.map((e) => toEnvelope(e, depth + 1));
+  if (err instanceof AggregateError && depth < 16)
+    env.errors = err.errors.map((e) => toEnvelope(e, depth + 1));
   for (const key of Object.keys(err)) {
     if (skipProps.has(key)) continue;
     env.props ??= {};
@@ -95,10 +100,14 @@ export function fromEnvelope(env: ErrorEnvelope, where?: string): Error {
     (e as Error & { value?: unknown }).value = env.value;
     return e;
   }
-  const Ctor = errorClasses.get(env.name) ?? builtins[env.name] ?? (env.name === 'AggregateError' ? null : Error);
+  const Ctor =
+    errorClasses.get(env.name) ?? builtins[env.name] ?? (env.name === 'AggregateError' ? null : Error);
   let err: Error;
   if (Ctor === null) {
-    err = new AggregateError((env.errors ?? []).map((e) => fromEnvelope(e, where)), env.message);
+    err = new AggregateError(
+      (env.errors ?? []).map((e) => fromEnvelope(e, where)),
+      env.message,
+    );
   } else {
     // Build without running the subclass constructor's own logic (its arguments are unknown),
     // then fill in what the remote error had.
@@ -113,10 +122,18 @@ export function fromEnvelope(env: ErrorEnvelope, where?: string): Error {
   const stack = `${remote}\n    --- ${where ? `raised in ${where}, ` : ''}received here ---\n${local}`;
   Object.defineProperty(err, 'stack', { value: stack, writable: true, configurable: true });
   if (env.code !== undefined) {
-    Object.defineProperty(err, 'code', { value: env.code, writable: true, configurable: true, enumerable: true });
+    Object.defineProperty(err, 'code', {
+      value: env.code,
+      writable: true,
+      configurable: true,
+      enumerable: true,
+    });
   }
   if (env.cause !== undefined) {
-    const cause = 'value' in env.cause && !('name' in env.cause) ? env.cause.value : fromEnvelope(env.cause as ErrorEnvelope, where);
+    const cause =
+      'value' in env.cause && !('name' in env.cause)
+        ? env.cause.value
+        : fromEnvelope(env.cause as ErrorEnvelope, where);
     Object.defineProperty(err, 'cause', { value: cause, writable: true, configurable: true });
   }
   if (env.props) Object.assign(err, env.props);

@@ -60,7 +60,13 @@ let current: ThreadIdentity =
   (isMainThread
     ? { ident: MAIN_IDENT, name: 'MainThread', daemon: false, nativeId: 0, kind: 'main' }
     : // A worker that skein did not start: give it an identity of its own.
-      { ident: Atomics.add(counters, 0, 1), name: `Worker-${threadId}`, daemon: true, nativeId: threadId, kind: 'worker' });
+      {
+        ident: Atomics.add(counters, 0, 1),
+        name: `Worker-${threadId}`,
+        daemon: true,
+        nativeId: threadId,
+        kind: 'worker',
+      });
 
 /** A fresh ident, unique within the process. */
 export function nextIdent(): number {

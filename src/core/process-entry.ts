@@ -8,10 +8,11 @@
  * @module
  */
 import { currentProcessInfo, setCurrentIdentity, type ThreadIdentity } from './identity.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker } from './protocol.js';
 import { fatalMessage, serve } from './worker-runtime.js';
 
-if (typeof process.send !== 'function') throw new Error('skein: process-entry must be forked with an IPC channel');
+if (typeof process.send !== 'function')
+  throw new Error('skein: process-entry must be forked with an IPC channel');
 
 const config = currentProcessInfo();
 
@@ -34,7 +35,13 @@ process.on('disconnect', () => {
   if (config.daemon) process.exit(0);
 });
 
-setCurrentIdentity({ ident: 1, name: 'MainThread', daemon: false, nativeId: 0, kind: 'main' } satisfies ThreadIdentity);
+setCurrentIdentity({
+  ident: 1,
+  name: 'MainThread',
+  daemon: false,
+  nativeId: 0,
+  kind: 'main',
+} satisfies ThreadIdentity);
 
 serve(
   {

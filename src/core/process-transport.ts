@@ -34,7 +34,8 @@ function childExecArgv(): string[] {
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a.startsWith('--test') || a === '--watch' || a.startsWith('--watch-') || a.startsWith('--inspect')) continue;
+    if (a.startsWith('--test') || a === '--watch' || a.startsWith('--watch-') || a.startsWith('--inspect'))
+      continue;
     out.push(a);
   }
   if (here.endsWith('.ts') && !out.some((a) => a.includes('tsx'))) out.push('--import', 'tsx');

@@ -6,10 +6,16 @@
  * Parent → worker:
  * - `define`: remember task `fid` (inline source or module export) for later `run`s, so a
  *   task's source crosses once per worker, not once per call;
- * - `run`: call task `fid` with `args`; `identity` (set for a `Thread`) is who the task runs as;
+ * - `run`: call task `fid` with `args`; `identity` (set for a `Thread`) is who the task runs as.
+ *   With `chunk`, `args` is a list of argument lists: the task is called once per item (a
+ *   `map` chunk, as Python's `_process_chunk`), and the one reply carries every item's outcome;
+ * - `runs`: many plain `run`s of one task with the same number of arguments, in columns
+ *   (`ids`, and every call's arguments laid end to end in `args`): a busy pool's common case,
+ *   and several times cheaper to clone than one object per call;
  * - `stop`: finish the tasks under way, then exit.
  *
  * Worker → parent:
+ * - `oks`: plain results in columns (`ids[i]` returned `values[i]`), the counterpart of `runs`;
  * - `ok` / `err`: task `id` settled; `idle` says the worker holds no timers or handles of the
  *   task's afterwards (so it can be reused for another thread);
  * - `ready`: the runtime is listening (sent once, first);
@@ -36,11 +42,21 @@ export interface RunMsg {
   identity?: ThreadIdentity | undefined;
   /** Report whether the worker is left idle (no lingering timers or handles) after this task. */
   checkIdle?: boolean | undefined;
+  /** `args` is a list of argument lists, one call each; the reply's value is the list of results. */
+  chunk?: boolean | undefined;
+}
+/** Plain runs of task `fid`, each with `arity` arguments: call `ids[i]` gets `args[i*arity … (i+1)*arity)`. */
+export interface RunsMsg {
+  op: 'runs';
+  fid: number;
+  arity: number;
+  ids: number[];
+  args: unknown[];
 }
 export interface StopMsg {
   op: 'stop';
 }
-export type ToWorker = DefineMsg | RunMsg | StopMsg;
+export type ToWorker = DefineMsg | RunMsg | RunsMsg | StopMsg;
 
 export interface OkMsg {
   op: 'ok';
@@ -48,12 +64,23 @@ export interface OkMsg {
   value: unknown;
   shared?: string[] | undefined;
   idle?: boolean | undefined;
+  /**
+   * For a `chunk` run: the items that failed, as `[index, error]` pairs (their slot in `value`
+   * is `undefined`). Absent when every item succeeded.
+   */
+  errors?: [number, ErrorEnvelope][] | undefined;
 }
 export interface ErrMsg {
   op: 'err';
   id: number;
   error: ErrorEnvelope;
   idle?: boolean | undefined;
+}
+/** Plain results (no shared objects, no idle report): call `ids[i]` returned `values[i]`. */
+export interface OksMsg {
+  op: 'oks';
+  ids: number[];
+  values: unknown[];
 }
 /** Sent once, when the runtime is listening: the worker has finished booting. */
 export interface ReadyMsg {
@@ -63,4 +90,4 @@ export interface FatalMsg {
   op: 'fatal';
   error: ErrorEnvelope;
 }
-export type FromWorker = OkMsg | ErrMsg | FatalMsg | ReadyMsg;
+export type FromWorker = OkMsg | OksMsg | ErrMsg | FatalMsg | ReadyMsg;

@@ -16,13 +16,13 @@
  * @module
  */
 import {
+  allRegistered,
   type Destination,
   isShareable,
   isSharedEnvelope,
   kShare,
   loadSharedType,
   reviveSharedSync,
-  allRegistered,
   SHARED_KEY,
   type SharedEnvelope,
 } from './shared-registry.js';
@@ -71,7 +71,13 @@ function pathKey(path: string, key: string): string {
  * Walks `value` checking that it can cross to `destination`, and collects shared objects.
  * Returns the tags found. Throws a TypeError naming the path of the first bad value.
  */
-function check(value: unknown, path: string, destination: Destination, seen: Set<object>, tags: string[]): void {
+function check(
+  value: unknown,
+  path: string,
+  destination: Destination,
+  seen: Set<object>,
+  tags: string[],
+): void {
   switch (typeof value) {
     case 'undefined':
     case 'boolean':
@@ -104,13 +110,21 @@ function check(value: unknown, path: string, destination: Destination, seen: Set
   }
   if (ArrayBuffer.isView(obj)) {
     if (destination === 'process' && obj.buffer instanceof SharedArrayBuffer) {
-      throw uncloneable(path, 'a view of a SharedArrayBuffer', 'Processes share no memory; use a Manager or a process Queue.');
+      throw uncloneable(
+        path,
+        'a view of a SharedArrayBuffer',
+        'Processes share no memory; use a Manager or a process Queue.',
+      );
     }
     return;
   }
   const proto = Object.getPrototypeOf(obj) as object | null;
   if (proto === SharedArrayBuffer.prototype && destination === 'process') {
-    throw uncloneable(path, 'a SharedArrayBuffer', 'Processes share no memory; use a Manager or a process Queue.');
+    throw uncloneable(
+      path,
+      'a SharedArrayBuffer',
+      'Processes share no memory; use a Manager or a process Queue.',
+    );
   }
   if (obj instanceof Error) {
     if ('cause' in obj) check(obj.cause, `${path}.cause`, destination, seen, tags);
@@ -133,7 +147,13 @@ function check(value: unknown, path: string, destination: Destination, seen: Set
     let i = 0;
     for (const [k, v] of obj) {
       check(k, `${path}.<key ${i}>`, destination, seen, tags);
-      check(v, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : `<key ${i}>`})`, destination, seen, tags);
+      check(
+        v,
+        `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : `<key ${i}>`})`,
+        destination,
+        seen,
+        tags,
+      );
       i++;
     }
     return;
@@ -150,12 +170,20 @@ function check(value: unknown, path: string, destination: Destination, seen: Set
   if (proto === Object.prototype || proto === null) {
     if (Object.getOwnPropertySymbols(obj).length > 0) {
       // Structured clone drops symbol keys silently; they are usually protocol hooks.
-      throw uncloneable(path, 'an object with symbol keys', 'Symbol-keyed properties do not travel; use string keys.');
+      throw uncloneable(
+        path,
+        'an object with symbol keys',
+        'Symbol-keyed properties do not travel; use string keys.',
+      );
     }
     for (const key of Object.keys(obj)) {
       const desc = Object.getOwnPropertyDescriptor(obj, key);
       if (desc && (desc.get || desc.set)) {
-        throw uncloneable(pathKey(path, key), 'an accessor property', 'Getters and setters do not travel; send the value.');
+        throw uncloneable(
+          pathKey(path, key),
+          'an accessor property',
+          'Getters and setters do not travel; send the value.',
+        );
       }
       check((obj as Record<string, unknown>)[key], pathKey(path, key), destination, seen, tags);
     }
@@ -195,7 +223,8 @@ function substitute(value: unknown, destination: Destination, copies: Map<object
   if (proto === Object.prototype || proto === null) {
     const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
     copies.set(obj, out);
-    for (const key of Object.keys(obj)) out[key] = substitute((obj as Record<string, unknown>)[key], destination, copies);
+    for (const key of Object.keys(obj))
+      out[key] = substitute((obj as Record<string, unknown>)[key], destination, copies);
     return out;
   }
   return obj;
@@ -246,7 +275,8 @@ function reviveIn(value: unknown, seen: Set<object>, revive: (env: SharedEnvelop
  */
 export function decodeValue<T>(value: T, shared: readonly string[] | undefined): T | Promise<T> {
   if (shared === undefined || shared.length === 0) return value;
-  if (allRegistered(shared)) return reviveIn(value, new Set(), (env) => reviveSharedSync(env[SHARED_KEY])) as T;
+  if (allRegistered(shared))
+    return reviveIn(value, new Set(), (env) => reviveSharedSync(env[SHARED_KEY])) as T;
   return (async () => {
     // Load every defining module first, then revive synchronously.
     const envs: SharedEnvelope[] = [];

@@ -67,10 +67,18 @@ export async function loadModuleTask(module: string, exportName: string): Promis
     ns = (await import(module)) as Record<string, unknown>;
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(new URL(module).pathname)) {
-      throw Object.assign(new Error(`skein: module task's module not found: ${module} (export '${exportName}')`, { cause: err }), {
-        code: 'ERR_SKEIN_TASK_NOT_FOUND',
-      });
+    if (
+      code === 'ERR_MODULE_NOT_FOUND' &&
+      String((err as Error).message).includes(new URL(module).pathname)
+    ) {
+      throw Object.assign(
+        new Error(`skein: module task's module not found: ${module} (export '${exportName}')`, {
+          cause: err,
+        }),
+        {
+          code: 'ERR_SKEIN_TASK_NOT_FOUND',
+        },
+      );
     }
     throw err;
   }
@@ -93,7 +101,9 @@ export async function loadModuleTask(module: string, exportName: string): Promis
 /** Resolves a task spec to a function (synchronously when it is cached or inline). */
 export function loadTask(spec: TaskSpec): AnyFunction | Promise<AnyFunction> {
   if (spec.kind === 'inline') return compileInline(spec.source);
-  return moduleCache.get(`${spec.exportName}\u0000${spec.module}`) ?? loadModuleTask(spec.module, spec.exportName);
+  return (
+    moduleCache.get(`${spec.exportName}\u0000${spec.module}`) ?? loadModuleTask(spec.module, spec.exportName)
+  );
 }
 
 const hint =

@@ -39,7 +39,10 @@ export interface TaskRef<F extends AnyFunction = AnyFunction> {
  * @param exportName the export to run; `'default'` when omitted.
  * @throws TypeError when `module` is not a URL or absolute path, or `exportName` is not a string.
  */
-export function task<F extends AnyFunction = AnyFunction>(module: URL | string, exportName = 'default'): TaskRef<F> {
+export function task<F extends AnyFunction = AnyFunction>(
+  module: URL | string,
+  exportName = 'default',
+): TaskRef<F> {
   let url: string;
   if (module instanceof URL) url = module.href;
   else if (typeof module === 'string' && /^(file|data):/.test(module)) url = module;
@@ -63,7 +66,9 @@ export function isTaskRef(value: unknown): value is TaskRef {
 }
 
 /** A task as it travels: inline source, or a module reference. Plain data. */
-export type TaskSpec = { kind: 'inline'; source: string } | { kind: 'module'; module: string; exportName: string };
+export type TaskSpec =
+  | { kind: 'inline'; source: string }
+  | { kind: 'module'; module: string; exportName: string };
 
 const sourceCache = new WeakMap<AnyFunction, string>();
 
@@ -107,7 +112,8 @@ function normalizeMethod(src: string): string {
  * @throws TypeError when it is neither a function nor a {@link TaskRef}.
  */
 export function toTaskSpec(target: unknown, what = 'target'): TaskSpec {
-  if (typeof target === 'function') return { kind: 'inline', source: functionSource(target as AnyFunction, what) };
+  if (typeof target === 'function')
+    return { kind: 'inline', source: functionSource(target as AnyFunction, what) };
   if (isTaskRef(target)) return { kind: 'module', module: target.module, exportName: target.exportName };
   throw new TypeError(
     `${what} must be a function or a module task (task(url, name)), got ${target === null ? 'null' : typeof target}`,

@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { SHARE_ENV, Worker, type ResourceLimits } from 'node:worker_threads';
-import type { ThreadIdentity, SkeinWorkerData } from './identity.js';
+import { type ResourceLimits, SHARE_ENV, Worker } from 'node:worker_threads';
+import { fromEnvelope } from './error-transport.js';
+import type { SkeinWorkerData, ThreadIdentity } from './identity.js';
 import { processState } from './identity.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import type { Transport, TransportExit } from './transport.js';
-import { fromEnvelope } from './error-transport.js';
 
 /** Options for a new worker thread. */
 export interface ThreadTransportOptions {

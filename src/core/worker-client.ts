@@ -3,12 +3,18 @@
  * per worker, matches results to calls, and fails every call still pending when the worker
  * dies — so each call settles exactly once, whatever happens to the worker.
  *
+ * Calls made in the same synchronous stretch are sent as **one** message, flushed at the next
+ * microtask checkpoint: a pool handing a worker 200 tasks pays for one `postMessage`, not 200.
+ * If that batch cannot be serialized as a whole, each call is retried alone so that only the
+ * offending call fails.
+ *
  * @module
  */
+
+import { type ErrorEnvelope, fromEnvelope } from './error-transport.js';
 import { WorkerDiedError } from './errors.js';
-import { fromEnvelope } from './error-transport.js';
 import type { ThreadIdentity } from './identity.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { DefineMsg, FromWorker, RunMsg, RunsMsg, ToWorker } from './protocol.js';
 import { decodeValue } from './serialize.js';
 import type { TaskSpec } from './task.js';
 import type { Transport, TransportExit } from './transport.js';
@@ -18,7 +24,13 @@ import type { Transport, TransportExit } from './transport.js';
  * (no timers or handles of the task's; only known when `checkIdle` was asked).
  */
 export type Outcome =
-  | { ok: true; value: unknown; idle: boolean | undefined }
+  | {
+      ok: true;
+      value: unknown;
+      idle: boolean | undefined;
+      /** For a `chunk` call: the items that failed, by index (their slot in `value` is empty). */
+      errors?: Map<number, Error> | undefined;
+    }
   | { ok: false; error: Error; idle: boolean | undefined };
 
 interface Pending {
@@ -40,6 +52,13 @@ function specId(spec: TaskSpec): number {
 
 let nextCallId = 1;
 
+/** A call waiting in the outbox for the next flush. */
+interface Outgoing {
+  define: DefineMsg | undefined;
+  run: RunMsg;
+  transfer: readonly ArrayBuffer[] | undefined;
+}
+
 /** Options of one call. */
 export interface CallOptions {
   /** Run the task as this thread (a `Thread`'s identity). */
@@ -52,6 +71,8 @@ export interface CallOptions {
   transfer?: readonly ArrayBuffer[] | undefined;
   /** Names the worker in this call's errors, instead of the client's label. */
   label?: string | undefined;
+  /** `args` is a list of argument lists: call the task once per item (a `map` chunk). */
+  chunk?: boolean | undefined;
 }
 
 /** Calls tasks on one worker. */
@@ -82,34 +103,81 @@ export class WorkerClient {
   }
 
   /**
-   * Runs `spec` with `args` (already checked by `encodeValue`) on the worker. Never rejects:
-   * a task's error, and the worker's death ({@link WorkerDiedError}), are outcomes.
-   * @throws the serializer's error when the message cannot be sent (nothing was sent).
+   * Runs `spec` with `args` (already checked by `encodeValue`) on the worker. Never rejects and
+   * never throws: a task's error, the worker's death ({@link WorkerDiedError}) and a message
+   * that could not be serialized are outcomes. The call is sent at the next microtask
+   * checkpoint, together with every other call made before it.
    */
   call(spec: TaskSpec, args: unknown[], options: CallOptions = {}): Promise<Outcome> {
     if (this.exit !== undefined) {
       return Promise.resolve({ ok: false, error: this.diedError(this.exit), idle: false });
     }
     const fid = specId(spec);
-    const batch: ToWorker[] = [];
-    const define = !this.defined.has(fid);
-    if (define) batch.push({ op: 'define', fid, spec });
-    const id = nextCallId++;
-    batch.push({
-      op: 'run',
-      id,
-      fid,
-      args,
-      shared: options.shared,
-      identity: options.identity,
-      checkIdle: options.checkIdle,
-    });
-    this.transport.post(batch, options.transfer);
+    const define: DefineMsg | undefined = this.defined.has(fid) ? undefined : { op: 'define', fid, spec };
     if (define) this.defined.add(fid);
+    const id = nextCallId++;
+    const run: RunMsg = { op: 'run', id, fid, args };
+    if (options.shared !== undefined) run.shared = options.shared;
+    if (options.identity !== undefined) run.identity = options.identity;
+    if (options.checkIdle) run.checkIdle = true;
+    if (options.chunk) run.chunk = true;
     return new Promise<Outcome>((resolve) => {
       this.pending.set(id, { resolve, label: options.label ?? this.label });
+      if (this.outbox.length === 0) queueMicrotask(this.flushNow);
+      this.outbox.push({ define, run, transfer: options.transfer });
     });
   }
+
+  private readonly outbox: Outgoing[] = [];
+
+  /**
+   * Sends the calls made since the last flush as one batch now, rather than at the next
+   * microtask checkpoint (a pool uses it to split a worker's tasks into several messages).
+   */
+  readonly flushNow = (): void => {
+    const calls = this.outbox.splice(0);
+    if (calls.length === 0 || this.exit !== undefined) return;
+    const batch: ToWorker[] = [];
+    let transfer: ArrayBuffer[] | undefined;
+    let runs: RunsMsg | undefined;
+    for (const c of calls) {
+      if (c.define) batch.push(c.define);
+      const r = c.run;
+      if (c.transfer?.length) {
+        transfer ??= [];
+        transfer.push(...c.transfer);
+      }
+      if (r.shared === undefined && r.identity === undefined && !r.checkIdle && !r.chunk) {
+        // Plain run: into columns, with its neighbours of the same task and arity.
+        if (runs === undefined || runs.fid !== r.fid || runs.arity !== r.args.length || c.define) {
+          runs = { op: 'runs', fid: r.fid, arity: r.args.length, ids: [], args: [] };
+          batch.push(runs);
+        }
+        runs.ids.push(r.id);
+        for (const a of r.args) runs.args.push(a);
+      } else {
+        runs = undefined;
+        batch.push(r);
+      }
+    }
+    try {
+      this.transport.post(batch, transfer);
+      return;
+    } catch {
+      // Retry one by one below, so that only the call that cannot be sent fails.
+    }
+    for (const c of calls) {
+      try {
+        this.transport.post(c.define ? [c.define, c.run] : [c.run], c.transfer);
+      } catch (error) {
+        // A failed define must be sent again with the next call of that task.
+        if (c.define) this.defined.delete(c.define.fid);
+        const p = this.pending.get(c.run.id);
+        this.pending.delete(c.run.id);
+        p?.resolve({ ok: false, error: error as Error, idle: undefined });
+      }
+    }
+  };
 
   private receive(batch: FromWorker[]): void {
     for (const msg of batch) {
@@ -117,6 +185,16 @@ export class WorkerClient {
       if (msg.op === 'ready') {
         this.ready = true;
         this.onReady();
+        continue;
+      }
+      if (msg.op === 'oks') {
+        const { ids, values } = msg;
+        for (let i = 0; i < ids.length; i++) {
+          const p = this.pending.get(ids[i]!);
+          if (p === undefined) continue;
+          this.pending.delete(ids[i]!);
+          p.resolve({ ok: true, value: values[i], idle: undefined });
+        }
         continue;
       }
       const p = this.pending.get(msg.id);
@@ -131,16 +209,23 @@ export class WorkerClient {
           p.resolve({ ok: false, error: error as Error, idle });
           continue;
         }
+        const errors = msg.errors === undefined ? undefined : this.chunkErrors(msg.errors, p.label);
         if (v instanceof Promise) {
           v.then(
-            (value) => p.resolve({ ok: true, value, idle }),
+            (value) => p.resolve({ ok: true, value, idle, errors }),
             (error: Error) => p.resolve({ ok: false, error, idle }),
           );
-        } else p.resolve({ ok: true, value: v, idle });
+        } else p.resolve({ ok: true, value: v, idle, errors });
       } else {
         p.resolve({ ok: false, error: fromEnvelope(msg.error, p.label), idle });
       }
     }
+  }
+
+  private chunkErrors(list: [number, ErrorEnvelope][], label: string): Map<number, Error> {
+    const m = new Map<number, Error>();
+    for (const [i, env] of list) m.set(i, fromEnvelope(env, label));
+    return m;
   }
 
   /** The error pending calls fail with when the worker dies. */

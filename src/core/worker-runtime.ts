@@ -6,13 +6,17 @@
  * other tasks while one awaits I/O — and sends results back in batches, flushed once per
  * microtask checkpoint so a burst of quick tasks costs one message, not one each.
  *
+ * A `chunk` run (a `map` chunk) calls the task once per item and answers once for the whole
+ * chunk: synchronous items run back to back, asynchronous ones concurrently, and the reply
+ * waits for the last of them. An item's error fails that item only.
+ *
  * It never blocks its own event loop: it waits for messages, not on Atomics.
  *
  * @module
  */
 import { type ErrorEnvelope, toEnvelope } from './error-transport.js';
 import { currentIdentity, setCurrentIdentity, type ThreadIdentity } from './identity.js';
-import type { ErrMsg, FromWorker, OkMsg, RunMsg, ToWorker } from './protocol.js';
+import type { ErrMsg, FromWorker, OkMsg, OksMsg, RunMsg, ToWorker } from './protocol.js';
 import { decodeValue, encodeValue } from './serialize.js';
 import type { AnyFunction, TaskSpec } from './task.js';
 import { explainInlineError, loadTask } from './task-loader.js';
@@ -34,15 +38,26 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
   let running = 0;
   let stopping = false;
   let outbox: FromWorker[] = [];
+  /** Plain results gathered in columns, sent as one `oks` message with the next flush. */
+  let oks: OksMsg | undefined;
 
   const flush = () => {
     const batch = outbox;
     outbox = [];
+    oks = undefined;
     channel.send(batch);
   };
   const emit = (msg: FromWorker) => {
     if (outbox.length === 0) queueMicrotask(flush);
     outbox.push(msg);
+  };
+  const emitOk = (id: number, value: unknown) => {
+    if (oks === undefined) {
+      oks = { op: 'oks', ids: [], values: [] };
+      emit(oks);
+    }
+    oks.ids.push(id);
+    oks.values.push(value);
   };
 
   /**
@@ -66,6 +81,11 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
     if (ok) {
       try {
         const enc = encodeValue(value, destination === 'thread' ? 'thread' : 'process', 'result');
+        if (enc.shared === undefined && !msg.checkIdle) {
+          emitOk(msg.id, enc.value);
+          if (stopping && running === 0) setImmediate(() => channel.close());
+          return;
+        }
         out = { op: 'ok', id: msg.id, value: enc.value, shared: enc.shared };
       } catch (err) {
         out = { op: 'err', id: msg.id, error: toEnvelope(err) };
@@ -94,12 +114,59 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
       fail(msg, err, spec);
       return;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+    if (
+      result !== null &&
+      typeof result === 'object' &&
+      typeof (result as PromiseLike<unknown>).then === 'function'
+    ) {
       (result as PromiseLike<unknown>).then(
         (v) => settle(msg, true, v),
         (e) => fail(msg, e, spec),
       );
     } else settle(msg, true, result);
+  };
+
+  /** Runs every item of a chunk; replies once with the results and the failed items' errors. */
+  const callChunk = (msg: RunMsg, fn: AnyFunction, items: unknown[][], spec: TaskSpec) => {
+    const values: unknown[] = new Array(items.length);
+    let errors: [number, ErrorEnvelope][] | undefined;
+    let waiting: Promise<void>[] | undefined;
+    const failItem = (i: number, err: unknown) => {
+      errors ??= [];
+      errors.push([i, toEnvelope(spec.kind === 'inline' ? explainInlineError(err) : err)]);
+    };
+    for (let i = 0; i < items.length; i++) {
+      try {
+        const r = fn(...(items[i] as unknown[]));
+        if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
+          waiting ??= [];
+          waiting.push(
+            Promise.resolve(r as PromiseLike<unknown>).then(
+              (v) => {
+                values[i] = v;
+              },
+              (e) => failItem(i, e),
+            ),
+          );
+        } else values[i] = r;
+      } catch (err) {
+        failItem(i, err);
+      }
+    }
+    const reply = () => {
+      running--;
+      let out: OkMsg | ErrMsg;
+      try {
+        const enc = encodeValue(values, destination === 'thread' ? 'thread' : 'process', 'result');
+        out = { op: 'ok', id: msg.id, value: enc.value, shared: enc.shared, errors };
+      } catch (err) {
+        out = { op: 'err', id: msg.id, error: toEnvelope(err) };
+      }
+      emit(out);
+      if (stopping && running === 0) setImmediate(() => channel.close());
+    };
+    if (waiting === undefined) reply();
+    else void Promise.all(waiting).then(reply);
   };
 
   const run = (msg: RunMsg) => {
@@ -121,16 +188,27 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
     }
     if (fn instanceof Promise || args instanceof Promise) {
       Promise.all([fn, args]).then(
-        ([f, a]) => call(msg, f, a, spec),
+        ([f, a]) => (msg.chunk ? callChunk(msg, f, a as unknown[][], spec) : call(msg, f, a, spec)),
         (err) => fail(msg, err, spec),
       );
-    } else call(msg, fn, args, spec);
+    } else if (msg.chunk) callChunk(msg, fn, args as unknown[][], spec);
+    else call(msg, fn, args, spec);
   };
 
   channel.onMessage((batch) => {
     for (const msg of batch) {
       if (msg.op === 'run') run(msg);
-      else if (msg.op === 'define') defined.set(msg.fid, msg.spec);
+      else if (msg.op === 'runs') {
+        const { fid, arity, ids, args } = msg;
+        for (let i = 0; i < ids.length; i++) {
+          run({
+            op: 'run',
+            id: ids[i]!,
+            fid,
+            args: arity === 1 ? [args[i]] : args.slice(i * arity, (i + 1) * arity),
+          });
+        }
+      } else if (msg.op === 'define') defined.set(msg.fid, msg.spec);
       else if (msg.op === 'stop') {
         stopping = true;
         if (running === 0) channel.close();

@@ -30,9 +30,14 @@ function writeAll(fd: number, chunk: string | Uint8Array): void {
 type WriteCallback = (err?: Error | null) => void;
 
 function patch(stream: NodeJS.WriteStream, fd: number): void {
-  stream.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback) => {
+  stream.write = ((
+    chunk: string | Uint8Array,
+    encoding?: BufferEncoding | WriteCallback,
+    cb?: WriteCallback,
+  ) => {
     const callback = typeof encoding === 'function' ? encoding : cb;
-    const data = typeof chunk === 'string' && typeof encoding === 'string' ? Buffer.from(chunk, encoding) : chunk;
+    const data =
+      typeof chunk === 'string' && typeof encoding === 'string' ? Buffer.from(chunk, encoding) : chunk;
     try {
       writeAll(fd, data);
     } catch (err) {

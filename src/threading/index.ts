@@ -5,10 +5,16 @@
  * @module
  */
 export { getIdent } from '../core/identity.js';
-export { task, type TaskRef } from '../core/task.js';
+export { type TaskRef, task } from '../core/task.js';
 export type { WaitOptions } from '../core/wait-options.js';
 export { activeCount, currentThread, enumerate, mainThread } from './current.js';
-export { defaultExcepthook, type ExceptHook, type ExceptHookArgs, excepthook, setExcepthook } from './excepthook.js';
+export {
+  defaultExcepthook,
+  type ExceptHook,
+  type ExceptHookArgs,
+  excepthook,
+  setExcepthook,
+} from './excepthook.js';
 export { local } from './local.js';
 export { Thread, type ThreadOptions } from './thread.js';
 export { releaseIdleThreads } from './thread-host.js';

@@ -4,7 +4,12 @@
  * @module
  */
 import { getIdent } from '../core/identity.js';
-import { type Destination, kShare, registerSharedType, type SharedDescriptor } from '../core/shared-registry.js';
+import {
+  type Destination,
+  kShare,
+  registerSharedType,
+  type SharedDescriptor,
+} from '../core/shared-registry.js';
 
 const TAG = 'skein.local';
 const byId = new Map<string, local>();
@@ -80,7 +85,9 @@ export class local {
 
   [kShare](_destination: Destination): SharedDescriptor {
     if (_destination === 'process') {
-      throw new TypeError('a threading.local cannot be sent to another process; each process has its own data anyway');
+      throw new TypeError(
+        'a threading.local cannot be sent to another process; each process has its own data anyway',
+      );
     }
     return { tag: TAG, module: import.meta.url, data: ids.get(this) };
   }

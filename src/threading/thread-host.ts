@@ -74,7 +74,13 @@ function refreshBootingRefs(): void {
 
 function spawn(): void {
   const ident = nextIdent();
-  const identity: ThreadIdentity = { ident, name: `skein-thread-host-${ident}`, daemon: true, nativeId: 0, kind: 'thread' };
+  const identity: ThreadIdentity = {
+    ident,
+    name: `skein-thread-host-${ident}`,
+    daemon: true,
+    nativeId: 0,
+    kind: 'thread',
+  };
   const client = new WorkerClient(spawnThread({ identity }), 'thread');
   const slot: Slot = { client, job: undefined, idleTimer: undefined };
   booting.add(slot);

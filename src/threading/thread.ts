@@ -6,11 +6,17 @@
  */
 import { inspect } from 'node:util';
 import { RuntimeError, WorkerDiedError } from '../core/errors.js';
-import { currentIdentity, getIdent, nextIdent, nextThreadNumber, type ThreadIdentity } from '../core/identity.js';
+import {
+  currentIdentity,
+  getIdent,
+  nextIdent,
+  nextThreadNumber,
+  type ThreadIdentity,
+} from '../core/identity.js';
 import { encodeValue } from '../core/serialize.js';
 import { type AnyFunction, type TaskRef, type TaskSpec, toTaskSpec } from '../core/task.js';
-import type { Outcome } from '../core/worker-client.js';
 import { parseWait, type WaitOptions } from '../core/wait-options.js';
+import type { Outcome } from '../core/worker-client.js';
 import { excepthook } from './excepthook.js';
 import { scheduleThread } from './thread-host.js';
 
@@ -80,7 +86,8 @@ export class Thread<F extends AnyFunction = AnyFunction> {
     if (!Array.isArray(args)) throw new TypeError('Thread args must be an array');
     this.#args = args;
     if (name !== undefined && typeof name !== 'string') throw new TypeError('Thread name must be a string');
-    if (daemon !== undefined && typeof daemon !== 'boolean') throw new TypeError('Thread daemon must be a boolean');
+    if (daemon !== undefined && typeof daemon !== 'boolean')
+      throw new TypeError('Thread daemon must be a boolean');
     const id = (options as { [kMain]?: ThreadIdentity })[kMain];
     this.#main = id !== undefined;
     if (id !== undefined) {
@@ -169,7 +176,12 @@ export class Thread<F extends AnyFunction = AnyFunction> {
 
   #finish(outcome: Outcome): void {
     // `process.exit(0)` inside a thread ends just that thread, quietly, as `sys.exit()` does.
-    if (!outcome.ok && outcome.error instanceof WorkerDiedError && outcome.error.exitCode === 0 && outcome.error.reason === 'exit') {
+    if (
+      !outcome.ok &&
+      outcome.error instanceof WorkerDiedError &&
+      outcome.error.exitCode === 0 &&
+      outcome.error.reason === 'exit'
+    ) {
       outcome = { ok: true, value: undefined, idle: false };
     }
     this.#outcome = outcome;
@@ -218,7 +230,8 @@ export class Thread<F extends AnyFunction = AnyFunction> {
       return Promise.reject(err);
     }
     if (this.#main) return waitFor(new Promise<void>(() => {}), parsed.timeout, parsed.signal);
-    if (this.#state === 'stopped') return parsed.signal?.aborted ? Promise.reject(parsed.signal.reason) : Promise.resolve();
+    if (this.#state === 'stopped')
+      return parsed.signal?.aborted ? Promise.reject(parsed.signal.reason) : Promise.resolve();
     return waitFor(this.#done, parsed.timeout, parsed.signal);
   }
 
@@ -228,7 +241,8 @@ export class Thread<F extends AnyFunction = AnyFunction> {
    * @throws RuntimeError (rejects) before `start()`.
    */
   async result(): Promise<Awaited<ReturnType<F>>> {
-    if (this.#state === 'initial') throw new RuntimeError('cannot get the result of a thread before it is started');
+    if (this.#state === 'initial')
+      throw new RuntimeError('cannot get the result of a thread before it is started');
     if (this.#main) throw new RuntimeError('the main thread has no result');
     await this.#done;
     const outcome = this.#outcome!;
@@ -239,8 +253,15 @@ export class Thread<F extends AnyFunction = AnyFunction> {
   /** `<Thread(NAME, started IDENT)>`, as Python prints a thread. */
   toString(): string {
     const status =
-      this.#state === 'initial' ? 'initial' : `${this.#state === 'stopped' ? 'stopped' : 'started'}${this.#daemon ? ' daemon' : ''} ${this.#ident}`;
-    const cls = this.#kind === 'main' ? '_MainThread' : this.#kind === 'worker' ? '_DummyThread' : this.constructor.name;
+      this.#state === 'initial'
+        ? 'initial'
+        : `${this.#state === 'stopped' ? 'stopped' : 'started'}${this.#daemon ? ' daemon' : ''} ${this.#ident}`;
+    const cls =
+      this.#kind === 'main'
+        ? '_MainThread'
+        : this.#kind === 'worker'
+          ? '_DummyThread'
+          : this.constructor.name;
     return `<${cls}(${this.#name}, ${status})>`;
   }
 

@@ -16,7 +16,12 @@ export const CANCELLED = 1;
 export const FIRED = 2;
 
 /** Waits `interval` ms (unless cancelled), then calls the task with `args`. */
-export async function runTimer(cell: SharedArrayBuffer, interval: number, spec: TaskSpec, args: unknown[]): Promise<unknown> {
+export async function runTimer(
+  cell: SharedArrayBuffer,
+  interval: number,
+  spec: TaskSpec,
+  args: unknown[],
+): Promise<unknown> {
   const flag = new Int32Array(cell);
   const w = Atomics.waitAsync(flag, 0, WAITING, interval);
   if (w.async) await w.value;

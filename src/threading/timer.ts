@@ -5,11 +5,14 @@
  * @module
  */
 import { nextThreadNumber } from '../core/identity.js';
-import { type AnyFunction, task, toTaskSpec, type TaskRef } from '../core/task.js';
+import { type AnyFunction, type TaskRef, task, toTaskSpec } from '../core/task.js';
 import { Thread } from './thread.js';
 import { CANCELLED, WAITING } from './timer-task.js';
 
-const timerTask = task(new URL(`./timer-task${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url), 'runTimer');
+const timerTask = task(
+  new URL(`./timer-task${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url),
+  'runTimer',
+);
 
 /**
  * A thread that calls `fn(...args)` after `interval` milliseconds, unless `cancel()` is called
@@ -32,7 +35,8 @@ export class Timer<F extends AnyFunction = AnyFunction> extends Thread {
    */
   constructor(interval: number, fn: F | TaskRef<F>, args: Parameters<F> | [] = []) {
     if (typeof interval !== 'number') throw new TypeError('Timer interval must be a number of milliseconds');
-    if (Number.isNaN(interval) || interval < 0) throw new RangeError(`Timer interval must be >= 0, got ${interval}`);
+    if (Number.isNaN(interval) || interval < 0)
+      throw new RangeError(`Timer interval must be >= 0, got ${interval}`);
     if (!Array.isArray(args)) throw new TypeError('Timer args must be an array');
     const spec = toTaskSpec(fn, 'Timer function');
     const cell = new SharedArrayBuffer(4);
