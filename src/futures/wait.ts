@@ -127,8 +127,10 @@ export function asCompleted<F extends Future<unknown>>(
   const deadline = Number.isFinite(timeout) ? performance.now() + timeout : Number.POSITIVE_INFINITY;
   const all = new Set(fs);
   const total = all.size;
+  // Not an async generator: `yield future` there would await the (thenable) future and yield
+  // its result instead of the future itself.
   return {
-    async *[Symbol.asyncIterator]() {
+    [Symbol.asyncIterator](): AsyncIterator<F> {
       const ready: F[] = [];
       const pending = new Set<F>();
       for (const f of all) {
@@ -144,12 +146,22 @@ export function asCompleted<F extends Future<unknown>>(
         wake?.();
       };
       for (const f of pending) addWaiter(f, waiter);
-      try {
+      const close = () => {
+        for (const f of pending) removeWaiter(f, waiter);
+        pending.clear();
+        ready.length = 0;
+      };
+      const next = async (): Promise<IteratorResult<F>> => {
         for (;;) {
-          while (ready.length > 0) yield ready.shift()!;
-          if (pending.size === 0) return;
+          const f = ready.shift();
+          if (f !== undefined) return { value: f, done: false };
+          if (pending.size === 0) return { value: undefined, done: true };
           const left = deadline - performance.now();
-          if (left <= 0) throw new TimeoutError(`${pending.size} (of ${total}) futures unfinished`);
+          if (left <= 0) {
+            const n = pending.size;
+            close();
+            throw new TimeoutError(`${n} (of ${total}) futures unfinished`);
+          }
           await new Promise<void>((resolve) => {
             let timer: NodeJS.Timeout | undefined;
             wake = () => {
@@ -160,9 +172,14 @@ export function asCompleted<F extends Future<unknown>>(
             if (Number.isFinite(left)) timer = setTimeout(() => wake?.(), left);
           });
         }
-      } finally {
-        for (const f of pending) removeWaiter(f, waiter);
-      }
+      };
+      return {
+        next,
+        return: async () => {
+          close();
+          return { value: undefined, done: true };
+        },
+      };
     },
   };
 }

@@ -390,8 +390,8 @@ export class PoolEngine {
       this.breakPool(`a worker died while starting${err ? `: ${err.message}` : ''}`, err);
       return;
     }
-    if (!this.closed && !this.brokenError && slot.state !== 'retiring' && (crashed || slot.solo)) {
-      // Keep the pool at full size: a crashed worker, or one ended to stop a solo task.
+    if (!this.closed && !this.brokenError && slot.state !== 'retiring' && crashed) {
+      // Keep the pool at full size.
       this.spawn();
     }
     this.schedule();
@@ -620,11 +620,14 @@ export class PoolEngine {
   /** Stops a running solo task: it fails with `error`, and its worker is replaced. */
   private stopRunning(r: Running, error: Error): void {
     if (r.settled) return;
-    this.finish(r, { ok: false, error, idle: undefined });
     const slot = r.slot;
     slot.ending = true;
-    slot.solo = true; // so `exited` replaces it
-    void slot.client.transport.kill();
+    slot.state = 'retiring';
+    this.finish(r, { ok: false, error, idle: undefined });
+    this.endSlot(slot, true);
+    // Replace it now, ahead of its exit.
+    if (!this.closed && !this.brokenError) this.spawn();
+    this.schedule();
   }
 
   private finish(r: Running, outcome: Outcome): void {
@@ -644,8 +647,8 @@ export class PoolEngine {
     try {
       r.task.settle(outcome);
     } finally {
-      if (slot.client.exit === undefined) {
-        if (slot.solo && slot.held.size === 0 && !slot.ending) slot.solo = false;
+      if (slot.client.exit === undefined && !slot.stopSent) {
+        if (slot.solo && slot.held.size === 0) slot.solo = false;
         if (slot.held.size === 0) {
           if (slot.state === 'retiring') this.endSlot(slot, false);
           else if (this.brokenError) this.endSlot(slot, true);
