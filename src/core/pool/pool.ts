@@ -15,7 +15,7 @@
  * **Dispatch and pipelining.** A worker is handed several tasks at once, and the tasks of one
  * dispatch round travel as one message per worker (WorkerClient batches per microtask;
  * the worker runtime answers in batches too). How many tasks a worker may hold (its `window`)
- * follows slow start: it begins at 2, doubles each time a batch comes back quickly, up to
+ * follows slow start: it begins at 1, doubles each time a batch comes back quickly, up to
  * `pipeline`, and falls back to 2 when tasks turn out slow (a task's service time above
  * {@link SLOW_TASK_MS}). Tiny tasks thus flow hundreds per message, while long tasks are
  * spread evenly (a worker never sits on a backlog of long tasks while another is idle).
@@ -57,8 +57,10 @@ import { type PoolMetrics, TimeHistogram } from './metrics.js';
 
 /** A service time (ms) above which tasks count as slow, and a worker holds at most 2 of them. */
 export const SLOW_TASK_MS = 1;
-/** Smallest window: one task running and the next one waiting in the worker. */
+/** Smallest window for slow tasks: one task running and the next one waiting in the worker. */
 const MIN_WINDOW = 2;
+/** A fresh worker's window: one task, until replies show how quick tasks are. */
+const FIRST_WINDOW = 1;
 
 /** A unit of work for the pool: one call, or one chunk of calls (`chunk`). */
 export interface PoolTask {
@@ -335,7 +337,7 @@ export class PoolEngine {
       held: new Set(),
       sent: 0,
       solo: false,
-      window: MIN_WINDOW,
+      window: FIRST_WINDOW,
       doneSinceMark: 0,
       markAt: 0,
       busySince: 0,
