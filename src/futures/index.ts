@@ -26,6 +26,7 @@ export {
   ALL_COMPLETED,
   type AsCompletedOptions,
   asCompleted,
+  type CompletedFuture,
   type DoneAndNotDone,
   FIRST_COMPLETED,
   FIRST_EXCEPTION,

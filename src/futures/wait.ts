@@ -105,6 +105,13 @@ export function wait<F extends Future<unknown>>(
   });
 }
 
+/**
+ * A future as {@link asCompleted} yields it. TypeScript types the items of `for await` as their
+ * awaited value, which for a (thenable) future would be its result; hiding `then` from the type
+ * keeps the item typed as the future it is. Call `result()` / `exception()` on it, as in Python.
+ */
+export type CompletedFuture<F> = Omit<F, 'then'>;
+
 /** Options of {@link asCompleted}. */
 export interface AsCompletedOptions {
   /** Milliseconds, from the call, for every future to complete; then the iteration throws `TimeoutError`. */
@@ -118,11 +125,12 @@ export interface AsCompletedOptions {
  *   unfinished when `timeout` ran out.
  * @example
  * for await (const f of asCompleted(futures)) console.log(await f.result());
+ * // (`f` is typed CompletedFuture<Future<T>>: the future without `then`, see there.)
  */
 export function asCompleted<F extends Future<unknown>>(
   fs: Iterable<F>,
   options: AsCompletedOptions = {},
-): AsyncIterable<F> {
+): AsyncIterable<CompletedFuture<F>> {
   const timeout = checkTimeout(options.timeout);
   const deadline = Number.isFinite(timeout) ? performance.now() + timeout : Number.POSITIVE_INFINITY;
   const all = new Set(fs);
@@ -130,7 +138,7 @@ export function asCompleted<F extends Future<unknown>>(
   // Not an async generator: `yield future` there would await the (thenable) future and yield
   // its result instead of the future itself.
   return {
-    [Symbol.asyncIterator](): AsyncIterator<F> {
+    [Symbol.asyncIterator](): AsyncIterator<CompletedFuture<F>> {
       const ready: F[] = [];
       const pending = new Set<F>();
       for (const f of all) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   CancelledError,
+  type Future,
   LocalExecutor,
   ProcessPoolExecutor,
   RuntimeError,
@@ -77,11 +78,11 @@ describe('shutdown (test_shutdown)', { timeout: 60_000 }, () => {
   });
 
   test('await using shuts down', async () => {
-    let f;
+    let f: Future<number> | undefined;
     {
       await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
       f = pool.submit((m: number) => new Promise<number>((r) => setTimeout(() => r(m), m)), 20);
     }
-    assert.equal(f.done(), true);
+    assert.equal(f?.done(), true);
   });
 });
