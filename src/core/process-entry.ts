@@ -9,7 +9,7 @@
  */
 import { currentProcessInfo, setCurrentIdentity, type ThreadIdentity } from './identity.js';
 import type { FromWorker } from './protocol.js';
-import { fatalMessage, serve } from './worker-runtime.js';
+import { fatalMessage, type Runtime, serve } from './worker-runtime.js';
 
 if (typeof process.send !== 'function')
   throw new Error('skein: process-entry must be forked with an IPC channel');
@@ -20,14 +20,23 @@ const send = (batch: FromWorker[]) => {
   if (process.connected) process.send!(batch);
 };
 
+// Before dying of an uncaught error: the results not flushed yet and the calls never begun
+// (the parent may run those elsewhere), then the error.
+let runtime: Runtime | undefined;
+const lastWords = (fatal: FromWorker[]) => {
+  const msgs = runtime?.dying() ?? [];
+  runtime = undefined;
+  send([...msgs, ...fatal]);
+};
+
 process.on('uncaughtException', (err) => {
-  send(fatalMessage(err));
+  lastWords(fatalMessage(err));
   process.exitCode = 1;
   // Give the IPC message a moment to leave, then die as Node would have.
   setImmediate(() => process.exit(1));
 });
 process.on('unhandledRejection', (reason) => {
-  send(fatalMessage(reason));
+  lastWords(fatalMessage(reason));
   setImmediate(() => process.exit(1));
 });
 
@@ -43,7 +52,7 @@ setCurrentIdentity({
   kind: 'main',
 } satisfies ThreadIdentity);
 
-serve(
+runtime = serve(
   {
     send,
     onMessage: (handler) => process.on('message', handler as (batch: unknown) => void as never),

@@ -18,6 +18,9 @@
  * - `oks`: plain results in columns (`ids[i]` returned `values[i]`), the counterpart of `runs`;
  * - `ok` / `err`: task `id` settled; `idle` says the worker holds no timers or handles of the
  *   task's afterwards (so it can be reused for another thread);
+ * - `unstarted`: sent by a dying worker (from its exit or uncaught-exception handler, with the
+ *   results it had not flushed yet): the calls it had received but never began. The parent may
+ *   run them elsewhere — they cannot have had any effect;
  * - `ready`: the runtime is listening (sent once, first);
  * - `fatal`: an error escaped every task (an uncaught exception in a timer); the worker dies next.
  *
@@ -82,6 +85,11 @@ export interface OksMsg {
   ids: number[];
   values: unknown[];
 }
+/** From a dying worker: calls it received but never began. */
+export interface UnstartedMsg {
+  op: 'unstarted';
+  ids: number[];
+}
 /** Sent once, when the runtime is listening: the worker has finished booting. */
 export interface ReadyMsg {
   op: 'ready';
@@ -90,4 +98,4 @@ export interface FatalMsg {
   op: 'fatal';
   error: ErrorEnvelope;
 }
-export type FromWorker = OkMsg | OksMsg | ErrMsg | FatalMsg | ReadyMsg;
+export type FromWorker = OkMsg | OksMsg | ErrMsg | FatalMsg | ReadyMsg | UnstartedMsg;

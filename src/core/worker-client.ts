@@ -31,7 +31,13 @@ export type Outcome =
       /** For a `chunk` call: the items that failed, by index (their slot in `value` is empty). */
       errors?: Map<number, Error> | undefined;
     }
-  | { ok: false; error: Error; idle: boolean | undefined };
+  | {
+      ok: false;
+      error: Error;
+      idle: boolean | undefined;
+      /** The worker died and reported that it never began this call: it may run elsewhere. */
+      unstarted?: boolean | undefined;
+    };
 
 interface Pending {
   resolve: (r: Outcome) => void;
@@ -79,6 +85,8 @@ export interface CallOptions {
 export class WorkerClient {
   private readonly defined = new Set<number>();
   private readonly pending = new Map<number, Pending>();
+  /** Calls a dying worker reported it never began. */
+  private readonly unstarted = new Set<number>();
   /** Set once the worker has exited. */
   exit: TransportExit | undefined;
   /** Called after the worker exited and every pending call was failed. */
@@ -92,6 +100,11 @@ export class WorkerClient {
     readonly transport: Transport,
     /** Names the worker in errors (`thread "Thread-3"`). */
     readonly label: string,
+    /**
+     * The worker's progress word (see `RuntimeChannel.progress`): when it dies, calls with a
+     * higher id were never begun and are reported `unstarted`.
+     */
+    private readonly progress?: Float64Array | undefined,
   ) {
     transport.onMessage = (batch) => this.receive(batch);
     transport.onExit = (exit) => this.exited(exit);
@@ -187,6 +200,10 @@ export class WorkerClient {
         this.onReady();
         continue;
       }
+      if (msg.op === 'unstarted') {
+        for (const id of msg.ids) this.unstarted.add(id);
+        continue;
+      }
       if (msg.op === 'oks') {
         const { ids, values } = msg;
         for (let i = 0; i < ids.length; i++) {
@@ -247,10 +264,14 @@ export class WorkerClient {
     this.exit = exit;
     if (this.pending.size > 0) {
       const err = this.diedError(exit);
-      const all = [...this.pending.values()];
+      const all = [...this.pending];
       this.pending.clear();
-      for (const p of all) p.resolve({ ok: false, error: err, idle: false });
+      for (const [id, p] of all) {
+        const never = this.unstarted.has(id) || (this.progress !== undefined && id > (this.progress[0] ?? 0));
+        p.resolve({ ok: false, error: err, idle: false, unstarted: never || undefined });
+      }
     }
+    this.unstarted.clear();
     this.onExit(exit);
   }
 }

@@ -29,10 +29,27 @@ export interface RuntimeChannel {
   close(): void;
   /** Resource names that belong to the channel itself, ignored by the idle check. */
   ownResources: readonly string[];
+  /**
+   * Shared with the parent (threads only): word 0 is the highest id of a call begun. Calls are
+   * sent in id order, so when the worker dies every call with a higher id was never begun and may
+   * run elsewhere — known even after an out-of-memory death or `terminate()`, when no handler
+   * runs. (A call waiting for its module to load may be passed by later ones; it then counts as
+   * begun, which is only ever the safe mistake.)
+   */
+  progress?: Float64Array | undefined;
+}
+
+/** What the entry point needs from a running runtime. */
+export interface Runtime {
+  /**
+   * Messages to send, synchronously, when the worker is dying (`process.exit` in a task, an
+   * uncaught exception): the results not flushed yet, and the calls received but never begun.
+   */
+  dying(): FromWorker[];
 }
 
 /** Serves tasks on `channel` until told to stop. */
-export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'): void {
+export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'): Runtime {
   const defined = new Map<number, TaskSpec>();
   const base = currentIdentity();
   let running = 0;
@@ -106,7 +123,14 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
   const fail = (msg: RunMsg, err: unknown, spec: TaskSpec | undefined) =>
     settle(msg, false, spec?.kind === 'inline' ? explainInlineError(err) : err);
 
+  const progress = channel.progress;
+  /** Records that call `id` begins. Every call begun has an id ≤ the word (calls are sent in id order). */
+  const begin = (id: number) => {
+    if (progress !== undefined && id > (progress[0] ?? 0)) progress[0] = id;
+  };
+
   const call = (msg: RunMsg, fn: AnyFunction, args: unknown[], spec: TaskSpec) => {
+    begin(msg.id);
     let result: unknown;
     try {
       result = fn(...args);
@@ -128,6 +152,7 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
 
   /** Runs every item of a chunk; replies once with the results and the failed items' errors. */
   const callChunk = (msg: RunMsg, fn: AnyFunction, items: unknown[][], spec: TaskSpec) => {
+    begin(msg.id);
     const values: unknown[] = new Array(items.length);
     let errors: [number, ErrorEnvelope][] | undefined;
     let waiting: Promise<void>[] | undefined;
@@ -195,12 +220,21 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
     else call(msg, fn, args, spec);
   };
 
+  /** The batch being handled, so that a dying worker can tell which calls it never began. */
+  let current: ToWorker[] | undefined;
+  let currentMsg = 0;
+  let currentRun = 0;
+
   channel.onMessage((batch) => {
-    for (const msg of batch) {
+    current = batch;
+    for (currentMsg = 0; currentMsg < batch.length; currentMsg++) {
+      const msg = batch[currentMsg]!;
+      currentRun = 0;
       if (msg.op === 'run') run(msg);
       else if (msg.op === 'runs') {
         const { fid, arity, ids, args } = msg;
         for (let i = 0; i < ids.length; i++) {
+          currentRun = i;
           run({
             op: 'run',
             id: ids[i]!,
@@ -214,8 +248,31 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
         if (running === 0) channel.close();
       }
     }
+    current = undefined;
   });
   channel.send([{ op: 'ready' }]);
+
+  return {
+    dying(): FromWorker[] {
+      const out = outbox;
+      outbox = [];
+      oks = undefined;
+      const batch = current;
+      current = undefined;
+      if (batch !== undefined) {
+        // Calls after the one under way (which is the one dying) never began.
+        const ids: number[] = [];
+        for (let m = currentMsg; m < batch.length; m++) {
+          const msg = batch[m]!;
+          if (msg.op === 'run' && m > currentMsg) ids.push(msg.id);
+          else if (msg.op === 'runs')
+            ids.push(...(m === currentMsg ? msg.ids.slice(currentRun + 1) : msg.ids));
+        }
+        if (ids.length > 0) out.push({ op: 'unstarted', ids });
+      }
+      return out;
+    },
+  };
 }
 
 /** Reports an error that escaped every task, before the isolate dies of it. */

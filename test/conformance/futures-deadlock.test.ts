@@ -61,9 +61,15 @@ describe('deadlock cases (test_deadlock)', { timeout: 60_000 }, () => {
         return 'returned';
       });
       assert.equal(await f, 'returned');
-      // The worker died afterwards; the pool replaces it and serves on.
+      // The worker dies afterwards: tasks it holds then fail with WorkerDiedError (only those),
+      // and the pool replaces it and serves on.
+      const early = await Promise.allSettled([1, 2, 3, 4].map((x) => pool.submit((y: number) => y, x)));
+      for (const r of early) {
+        if (r.status === 'rejected') assert.ok(r.reason instanceof WorkerDiedError, String(r.reason));
+      }
+      while (pool.metrics().crashed === 0) await new Promise((r) => setTimeout(r, 5));
       const rs = await Promise.all([1, 2, 3, 4].map((x) => pool.submit((y: number) => y, x)));
-      assert.deepEqual(rs.sort(), [1, 2, 3, 4]);
+      assert.deepEqual(rs, [1, 2, 3, 4]);
     });
   }
 });

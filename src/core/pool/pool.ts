@@ -142,6 +142,8 @@ interface Running {
 
 interface Queued {
   task: PoolTask;
+  /** `start()` was already called: it was handed to a worker that died before beginning it. */
+  started: boolean;
   submittedAt: number;
   /** Removed while queued (aborted, cancelled by shutdown). */
   removed: boolean;
@@ -214,7 +216,13 @@ export class PoolEngine {
   submit(task: PoolTask): void {
     if (this.brokenError) throw this.brokenError;
     if (this.closed) throw new Error('skein internal error: submit to a closed pool engine');
-    const q: Queued = { task, submittedAt: performance.now(), removed: false, onAbort: undefined };
+    const q: Queued = {
+      task,
+      started: false,
+      submittedAt: performance.now(),
+      removed: false,
+      onAbort: undefined,
+    };
     const signal = task.signal;
     if (signal) {
       q.onAbort = () => {
@@ -317,10 +325,13 @@ export class PoolEngine {
     const n = this.nextWorker++;
     const name = this.options.workerName(n);
     let transport: Transport;
+    let progress: Float64Array | undefined;
     if (this.options.kind === 'thread') {
+      progress = new Float64Array(new SharedArrayBuffer(8));
       transport = spawnThread({
         identity: { ident: nextIdent(), name, daemon: true, nativeId: 0, kind: 'worker' },
         resourceLimits: this.options.resourceLimits,
+        data: { progress },
       });
     } else {
       transport = spawnProcess({ name, daemon: true });
@@ -329,7 +340,7 @@ export class PoolEngine {
       this.options.kind === 'thread'
         ? `pool thread "${name}"`
         : `pool process "${name}" (pid ${transport.id})`;
-    const client = new WorkerClient(transport, label);
+    const client = new WorkerClient(transport, label, progress);
     const slot: Slot = {
       n,
       client,
@@ -561,7 +572,7 @@ export class PoolEngine {
         if (nextSolo !== solo || (solo && sent > 0)) break;
         this.shift();
         this.detachAbort(next);
-        if (!next.task.start()) continue; // cancelled: dropped, never runs
+        if (!next.started && !next.task.start()) continue; // cancelled: dropped, never runs
         this.send(best, next, solo);
         sent++;
       }
@@ -641,6 +652,11 @@ export class PoolEngine {
     if (r.onAbort) r.task.signal?.removeEventListener('abort', r.onAbort);
     slot.held.delete(r);
     this.runningCount--;
+    if (!outcome.ok && outcome.unstarted && r.task.timeout === undefined && r.task.signal === undefined) {
+      // Its worker died before beginning it: back to the head of the queue, for another worker.
+      this.requeue(r);
+      return;
+    }
     this.runHist.record(now - r.startedAt);
     if (outcome.ok) this.completed++;
     else this.failed++;
@@ -659,6 +675,20 @@ export class PoolEngine {
       }
       this.schedule();
     }
+  }
+
+  private requeue(r: Running): void {
+    const q: Queued = {
+      task: r.task,
+      started: true,
+      submittedAt: r.startedAt,
+      removed: false,
+      onAbort: undefined,
+    };
+    if (this.head > 0) this.queue[--this.head] = q;
+    else this.queue.unshift(q);
+    this.queuedCount++;
+    this.schedule();
   }
 
   private detachAbort(q: Queued): void {
