@@ -7,8 +7,9 @@
  * - `define`: remember task `fid` (inline source or module export) for later `run`s, so a
  *   task's source crosses once per worker, not once per call;
  * - `run`: call task `fid` with `args`; `identity` (set for a `Thread`) is who the task runs as.
- *   With `chunk`, `args` is a list of argument lists: the task is called once per item (a
- *   `map` chunk, as Python's `_process_chunk`), and the one reply carries every item's outcome;
+ *   With `chunk`, `args` is a list of items: the task is called once per item, with the item as
+ *   its only argument (a `map` chunk, as Python's `_process_chunk`), and the one reply carries
+ *   every item's outcome;
  * - `runs`: many plain `run`s of one task with the same number of arguments, in columns
  *   (`ids`, and every call's arguments laid end to end in `args`): a busy pool's common case,
  *   and several times cheaper to clone than one object per call;
@@ -45,7 +46,7 @@ export interface RunMsg {
   identity?: ThreadIdentity | undefined;
   /** Report whether the worker is left idle (no lingering timers or handles) after this task. */
   checkIdle?: boolean | undefined;
-  /** `args` is a list of argument lists, one call each; the reply's value is the list of results. */
+  /** `args` is a list of items, one call each with the item as its argument; the reply's value is the list of results. */
   chunk?: boolean | undefined;
 }
 /** Plain runs of task `fid`, each with `arity` arguments: call `ids[i]` gets `args[i*arity … (i+1)*arity)`. */

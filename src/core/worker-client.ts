@@ -77,7 +77,7 @@ export interface CallOptions {
   transfer?: readonly ArrayBuffer[] | undefined;
   /** Names the worker in this call's errors, instead of the client's label. */
   label?: string | undefined;
-  /** `args` is a list of argument lists: call the task once per item (a `map` chunk). */
+  /** `args` is a list of items: call the task once per item, with the item (a `map` chunk). */
   chunk?: boolean | undefined;
 }
 

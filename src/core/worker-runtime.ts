@@ -151,7 +151,7 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
   };
 
   /** Runs every item of a chunk; replies once with the results and the failed items' errors. */
-  const callChunk = (msg: RunMsg, fn: AnyFunction, items: unknown[][], spec: TaskSpec) => {
+  const callChunk = (msg: RunMsg, fn: AnyFunction, items: unknown[], spec: TaskSpec) => {
     begin(msg.id);
     const values: unknown[] = new Array(items.length);
     let errors: [number, ErrorEnvelope][] | undefined;
@@ -162,7 +162,7 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
     };
     for (let i = 0; i < items.length; i++) {
       try {
-        const r = fn(...(items[i] as unknown[]));
+        const r = fn(items[i]);
         if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
           waiting ??= [];
           waiting.push(
@@ -213,10 +213,10 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
     }
     if (fn instanceof Promise || args instanceof Promise) {
       Promise.all([fn, args]).then(
-        ([f, a]) => (msg.chunk ? callChunk(msg, f, a as unknown[][], spec) : call(msg, f, a, spec)),
+        ([f, a]) => (msg.chunk ? callChunk(msg, f, a, spec) : call(msg, f, a, spec)),
         (err) => fail(msg, err, spec),
       );
-    } else if (msg.chunk) callChunk(msg, fn, args as unknown[][], spec);
+    } else if (msg.chunk) callChunk(msg, fn, args, spec);
     else call(msg, fn, args, spec);
   };
 

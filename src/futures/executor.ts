@@ -237,27 +237,63 @@ export abstract class BaseExecutor implements Executor {
       for (const c of chunks) cancelChunk(c);
       chunks.length = 0;
     };
-    return {
-      async *[Symbol.asyncIterator]() {
-        try {
-          for (;;) {
-            if (isSync) fillSync(buffersize);
-            else await fillAsync(buffersize);
-            const c = chunks.shift();
-            if (c === undefined) return;
-            const r = await awaitChunk(c, remaining(deadline), signal);
-            for (let i = 0; i < r.values.length; i++) {
-              const e = r.errors?.get(i);
-              if (e !== undefined) throw e;
-              yield r.values[i] as TaskResult<F>;
-            }
+    // A hand-written iterator rather than an async generator: results already received are
+    // handed out with one resolved promise each, without the generator's extra turns.
+    let current: ChunkResult | undefined;
+    let pos = 0;
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      current = undefined;
+      cancelRest();
+      if (!exhausted && asyncIt?.return) await asyncIt.return();
+    };
+    const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
+    const slow = async (): Promise<IteratorResult<TaskResult<F>>> => {
+      try {
+        for (;;) {
+          if (closed) return done;
+          if (current !== undefined && pos < current.values.length) return step();
+          if (isSync) fillSync(buffersize);
+          else await fillAsync(buffersize);
+          const c = chunks.shift();
+          if (c === undefined) {
+            await close();
+            return done;
           }
-        } finally {
-          cancelRest();
-          if (!exhausted && asyncIt?.return) await asyncIt.return();
+          current = await awaitChunk(c, remaining(deadline), signal);
+          pos = 0;
+        }
+      } catch (err) {
+        await close();
+        throw err;
+      }
+    };
+    const step = (): IteratorResult<TaskResult<F>> => {
+      const i = pos++;
+      const e = current!.errors?.get(i);
+      if (e !== undefined) {
+        void close();
+        throw e;
+      }
+      return { value: current!.values[i] as TaskResult<F>, done: false };
+    };
+    const iterator: AsyncIterator<TaskResult<F>> = {
+      next: () => {
+        if (closed || current === undefined || pos >= current.values.length) return slow();
+        try {
+          return Promise.resolve(step());
+        } catch (err) {
+          return Promise.reject(err);
         }
       },
+      return: async () => {
+        await close();
+        return done;
+      },
     };
+    return { [Symbol.asyncIterator]: () => iterator };
   }
 
   /** Python's `with executor:` as `await using`: `shutdown({ wait: true })`. */

@@ -175,10 +175,9 @@ export abstract class PoolExecutorBase extends BaseExecutor {
   ): Future<ChunkResult> {
     this.checkOpen();
     const spec = toTaskSpec(fn, 'fn');
-    const argLists = items.map((x) => [x]);
-    let enc: ReturnType<typeof encodeValue<unknown[][]>>;
+    let enc: ReturnType<typeof encodeValue<unknown[]>>;
     try {
-      enc = encodeValue(argLists, this.destination, 'items');
+      enc = encodeValue(items, this.destination, 'items');
     } catch (err) {
       // Name the offending item by its position in the whole iterable.
       for (let i = 0; i < items.length; i++)

@@ -65,11 +65,11 @@ const FIRST_WINDOW = 1;
 /** A unit of work for the pool: one call, or one chunk of calls (`chunk`). */
 export interface PoolTask {
   spec: TaskSpec;
-  /** Encoded arguments (`encodeValue` already checked them); a list of argument lists for a chunk. */
+  /** Encoded arguments (`encodeValue` already checked them); for a chunk, the items. */
   args: unknown[];
   shared?: string[] | undefined;
   transfer?: readonly ArrayBuffer[] | undefined;
-  /** `args` is a list of argument lists: one call each, one reply (a `map` chunk). */
+  /** `args` is a list of items: one call each with the item as its argument, one reply (a `map` chunk). */
   chunk?: boolean | undefined;
   /** Stops the task after this many milliseconds of running (its worker is replaced). */
   timeout?: number | undefined;
@@ -518,6 +518,12 @@ export class PoolEngine {
     }
   }
 
+  private readyCount(): number {
+    let n = 0;
+    for (const s of this.slots) if (s.state === 'ready' && !s.solo) n++;
+    return Math.max(1, n);
+  }
+
   private canTake(slot: Slot): number {
     if (slot.state !== 'ready' || slot.solo || slot.client.exit !== undefined) return 0;
     let room = slot.window - slot.held.size;
@@ -562,8 +568,10 @@ export class PoolEngine {
         }
       }
       if (best === undefined) break;
-      // A slice: up to half the window at once, sent as one message.
-      const slice = solo ? 1 : Math.max(1, Math.min(bestRoom, best.window >> 1));
+      // A slice: up to half the window at once, sent as one message — and no more than a fair
+      // share of the queue, so that a burst of long tasks is spread over every ready worker.
+      const share = Math.ceil(this.queuedCount / this.readyCount());
+      const slice = solo ? 1 : Math.max(1, Math.min(bestRoom, best.window >> 1, share));
       let sent = 0;
       while (sent < slice) {
         const next = this.peek();
@@ -668,6 +676,8 @@ export class PoolEngine {
       if (slot.client.exit === undefined && !slot.stopSent) {
         if (slot.solo && slot.held.size === 0) slot.solo = false;
         if (slot.held.size === 0) {
+          // Idle: what comes next may be of another kind; start slow again.
+          if (this.queuedCount === 0) slot.window = FIRST_WINDOW;
           if (slot.state === 'retiring') this.endSlot(slot, false);
           else if (this.brokenError) this.endSlot(slot, true);
           else this.armIdle(slot);
