@@ -13,6 +13,8 @@
  * - `runs`: many plain `run`s of one task with the same number of arguments, in columns
  *   (`ids`, and every call's arguments laid end to end in `args`): a busy pool's common case,
  *   and several times cheaper to clone than one object per call;
+ * - `replyPort`: (threads) send replies on this MessagePort from now on, and spin briefly on
+ *   the parent port when idle — the fast path, see `worker-runtime.ts`;
  * - `stop`: finish the tasks under way, then exit.
  *
  * Worker → parent:
@@ -60,7 +62,13 @@ export interface RunsMsg {
 export interface StopMsg {
   op: 'stop';
 }
-export type ToWorker = DefineMsg | RunMsg | RunsMsg | StopMsg;
+/** Replies go to `port` from now on; `spinMs` is how long an idle worker polls for the next message. */
+export interface ReplyPortMsg {
+  op: 'replyPort';
+  port: import('node:worker_threads').MessagePort;
+  spinMs: number;
+}
+export type ToWorker = DefineMsg | RunMsg | RunsMsg | StopMsg | ReplyPortMsg;
 
 export interface OkMsg {
   op: 'ok';

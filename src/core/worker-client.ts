@@ -3,6 +3,14 @@
  * per worker, matches results to calls, and fails every call still pending when the worker
  * dies — so each call settles exactly once, whatever happens to the worker.
  *
+ * **Fast path** ({@link WorkerClient.enableFastPath}, threads): replies come on a MessagePort of
+ * the client's own, which it can read synchronously. When a call is the only one in flight and
+ * recent round trips were short, `flushNow` polls that port for up to `spinMs` right after
+ * sending — the worker polls for its next message the same way (see `worker-runtime.ts`) — so a
+ * sequential submit → await skips both threads' wake-ups. A call that takes longer than the
+ * budget falls back to the ordinary event-driven path, and the client stops spinning until round
+ * trips are short again.
+ *
  * Calls made in the same synchronous stretch are sent as **one** message, flushed at the next
  * microtask checkpoint: a pool handing a worker 200 tasks pays for one `postMessage`, not 200.
  * If that batch cannot be serialized as a whole, each call is retried alone so that only the
@@ -11,6 +19,7 @@
  * @module
  */
 
+import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { type ErrorEnvelope, fromEnvelope } from './error-transport.js';
 import { WorkerDiedError } from './errors.js';
 import type { ThreadIdentity } from './identity.js';
@@ -110,6 +119,27 @@ export class WorkerClient {
     transport.onExit = (exit) => this.exited(exit);
   }
 
+  private replyPort: MessagePort | undefined;
+  private spinMs = 0;
+  /** Spins in a row that found no reply; after a few, spin only now and then (a probe). */
+  private misses = 0;
+  private probe = 0;
+
+  /**
+   * Switches this client to the fast path: replies on a port of its own, read synchronously, and
+   * bounded spinning on both sides (threads only). `spinMs` bounds each spin.
+   */
+  enableFastPath(spinMs: number): void {
+    if (this.replyPort !== undefined || this.transport.kind !== 'thread' || this.exit !== undefined) return;
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (batch: FromWorker[]) => this.receive(batch));
+    // Never keeps the program alive by itself: the worker does, while it holds calls.
+    port1.unref();
+    this.replyPort = port1;
+    this.spinMs = spinMs;
+    this.transport.post([{ op: 'replyPort', port: port2, spinMs }], [port2 as unknown as ArrayBuffer]);
+  }
+
   /** Number of calls sent and not yet settled. */
   get inFlight(): number {
     return this.pending.size;
@@ -175,6 +205,7 @@ export class WorkerClient {
     }
     try {
       this.transport.post(batch, transfer);
+      if (this.replyPort !== undefined && this.pending.size === 1) this.spinForReply();
       return;
     } catch {
       // Retry one by one below, so that only the call that cannot be sent fails.
@@ -191,6 +222,23 @@ export class WorkerClient {
       }
     }
   };
+
+  /** Polls the reply port for a lone call's reply, for at most `spinMs` (when recent round trips were short). */
+  private spinForReply(): void {
+    if (this.misses >= 8 && ++this.probe % 16 !== 0) return;
+    const port = this.replyPort!;
+    const end = performance.now() + this.spinMs;
+    do {
+      const m = receiveMessageOnPort(port);
+      if (m !== undefined) {
+        this.misses = 0;
+        this.receive(m.message as FromWorker[]);
+        return;
+      }
+    } while (performance.now() < end);
+    // These calls take longer than the budget: mostly stop spinning for them.
+    this.misses++;
+  }
 
   private receive(batch: FromWorker[]): void {
     for (const msg of batch) {
@@ -261,6 +309,15 @@ export class WorkerClient {
   }
 
   private exited(exit: TransportExit): void {
+    // Replies the worker sent before dying may still wait on the reply port: take them first.
+    const port = this.replyPort;
+    if (port !== undefined) {
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+        this.receive(m.message as FromWorker[]);
+      }
+      port.close();
+      this.replyPort = undefined;
+    }
     this.exit = exit;
     if (this.pending.size > 0) {
       const err = this.diedError(exit);

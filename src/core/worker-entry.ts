@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { fatalMessage, type Runtime, serve } from './worker-runtime.js';
 import { installSyncStdio } from './worker-stdio.js';
@@ -39,6 +39,7 @@ runtime = serve(
     onMessage: (handler) => port.on('message', handler as (batch: ToWorker[]) => void),
     close: () => port.close(),
     ownResources: ['MessagePort'],
+    poll: () => receiveMessageOnPort(port)?.message as ToWorker[] | undefined,
     progress: (workerData as { skein?: { progress?: Float64Array } } | null)?.skein?.progress,
   },
   'thread',

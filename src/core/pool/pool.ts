@@ -59,6 +59,8 @@ import { type PoolMetrics, TimeHistogram } from './metrics.js';
 export const SLOW_TASK_MS = 1;
 /** Smallest window for slow tasks: one task running and the next one waiting in the worker. */
 const MIN_WINDOW = 2;
+/** Default bound of a fast-path spin (see `worker-client.ts`): 50 µs. */
+export const SPIN_MS = 0.05;
 /** A fresh worker's window: one task, until replies show how quick tasks are. */
 const FIRST_WINDOW = 1;
 
@@ -104,6 +106,8 @@ export interface PoolOptions {
   resourceLimits?: ResourceLimits | undefined;
   /** Most tasks a worker holds at once when tasks are quick. Default 256. */
   pipeline?: number | undefined;
+  /** Bound of each fast-path spin, ms (threads; 0 turns the fast path off). Default {@link SPIN_MS}. */
+  spinMs?: number | undefined;
   /** Builds the error that a broken pool fails tasks with (`BrokenThreadPool`…). */
   broken: (message: string, cause: Error | undefined) => Error;
 }
@@ -341,6 +345,8 @@ export class PoolEngine {
         ? `pool thread "${name}"`
         : `pool process "${name}" (pid ${transport.id})`;
     const client = new WorkerClient(transport, label, progress);
+    if (this.options.kind === 'thread' && (this.options.spinMs ?? SPIN_MS) > 0)
+      client.enableFastPath(this.options.spinMs ?? SPIN_MS);
     const slot: Slot = {
       n,
       client,
