@@ -32,11 +32,21 @@
  * (terminate + spawn) then costs no other task anything.
  *
  * **Crashes.** When a worker dies (`process.exit`, an uncaught error in a timer, out of memory,
- * killed), its WorkerClient fails exactly the calls it held with `WorkerDiedError` (exit code,
- * signal, reason); the pool spawns a replacement at once and goes on.
- * Invariants: every task submitted settles exactly once (`settle` is guarded); while the pool is
- * open it keeps `maxWorkers` live workers once it has started; a worker with tasks in hand (or
- * booting for queued tasks) keeps the program alive, an idle one never does (`unref`).
+ * killed), its WorkerClient fails the calls it held with `WorkerDiedError` (exit code, signal,
+ * reason) — except those it can prove the worker never began, which it reports `unstarted`:
+ * a thread worker publishes the highest call id it has begun in a shared word (`progress`,
+ * readable after any death, even out of memory or `terminate()`), and a dying worker's last
+ * words list the calls of its current batch after the fatal one. The pool puts those back at the
+ * head of the queue for another worker (they cannot have had any effect), so a crash costs the
+ * crashing task, plus only tasks that had really begun beside it (an async task awaiting I/O on
+ * that worker). The pool spawns a replacement at once and goes on.
+ * Invariants: every task submitted settles exactly once (`settle` is guarded; a task is either
+ * queued or held, never both); while the pool is open it keeps `maxWorkers` live workers once it
+ * has started; a worker with tasks in hand (or booting for queued tasks) keeps the program
+ * alive, an idle one never does (`unref`).
+ *
+ * **Fast path.** Thread workers reply on a port of their own and both sides spin briefly
+ * (bounded, {@link SPIN_MS}) when a lone call is in flight — see `worker-client.ts`.
  *
  * **Initializer.** A worker runs the initializer before any task; a worker whose initializer
  * fails breaks the pool, as in Python: the queued tasks fail with the face's `Broken…` error and
