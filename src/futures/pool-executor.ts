@@ -42,6 +42,9 @@ export interface PoolExecutorOptions<I extends AnyFunction = AnyFunction> {
   prestart?: boolean | undefined;
 }
 
+/** Most tasks a child process holds at once (threads: 256). */
+const PROCESS_PIPELINE = 32;
+
 /** Wraps a future as a pool task. */
 class FutureTask implements PoolTask {
   spec: PoolTask['spec'];
@@ -113,6 +116,10 @@ export abstract class PoolExecutorBase extends BaseExecutor {
       initargs: initargs.value as unknown[],
       initShared: initargs.shared,
       maxTasksPerWorker: extra.maxTasksPerWorker,
+      // A child process cannot tell which calls it never began when it dies by process.exit or
+      // a signal (threads can, see pool.ts), so it holds fewer at once: a crash fails at most
+      // this many besides the crashing one.
+      pipeline: destination === 'process' ? PROCESS_PIPELINE : undefined,
       idleTimeout: idle,
       resourceLimits: extra.resourceLimits,
       broken: extra.broken,
