@@ -7,6 +7,8 @@
  *
  * @module
  */
+import { writeSync } from 'node:fs';
+import { serialize } from 'node:v8';
 import { currentProcessInfo, setCurrentIdentity, type ThreadIdentity } from './identity.js';
 import type { FromWorker } from './protocol.js';
 import { fatalMessage, type Runtime, serve } from './worker-runtime.js';
@@ -38,6 +40,25 @@ process.on('uncaughtException', (err) => {
 process.on('unhandledRejection', (reason) => {
   lastWords(fatalMessage(reason));
   setImmediate(() => process.exit(1));
+});
+
+// `process.exit()` inside a task: the IPC channel is asynchronous and the exit handler cannot
+// wait, so the last words (results not flushed, calls never begun) are written to the channel's
+// file descriptor synchronously, framed as Node's 'advanced' serialization frames them
+// (a 4-byte big-endian length, then V8's serialization). Best effort: any failure is ignored.
+process.on('exit', () => {
+  const msgs = runtime?.dying() ?? [];
+  runtime = undefined;
+  const fd = (process.channel as { fd?: number } | undefined)?.fd;
+  if (msgs.length === 0 || !process.connected || typeof fd !== 'number' || fd < 0) return;
+  try {
+    const payload = serialize(msgs);
+    const size = Buffer.alloc(4);
+    size.writeUInt32BE(payload.length);
+    writeSync(fd, Buffer.concat([size, payload]));
+  } catch {
+    // The parent will fail those calls with WorkerDiedError instead.
+  }
 });
 
 process.on('disconnect', () => {

@@ -98,6 +98,8 @@ export interface OksMsg {
 export interface UnstartedMsg {
   op: 'unstarted';
   ids: number[];
+  /** The highest id of a call begun: every call with a higher id was never begun either. */
+  begun: number;
 }
 /** Sent once, when the runtime is listening: the worker has finished booting. */
 export interface ReadyMsg {

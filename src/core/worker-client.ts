@@ -96,6 +96,8 @@ export class WorkerClient {
   private readonly pending = new Map<number, Pending>();
   /** Calls a dying worker reported it never began. */
   private readonly unstarted = new Set<number>();
+  /** The highest call id a dying worker reported begun (calls above it never began). */
+  private lastBegun: number | undefined;
   /** Set once the worker has exited. */
   exit: TransportExit | undefined;
   /** Called after the worker exited and every pending call was failed. */
@@ -250,6 +252,7 @@ export class WorkerClient {
       }
       if (msg.op === 'unstarted') {
         for (const id of msg.ids) this.unstarted.add(id);
+        this.lastBegun = msg.begun;
         continue;
       }
       if (msg.op === 'oks') {
@@ -324,7 +327,10 @@ export class WorkerClient {
       const all = [...this.pending];
       this.pending.clear();
       for (const [id, p] of all) {
-        const never = this.unstarted.has(id) || (this.progress !== undefined && id > (this.progress[0] ?? 0));
+        const never =
+          this.unstarted.has(id) ||
+          (this.progress !== undefined && id > (this.progress[0] ?? 0)) ||
+          (this.lastBegun !== undefined && id > this.lastBegun);
         p.resolve({ ok: false, error: err, idle: false, unstarted: never || undefined });
       }
     }

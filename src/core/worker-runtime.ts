@@ -154,8 +154,12 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
 
   const progress = channel.progress;
   /** Records that call `id` begins. Every call begun has an id ≤ the word (calls are sent in id order). */
+  let highest = 0;
   const begin = (id: number) => {
-    if (progress !== undefined && id > (progress[0] ?? 0)) progress[0] = id;
+    if (id > highest) {
+      highest = id;
+      if (progress !== undefined) progress[0] = id;
+    }
   };
 
   const call = (msg: RunMsg, fn: AnyFunction, args: unknown[], spec: TaskSpec) => {
@@ -302,8 +306,10 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
           else if (msg.op === 'runs')
             ids.push(...(m === currentMsg ? msg.ids.slice(currentRun + 1) : msg.ids));
         }
-        if (ids.length > 0) out.push({ op: 'unstarted', ids });
+        if (ids.length > 0) out.push({ op: 'unstarted', ids, begun: highest });
       }
+      if (highest > 0 && !out.some((m) => m.op === 'unstarted'))
+        out.push({ op: 'unstarted', ids: [], begun: highest });
       return out;
     },
   };
