@@ -202,7 +202,14 @@ export abstract class BaseExecutor implements Executor {
       index += items.length;
     };
     /** Submits chunks from a sync iterable until `limit` are in flight. */
+    // An array is cut into chunks with `slice` (much cheaper than the iterator protocol per item).
+    const array = Array.isArray(iterable) ? (iterable as unknown[]) : undefined;
     const fillSync = (limit: number) => {
+      while (array !== undefined && !exhausted && chunks.length < limit) {
+        const items = array.slice(index, index + chunksize);
+        if (index + items.length >= array.length) exhausted = true;
+        if (items.length > 0) submitFrom(items);
+      }
       while (!exhausted && chunks.length < limit) {
         const items: unknown[] = [];
         while (items.length < chunksize) {

@@ -540,9 +540,10 @@ export class PoolEngine {
     return Math.max(1, n);
   }
 
-  private canTake(slot: Slot): number {
+  /** How many more tasks `slot` may take now; `minWindow` overrides a smaller window. */
+  private canTake(slot: Slot, minWindow: number): number {
     if (slot.state !== 'ready' || slot.solo || slot.client.exit !== undefined) return 0;
-    let room = slot.window - slot.held.size;
+    let room = Math.max(slot.window, minWindow) - slot.held.size;
     const max = this.options.maxTasksPerWorker;
     if (max !== undefined) room = Math.min(room, max - slot.sent);
     return Math.max(0, room);
@@ -572,10 +573,12 @@ export class PoolEngine {
       const q = this.peek();
       if (q === undefined) break;
       const solo = q.task.timeout !== undefined || q.task.signal !== undefined;
+      // A map chunk is worth double buffering from the start: its cost is amortized over its items.
+      const minWindow = q.task.chunk ? MIN_WINDOW : 0;
       let best: Slot | undefined;
       let bestRoom = 0;
       for (const s of this.slots) {
-        const room = this.canTake(s);
+        const room = this.canTake(s, minWindow);
         if (room === 0) continue;
         if (solo && s.held.size > 0) continue;
         if (best === undefined || s.held.size < best.held.size) {
