@@ -72,6 +72,16 @@ describe('ThreadPoolExecutor', { timeout: 60_000 }, () => {
       out2.push(r);
     assert.deepEqual(out2, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     for await (const _ of pool.map((x: number) => x, [])) assert.fail('no items');
+    const out3: number[] = [];
+    const arr = Array.from({ length: 11 }, (_, i) => i);
+    for await (const r of pool.map((x: number) => -x, arr, { chunksize: 2, buffersize: 1 })) out3.push(r);
+    assert.deepEqual(
+      out3,
+      arr.map((x) => -x),
+    );
+    const out4: number[] = [];
+    for await (const r of pool.map((x: number) => x * 10, new Set([3, 1, 2]), { chunksize: 2 })) out4.push(r);
+    assert.deepEqual(out4, [30, 10, 20]);
   });
 
   test('map: an item error is thrown at its position, after the earlier results', async () => {
