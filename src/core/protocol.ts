@@ -33,6 +33,13 @@ import type { ErrorEnvelope } from './error-transport.js';
 import type { ThreadIdentity } from './identity.js';
 import type { TaskSpec } from './task.js';
 
+/**
+ * Fast path: how long (ms) a side may go on taking batches by spinning before it lets its event
+ * loop turn once (spinning hands batches over inside one microtask checkpoint, where timers and
+ * I/O cannot run): the longest a timer or an I/O callback is delayed by it.
+ */
+export const MAX_SPIN_CHAIN_MS = 2;
+
 export interface DefineMsg {
   op: 'define';
   fid: number;

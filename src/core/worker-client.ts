@@ -23,7 +23,14 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:wor
 import { type ErrorEnvelope, fromEnvelope } from './error-transport.js';
 import { WorkerDiedError } from './errors.js';
 import type { ThreadIdentity } from './identity.js';
-import type { DefineMsg, FromWorker, RunMsg, RunsMsg, ToWorker } from './protocol.js';
+import {
+  type DefineMsg,
+  type FromWorker,
+  MAX_SPIN_CHAIN_MS,
+  type RunMsg,
+  type RunsMsg,
+  type ToWorker,
+} from './protocol.js';
 import { decodeValue } from './serialize.js';
 import type { TaskSpec } from './task.js';
 import type { Transport, TransportExit } from './transport.js';
@@ -126,6 +133,8 @@ export class WorkerClient {
   /** Spins in a row that found no reply; after a few, spin only now and then (a probe). */
   private misses = 0;
   private probe = 0;
+  /** When the current chain of spins (no event-loop turn since) began, or -1. */
+  private chainStart = -1;
 
   /**
    * Switches this client to the fast path: replies on a port of its own, read synchronously, and
@@ -228,6 +237,16 @@ export class WorkerClient {
   /** Polls the reply port for a lone call's reply, for at most `spinMs` (when recent round trips were short). */
   private spinForReply(): void {
     if (this.misses >= 8 && ++this.probe % 16 !== 0) return;
+    // A reply taken by spinning resolves its promise without an event-loop turn; a loop of
+    // sequential awaits would then never let timers and I/O run. A chain of spins lasts at most
+    // MAX_SPIN_CHAIN_MS; then one call takes the ordinary path and the loop turns.
+    const now = performance.now();
+    if (this.chainStart < 0) {
+      this.chainStart = now;
+      setImmediate(() => {
+        this.chainStart = -1;
+      }).unref();
+    } else if (now - this.chainStart > MAX_SPIN_CHAIN_MS) return;
     const port = this.replyPort!;
     const end = performance.now() + this.spinMs;
     do {

@@ -25,7 +25,15 @@
  */
 import { type ErrorEnvelope, toEnvelope } from './error-transport.js';
 import { currentIdentity, setCurrentIdentity, type ThreadIdentity } from './identity.js';
-import type { ErrMsg, FromWorker, OkMsg, OksMsg, RunMsg, ToWorker } from './protocol.js';
+import {
+  type ErrMsg,
+  type FromWorker,
+  MAX_SPIN_CHAIN_MS,
+  type OkMsg,
+  type OksMsg,
+  type RunMsg,
+  type ToWorker,
+} from './protocol.js';
 import { decodeValue, encodeValue } from './serialize.js';
 import type { AnyFunction, TaskSpec } from './task.js';
 import { explainInlineError, loadTask } from './task-loader.js';
@@ -80,10 +88,23 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
     send(batch);
     if (spinMs > 0 && running === 0 && !stopping) spin();
   };
+  /**
+   * Spinning hands batches over inside one microtask checkpoint, where timers and I/O cannot
+   * run. A chain of spins may last at most {@link MAX_SPIN_CHAIN_MS}; then the worker lets its
+   * event loop turn once before spinning again.
+   */
+  let chainStart = -1;
   /** Polls for the next batch for at most `spinMs` (see the module comment). */
   const spin = () => {
     const poll = channel.poll;
     if (poll === undefined) return;
+    const now = performance.now();
+    if (chainStart < 0) {
+      chainStart = now;
+      setImmediate(() => {
+        chainStart = -1;
+      }).unref();
+    } else if (now - chainStart > MAX_SPIN_CHAIN_MS) return;
     const end = performance.now() + spinMs;
     do {
       const next = poll();

@@ -60,6 +60,23 @@ describe('pool engine', { timeout: 60_000 }, () => {
     assert.equal(pool.metrics().workers, 2);
   });
 
+  test('the fast path never starves the event loop (regression: sequential awaits blocked timers)', async () => {
+    await using pool = new ThreadPoolExecutor({ maxWorkers: 1, prestart: true });
+    let turns = 0;
+    let on = true;
+    const tick = () => {
+      turns++;
+      if (on) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const t0 = performance.now();
+    for (let i = 0; i < 3000; i++) await pool.submit((x: number) => x + 1, i);
+    const ms = performance.now() - t0;
+    on = false;
+    // A turn at least every MAX_SPIN_CHAIN_MS (2 ms), and then some.
+    assert.ok(turns >= Math.floor(ms / 4), `${turns} event-loop turns in ${ms.toFixed(1)} ms`);
+  });
+
   test('sequential calls of long tasks fall back from spinning and still settle', async () => {
     await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
     for (let i = 0; i < 20; i++) {
