@@ -1,0 +1,268 @@
+/**
+ * The client side of skein's process sockets: one {@link Client} per thread and server,
+ * multiplexing every request of that thread's pipes, queues and proxies on one socket.
+ *
+ * - **Ordering.** Frames are written in call order (queued in memory until the handshake of
+ *   `auth.ts` completes), and the server handles one connection's frames in order, so a
+ *   thread's `send`s arrive in the order made, and an object's `ensure`/`hold` precede its use.
+ * - **Liveness.** The socket is `ref`ed only while a request awaits its reply or frames wait
+ *   for the handshake; an idle client never keeps the program alive. Queued frames are flushed
+ *   before a Thread's isolate is judged idle (core/flush-hooks.ts).
+ * - **Loss.** When the socket closes, every pending request fails: with `AuthenticationError`
+ *   if the handshake failed, `ShutDown` for a manager that is gone, `EOFError` for a pipe or
+ *   queue whose hosting thread is gone. The client is then forgotten, so a later call
+ *   reconnects (and fails the same way if the server is gone).
+ * - **Cancellation.** An aborted wait sends `cancel`; the promise rejects at once with the
+ *   signal's reason. If the server had already answered, the caller's `undo` runs on the
+ *   answer (a queue item is put back, a lock released), so nothing is lost.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { fromEnvelope } from '../../core/error-transport.js';
+import { AuthenticationError, EOFError, ShutDown } from '../../core/errors.js';
+import { registerFlushHook } from '../../core/flush-hooks.js';
+import { digest, nonce, verify } from './auth.js';
+import { encodeFrame, FrameReader, MAX_FRAME } from './frame.js';
+import type { Reply, Request } from './protocol.js';
+
+/** Where a server is and how to prove we may use it: plain data, safe to send to a child. */
+export interface ServerRef {
+  /** A Unix socket path, or a TCP address. */
+  address: string | { host: string; port: number };
+  authkey: Uint8Array;
+  /** `local`: hosted by the thread that made the pipe/queue; `manager`: a manager's server. */
+  role: 'local' | 'manager';
+}
+
+/** The calling thread's owner token: identifies it to the server's locks. */
+export const ownerToken: string = randomUUID();
+
+/** A successful reply: the value and the shared tags inside it. */
+export interface Answer {
+  v: unknown;
+  s: string[] | undefined;
+}
+
+interface Pending {
+  resolve(a: Answer): void;
+  reject(e: Error): void;
+  aborted: boolean;
+  undo: ((a: Answer) => void) | undefined;
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  signal?: AbortSignal | undefined;
+  /** Runs on a success that arrives after the caller gave up (see the module notes). */
+  undo?: ((a: Answer) => void) | undefined;
+}
+
+const clients = new Map<string, Client>();
+
+function keyOf(ref: ServerRef): string {
+  const a = typeof ref.address === 'string' ? ref.address : `${ref.address.host}:${ref.address.port}`;
+  return `${a}|${Buffer.from(ref.authkey).toString('hex')}`;
+}
+
+/** The calling thread's client for `ref` (connecting on first use). */
+export function clientFor(ref: ServerRef): Client {
+  const key = keyOf(ref);
+  let c = clients.get(key);
+  if (!c) {
+    c = new Client(ref, key);
+    clients.set(key, c);
+  }
+  return c;
+}
+
+/** How long a client retries connecting to a local host that is still starting. */
+const LOCAL_CONNECT_RETRY_MS = 10_000;
+
+export class Client {
+  #socket: Socket | undefined;
+  #state: 'connecting' | 'ready' | 'dead' = 'connecting';
+  #out: Buffer[] = [];
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #error: Error | undefined;
+  readonly #started = performance.now();
+
+  constructor(
+    readonly ref: ServerRef,
+    readonly key: string,
+  ) {
+    this.#connect();
+  }
+
+  /** True once the socket is gone. */
+  get dead(): boolean {
+    return this.#state === 'dead';
+  }
+
+  #connect(): void {
+    const { address } = this.ref;
+    const socket = typeof address === 'string' ? connect(address) : connect(address.port, address.host);
+    this.#socket = socket;
+    socket.setNoDelay?.(true);
+    const myNonce = nonce();
+    let greeted = false;
+    const reader = new FrameReader(
+      (msg) => {
+        if (this.#state === 'ready') {
+          this.#reply(msg as Reply);
+          return;
+        }
+        const m = msg as { n?: unknown; ok?: unknown; d?: unknown };
+        if (!greeted) {
+          if (!(m?.n instanceof Uint8Array))
+            return this.#die(new AuthenticationError('bad handshake from server'));
+          greeted = true;
+          socket.write(encodeFrame({ d: digest(this.ref.authkey, 'client', m.n), n: myNonce }));
+          return;
+        }
+        if (m?.ok !== true)
+          return this.#die(new AuthenticationError('digest sent was rejected (wrong authkey)'));
+        if (!verify(this.ref.authkey, 'server', myNonce, m.d)) {
+          return this.#die(
+            new AuthenticationError('digest received was wrong (the server does not know the authkey)'),
+          );
+        }
+        this.#state = 'ready';
+        reader.limit = MAX_FRAME;
+        const out = this.#out;
+        this.#out = [];
+        for (const f of out) socket.write(f);
+        this.#refresh();
+      },
+      (err) => this.#die(err),
+    );
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (
+        !greeted &&
+        this.ref.role === 'local' &&
+        (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') &&
+        performance.now() - this.#started < LOCAL_CONNECT_RETRY_MS
+      ) {
+        // The host worker is still starting: try again shortly.
+        socket.removeAllListeners('close');
+        socket.destroy();
+        setTimeout(() => this.#connect(), 5);
+        return;
+      }
+      this.#die(this.#lost(err));
+    });
+    socket.on('close', () => this.#die(this.#lost()));
+    this.#refresh();
+  }
+
+  #lost(cause?: Error): Error {
+    if (this.#error) return this.#error;
+    return this.ref.role === 'manager'
+      ? new ShutDown('the manager has shut down (or its server is unreachable); its proxies cannot be used', {
+          cause,
+        })
+      : new EOFError('the thread or process that hosted this pipe or queue has exited', { cause });
+  }
+
+  #die(err: Error): void {
+    if (this.#state === 'dead') return;
+    this.#state = 'dead';
+    this.#error = err;
+    this.#out = [];
+    if (clients.get(this.key) === this) clients.delete(this.key);
+    this.#socket?.destroy();
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) if (!p.aborted) p.reject(err);
+  }
+
+  #reply(r: Reply): void {
+    const p = this.#pending.get(r.i);
+    if (!p) return;
+    this.#pending.delete(r.i);
+    this.#refresh();
+    if (p.aborted) {
+      if (r.ok) p.undo?.({ v: r.v, s: r.s });
+      return;
+    }
+    if (r.ok) p.resolve({ v: r.v, s: r.s });
+    else p.reject(fromEnvelope(r.e, 'a skein server'));
+  }
+
+  #refresh(): void {
+    const s = this.#socket;
+    if (!s || this.#state === 'dead') return;
+    if (this.#pending.size > 0 || (this.#state !== 'ready' && this.#out.length > 0)) s.ref();
+    else s.unref();
+  }
+
+  #write(frame: Buffer): void {
+    if (this.#state === 'ready') this.#socket!.write(frame);
+    else if (this.#state === 'connecting') this.#out.push(frame);
+  }
+
+  /** Sends a request that wants no reply (`i = 0`). Throws if the client is dead. */
+  post(msg: Omit<Request, 'i'>): void {
+    if (this.#state === 'dead') throw this.#error!;
+    this.#write(encodeFrame({ ...msg, i: 0 }));
+    this.#refresh();
+  }
+
+  /** Sends a request and resolves with its answer. */
+  request(msg: Omit<Request, 'i'>, options: RequestOptions = {}): Promise<Answer> {
+    if (this.#state === 'dead') return Promise.reject(this.#error);
+    const { signal, undo } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const id = this.#nextId++;
+    return new Promise<Answer>((resolve, reject) => {
+      const entry: Pending = { resolve, reject, aborted: false, undo };
+      const onAbort = () => {
+        entry.aborted = true;
+        if (this.#state !== 'dead') this.#write(encodeFrame({ i: 0, o: 'cancel', c: id }));
+        reject(signal!.reason);
+      };
+      if (signal) {
+        signal.addEventListener('abort', onAbort, { once: true });
+        entry.resolve = (a) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(a);
+        };
+        entry.reject = (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        };
+      }
+      this.#pending.set(id, entry);
+      this.#write(encodeFrame({ ...msg, i: id }));
+      this.#refresh();
+    });
+  }
+
+  /** Resolves once every queued frame has been handed to the OS (or the client died). */
+  flushed(): Promise<void> | undefined {
+    const done = () =>
+      this.#state === 'dead' || (this.#state === 'ready' && (this.#socket?.writableLength ?? 0) === 0);
+    if (done()) return undefined;
+    return new Promise((resolve) => {
+      const check = () => (done() ? resolve() : setTimeout(check, 2));
+      check();
+    });
+  }
+
+  /** Closes the socket (the server releases what this thread held through it). */
+  close(): void {
+    this.#die(new EOFError('client closed'));
+  }
+}
+
+registerFlushHook(() => {
+  const waits: Promise<void>[] = [];
+  for (const c of clients.values()) {
+    const p = c.flushed();
+    if (p) waits.push(p);
+  }
+  return waits.length ? Promise.all(waits).then(() => {}) : undefined;
+});
