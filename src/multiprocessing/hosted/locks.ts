@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { BrokenBarrierError, RuntimeError, ValueError } from '../../core/errors.js';
+import { BrokenBarrierError, DeadlockError, RuntimeError, ValueError } from '../../core/errors.js';
 import type { CallCtx, Conn, Hosted } from '../wire/server.js';
 
 interface Owner {
@@ -85,10 +85,18 @@ export class HostedLock implements Hosted {
   }
 
   readonly calls = {
-    acquire: (ctx: CallCtx) => {
-      if (this.reentrant && this.owner?.token === ctx.owner) {
-        this.count++;
-        return true;
+    acquire: (ctx: CallCtx, sync?: unknown) => {
+      if (this.owner?.token === ctx.owner) {
+        if (this.reentrant) {
+          this.count++;
+          return true;
+        }
+        if (sync === true && ctx.timeout === Number.POSITIVE_INFINITY) {
+          // DESIGN §1.3: a blocking wait that can never end.
+          throw new DeadlockError(
+            'acquireSync() without a timeout on a manager Lock this thread already holds',
+          );
+        }
       }
       if (!this.owner) {
         this.#take(ctx, 1);
@@ -200,7 +208,7 @@ export class HostedCondition implements Hosted {
   }
 
   readonly calls = {
-    acquire: (ctx: CallCtx) => this.lock.calls.acquire(ctx),
+    acquire: (ctx: CallCtx, sync?: unknown) => this.lock.calls.acquire(ctx, sync),
     release: (ctx: CallCtx) => this.lock.calls.release(ctx),
     locked: () => this.lock.owner !== undefined,
     wait: (ctx: CallCtx) => {

@@ -12,6 +12,7 @@
  * - `{o: 'ticket', t, e, x}` — reserve a copy of end `e` under ticket `x` for another holder.
  * - `{o: 'claim', t, e, x, k}` — take over ticket `x` as a copy held by this connection.
  * - `{o: 'cancel', c}` — give up waiting for request `c` (replied `CancelledError` if still waiting).
+ * - `{o: 'ping'}` — replies when the connection is authenticated.
  * - `{o: 'publish', n, r}` / `{o: 'lookup', n}` — a name for a proxy reference (manager).
  *
  * Replies (server → client): `{i, ok: true, v, s?}` or `{i, ok: false, e: ErrorEnvelope}`.
@@ -25,7 +26,7 @@ export type KindSpec = [string, ...unknown[]];
 
 export interface Request {
   i: number;
-  o: 'ensure' | 'create' | 'call' | 'hold' | 'ticket' | 'claim' | 'cancel' | 'publish' | 'lookup';
+  o: 'ensure' | 'create' | 'call' | 'hold' | 'ticket' | 'claim' | 'cancel' | 'publish' | 'lookup' | 'ping';
   t?: string;
   k?: KindSpec | undefined;
   m?: string;

@@ -276,6 +276,8 @@ export class ObjectServer {
           }
           return;
         }
+        case 'ping':
+          break;
         case 'ensure':
         case 'create':
           this.#ensure(String(req.t), req.k);
