@@ -32,8 +32,9 @@ export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>]
   const ref = localHost();
   const id = randomUUID();
   const client = clientFor(ref);
-  client.post({ o: 'ensure', t: id, k: ['pipe', duplex] });
-  client.post({ o: 'hold', t: id, e: 0, d: 1 });
-  client.post({ o: 'hold', t: id, e: 1, d: 1 });
+  // The creator's copies first, then its confirmation (see "Creation races" in wire/server.ts).
+  client.post({ o: 'hold', t: id, e: 0, d: 1, k: ['pipe', duplex] });
+  client.post({ o: 'hold', t: id, e: 1, d: 1, k: ['pipe', duplex] });
+  client.post({ o: 'ensure', t: id, k: ['pipe', duplex], c: 1 });
   return [new Connection<T>(ref, id, 0, duplex), new Connection<T>(ref, id, 1, duplex)];
 }

@@ -99,7 +99,11 @@ abstract class QueueBase<T> {
     if (this.#collectable) {
       if (internal?.ticket)
         client.post({ o: 'claim', t: this.#id, e: 0, x: internal.ticket, k: this.#kind() });
-      else client.post({ o: 'hold', t: this.#id, e: 0, d: 1, k: this.#kind() });
+      else {
+        // The creator's copy first, then its confirmation ("Creation races" in wire/server.ts).
+        client.post({ o: 'hold', t: this.#id, e: 0, d: 1, k: this.#kind() });
+        client.post({ o: 'ensure', t: this.#id, k: this.#kind(), c: 1 });
+      }
     }
     this.#ticket = ticketCache(() => {
       const x = randomUUID();

@@ -25,8 +25,14 @@ function python(original: string): Promise<string | undefined> {
   });
 }
 
-async function both(example: string, original: string): Promise<{ skein: string[]; python: string[] | undefined }> {
-  const [s, p] = await Promise.all([runNode(`examples/${example}.ts`, [], { timeout: 90_000 }), python(original)]);
+async function both(
+  example: string,
+  original: string,
+): Promise<{ skein: string[]; python: string[] | undefined }> {
+  const [s, p] = await Promise.all([
+    runNode(`examples/${example}.ts`, [], { timeout: 90_000 }),
+    python(original),
+  ]);
   assert.equal(s.code, 0, s.stderr);
   const lines = (out: string) => out.trim().split('\n');
   return { skein: lines(s.stdout), python: p === undefined ? undefined : lines(p) };

@@ -14,11 +14,10 @@
  * @module
  */
 import { BrokenBarrierError, DeadlockError, RuntimeError, ValueError } from '../../core/errors.js';
-import type { CallCtx, Conn, Hosted } from '../wire/server.js';
+import type { CallCtx, Hosted } from '../wire/server.js';
 
 interface Owner {
   token: string;
-  conn: Conn;
 }
 
 /** A first-come-first-served waiter list that skips answered entries. */
@@ -37,7 +36,7 @@ export class HostedLock implements Hosted {
   constructor(readonly reentrant: boolean) {}
 
   #take(ctx: CallCtx, count: number): void {
-    this.owner = { token: ctx.owner, conn: ctx.conn };
+    this.owner = { token: ctx.owner };
     this.count = count;
   }
 
@@ -79,9 +78,12 @@ export class HostedLock implements Hosted {
     return n;
   }
 
-  connectionClosed(conn: Conn): void {
+  connectionClosed(): void {
     this.waiters = this.waiters.filter((w) => !w.ctx.done);
-    if (this.owner?.conn === conn) this.releaseAll();
+  }
+
+  ownerGone(token: string): void {
+    if (this.owner?.token === token) this.releaseAll();
   }
 
   readonly calls = {
@@ -189,9 +191,13 @@ export class HostedCondition implements Hosted {
     if (this.lock.owner?.token !== ctx.owner) throw new RuntimeError(`cannot ${what} un-acquired lock`);
   }
 
-  connectionClosed(conn: Conn): void {
+  connectionClosed(): void {
     this.sleepers = this.sleepers.filter((s) => !s.ctx.done);
-    this.lock.connectionClosed(conn);
+    this.lock.connectionClosed();
+  }
+
+  ownerGone(token: string): void {
+    this.lock.ownerGone(token);
   }
 
   #wake(n: number): void {

@@ -20,7 +20,13 @@ export class HostedPipe implements Hosted {
   readonly buffers: [Stored[], Stored[]] = [[], []];
   readonly holders: [number, number] = [0, 0];
   readonly waiters: [Waiter[], Waiter[]] = [[], []];
+  confirmed?: boolean;
   constructor(readonly duplex: boolean) {}
+
+  onConfirm(): void {
+    this.pump(0);
+    this.pump(1);
+  }
 
   hold(end: number, delta: number): void {
     if (end !== 0 && end !== 1) return;
@@ -36,7 +42,7 @@ export class HostedPipe implements Hosted {
   pump(end: number): void {
     const e = end as 0 | 1;
     const buf = this.buffers[e];
-    const eof = this.holders[(1 - e) as 0 | 1] <= 0;
+    const eof = this.#eof(e);
     const keep: Waiter[] = [];
     for (const w of this.waiters[e]) {
       if (w.ctx.done) continue;
@@ -52,6 +58,11 @@ export class HostedPipe implements Hosted {
     this.waiters[e] = keep;
   }
 
+  /** No copy of the other end is left (only meaningful once the creator's registration came). */
+  #eof(e: 0 | 1): boolean {
+    return this.confirmed !== false && this.holders[(1 - e) as 0 | 1] <= 0;
+  }
+
   #reader(end: unknown): 0 | 1 {
     if (end !== 0 && end !== 1) throw new ValueError('bad pipe end');
     if (!this.duplex && end !== 0) throw new ValueError('this end of a one-way pipe is write-only');
@@ -64,7 +75,7 @@ export class HostedPipe implements Hosted {
       if (!this.duplex && end !== 1) throw new ValueError('this end of a one-way pipe is read-only');
       const to = (1 - end) as 0 | 1;
       // Nobody can ever read it: dropped, as bytes written to a pipe nobody reads are.
-      if (this.holders[to] <= 0) return undefined;
+      if (this.confirmed !== false && this.holders[to] <= 0) return undefined;
       this.buffers[to].push({ v: value, s: ctx.tags });
       this.pump(to);
       return undefined;
@@ -79,7 +90,7 @@ export class HostedPipe implements Hosted {
     poll: (ctx: CallCtx, end: number) => {
       const e = this.#reader(end);
       const buf = this.buffers[e];
-      if (buf.length > 0 || this.holders[(1 - e) as 0 | 1] <= 0) return true;
+      if (buf.length > 0 || this.#eof(e)) return true;
       if (ctx.timeout === 0) return false;
       this.waiters[e].push({ ctx, kind: 'poll' });
       return ctx.park(() => ctx.reply(false));

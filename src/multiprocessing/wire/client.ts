@@ -36,8 +36,21 @@ export interface ServerRef {
   role: 'local' | 'manager';
 }
 
-/** The calling thread's owner token: identifies it to the server's locks. */
-export const ownerToken: string = randomUUID();
+/**
+ * The calling thread's owner token: identifies the thread to servers (its copies of pipe ends
+ * and queues, the locks it owns). A sync helper adopts its caller's token.
+ */
+export let ownerToken: string = randomUUID();
+
+/** @internal For the sync helper: act on behalf of the calling thread. */
+export function adoptOwnerToken(token: string): void {
+  ownerToken = token;
+}
+
+/** @internal Every client of this thread. */
+export function allClients(): Iterable<Client> {
+  return clients.values();
+}
 
 /** A successful reply: the value and the shared tags inside it. */
 export interface Answer {
@@ -83,7 +96,8 @@ const LOCAL_CONNECT_RETRY_MS = 10_000;
 export class Client {
   #socket: Socket | undefined;
   #state: 'connecting' | 'ready' | 'dead' = 'connecting';
-  #out: Buffer[] = [];
+  /** Frames waiting for the handshake; `post`: a frame that wants no reply. */
+  #out: { frame: Buffer; post: boolean }[] = [];
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #error: Error | undefined;
@@ -119,7 +133,9 @@ export class Client {
           if (!(m?.n instanceof Uint8Array))
             return this.#die(new AuthenticationError('bad handshake from server'));
           greeted = true;
-          socket.write(encodeFrame({ d: digest(this.ref.authkey, 'client', m.n), n: myNonce }));
+          socket.write(
+            encodeFrame({ d: digest(this.ref.authkey, 'client', m.n), n: myNonce, u: ownerToken }),
+          );
           return;
         }
         if (m?.ok !== true)
@@ -133,7 +149,7 @@ export class Client {
         reader.limit = MAX_FRAME;
         const out = this.#out;
         this.#out = [];
-        for (const f of out) socket.write(f);
+        for (const f of out) socket.write(f.frame);
         this.#refresh();
       },
       (err) => this.#die(err),
@@ -199,15 +215,34 @@ export class Client {
     else s.unref();
   }
 
-  #write(frame: Buffer): void {
+  #write(frame: Buffer, post = false): void {
     if (this.#state === 'ready') this.#socket!.write(frame);
-    else if (this.#state === 'connecting') this.#out.push(frame);
+    else if (this.#state === 'connecting') this.#out.push({ frame, post });
+  }
+
+  /**
+   * Takes the reply-less frames still waiting for the handshake, for the sync helper to send
+   * before a blocking call: a thread blocked in `Atomics.wait` cannot finish its own handshake,
+   * and the other side may be waiting for those frames (see `wire/sync.ts`).
+   */
+  takePosts(): Buffer[] {
+    if (this.#state !== 'connecting' || this.#out.length === 0) return [];
+    const posts = this.#out.filter((f) => f.post).map((f) => f.frame);
+    this.#out = this.#out.filter((f) => !f.post);
+    this.#refresh();
+    return posts;
+  }
+
+  /** Writes frames taken from another client of the same thread (in order, before anything else). */
+  writeFrames(frames: Buffer[]): void {
+    for (const f of frames) this.#write(f, true);
+    this.#refresh();
   }
 
   /** Sends a request that wants no reply (`i = 0`). Throws if the client is dead. */
   post(msg: Omit<Request, 'i'>): void {
     if (this.#state === 'dead') throw this.#error!;
-    this.#write(encodeFrame({ ...msg, i: 0 }));
+    this.#write(encodeFrame({ ...msg, i: 0 }), true);
     this.#refresh();
   }
 
@@ -221,7 +256,7 @@ export class Client {
       const entry: Pending = { resolve, reject, aborted: false, undo };
       const onAbort = () => {
         entry.aborted = true;
-        if (this.#state !== 'dead') this.#write(encodeFrame({ i: 0, o: 'cancel', c: id }));
+        if (this.#state !== 'dead') this.#write(encodeFrame({ i: 0, o: 'cancel', c: id }), true);
         reject(signal!.reason);
       };
       if (signal) {

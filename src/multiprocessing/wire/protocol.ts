@@ -3,7 +3,8 @@
  *
  * Requests (client → server), `i` the request id (0: no reply wanted):
  * - `{o: 'ensure', t, k}` — make object `t` exist, built from kind spec `k` (`[kind, ...args]`)
- *   if it does not yet (idempotent; used by objects whose id the client chose).
+ *   if it does not yet (idempotent; used by objects whose id the client chose). `c: 1` marks
+ *   the creator's own registration (see "Creation races" in `server.ts`).
  * - `{o: 'create', t, k}` — like ensure, but replies (manager factories).
  * - `{o: 'call', t, m, a, s?, w?, k?, u?}` — call method `m` of object `t` with arguments `a`
  *   (`s`: shared tags inside `a`; `w`: timeout in ms, -1 for none; `k`: ensure first;
@@ -37,6 +38,7 @@ export interface Request {
   e?: number;
   d?: number;
   x?: string;
+  /** `cancel`: the request to cancel; `ensure`: 1 from the creator. */
   c?: number;
   n?: string;
   r?: unknown;

@@ -19,10 +19,17 @@
  *   Objects skip contexts whose `done` is set when they wake waiters.
  * - **Holders.** Objects with ends (pipes, process queues) count the copies held: per
  *   connection (`hold`), plus tickets reserved for a copy in transit to a new thread or process
- *   (`ticket`/`claim`). A connection that closes releases every copy it held and every lock it
- *   owned (`connectionClosed`) — a holder's death is a close. Invariant: an end's count is
+ *   (`ticket`/`claim`). Copies and locks belong to the *owner token* of a thread (its own
+ *   connection and its sync helper's share it, so frames may travel on either); when the last
+ *   connection of a token closes, every copy it held and every lock it owned is released
+ *   (`ownerGone`) — a holder's death is a close. Invariant: an end's count is
  *   the sum of its holders' counts and its unclaimed tickets; a collectable object whose every
  *   count is zero is deleted.
+ * - **Creation races.** Pipes and process queues get their ids from the creating thread, so
+ *   a copy in a fast child can reach the server before the creator's own registration (the
+ *   creator's socket may still be connecting). Such an object is made *unconfirmed*: it reads
+ *   no EOF and is never collected until the creator's `ensure` (flag `c`) arrives — the
+ *   creator's copies are counted by then, so a zero count means what it says.
  *
  * @module
  */
@@ -59,8 +66,11 @@ export const PARKED: unique symbol = Symbol('parked') as never;
 /** One peer connection. */
 export class Conn {
   readonly id = randomUUID();
-  /** Copies held through this connection: `objectId:end` → count. */
-  readonly holds = new Map<string, number>();
+  /**
+   * The owner token of the thread behind this connection (sent in the handshake). A thread
+   * may have two connections to a server — its own and its sync helper's — with one token.
+   */
+  token = '';
   /** Parked requests by id. */
   readonly parked = new Map<number, CallCtx>();
   closed = false;
@@ -145,6 +155,15 @@ export interface Hosted {
   held?(): number;
   /** A connection closed: release what it owned (locks), forget its waiters. */
   connectionClosed?(conn: Conn): void;
+  /** Every connection of owner token `token` closed: release what it owned (locks). */
+  ownerGone?(token: string): void;
+  /**
+   * False while the object exists only because a copy was used before its creator's
+   * registration arrived (see "Creation races" above); the creator's `ensure` with `c` sets it.
+   */
+  confirmed?: boolean;
+  /** Called when the creator's registration arrives after the object was made by a copy. */
+  onConfirm?(): void;
 }
 
 /** Builds hosted objects from kind specs; the allow-list of kinds. */
@@ -171,6 +190,10 @@ export class ObjectServer {
   readonly objects = new Map<string, Hosted>();
   readonly conns = new Set<Conn>();
   readonly names = new Map<string, Stored>();
+  /** Live connections per owner token. */
+  readonly #tokenConns = new Map<string, Set<Conn>>();
+  /** Copies held per owner token: token → (`objectId:end` → count). */
+  readonly #tokenHolds = new Map<string, Map<string, number>>();
   readonly #tickets = new Map<string, Ticket>();
   readonly #earlyClaims = new Map<string, NodeJS.Timeout>();
   constructor(readonly options: ObjectServerOptions) {}
@@ -192,7 +215,7 @@ export class ObjectServer {
           this.#handle(conn, msg as Request);
           return;
         }
-        const answer = msg as { d?: unknown; n?: unknown };
+        const answer = msg as { d?: unknown; n?: unknown; u?: unknown };
         if (
           !verify(this.options.authkey, 'client', challenge, answer?.d) ||
           !(answer.n instanceof Uint8Array)
@@ -203,7 +226,11 @@ export class ObjectServer {
         }
         authed = true;
         reader.limit = MAX_FRAME;
+        conn.token = typeof answer.u === 'string' && answer.u ? answer.u : conn.id;
         this.conns.add(conn);
+        let set = this.#tokenConns.get(conn.token);
+        if (!set) this.#tokenConns.set(conn.token, (set = new Set()));
+        set.add(conn);
         socket.write(encodeFrame({ ok: true, d: digest(this.options.authkey, 'server', answer.n) }));
       },
       () => socket.destroy(),
@@ -220,22 +247,35 @@ export class ObjectServer {
     if (!this.conns.delete(conn)) return;
     for (const ctx of conn.parked.values()) ctx.drop();
     conn.parked.clear();
-    for (const [key, n] of conn.holds) {
+    for (const obj of this.objects.values()) obj.connectionClosed?.(conn);
+    const set = this.#tokenConns.get(conn.token);
+    set?.delete(conn);
+    if (set && set.size > 0) return;
+    this.#tokenConns.delete(conn.token);
+    const holds = this.#tokenHolds.get(conn.token);
+    this.#tokenHolds.delete(conn.token);
+    for (const [key, n] of holds ?? []) {
       const cut = key.lastIndexOf(':');
       this.#adjust(key.slice(0, cut), Number(key.slice(cut + 1)), -n);
     }
-    conn.holds.clear();
-    for (const obj of this.objects.values()) obj.connectionClosed?.(conn);
+    for (const obj of this.objects.values()) obj.ownerGone?.(conn.token);
   }
 
-  #ensure(t: string, k: KindSpec | undefined): Hosted {
+  #ensure(t: string, k: KindSpec | undefined, creator = false): Hosted {
     let obj = this.objects.get(t);
-    if (obj) return obj;
+    if (obj) {
+      if (creator && obj.confirmed === false) {
+        obj.confirmed = true;
+        obj.onConfirm?.();
+      }
+      return obj;
+    }
     if (!k) throw new RuntimeError(`no shared object ${t} on this server (it was deleted or never created)`);
     const [kind, ...args] = k;
     const make = Object.hasOwn(this.options.kinds, kind) ? this.options.kinds[kind] : undefined;
     if (!make) throw new TypeError(`unknown shared object kind ${String(kind)}`);
     obj = (make as (...a: unknown[]) => Hosted)(...args);
+    if (!creator) obj.confirmed = false;
     this.objects.set(t, obj);
     return obj;
   }
@@ -244,15 +284,18 @@ export class ObjectServer {
     const obj = this.objects.get(t);
     if (!obj) return;
     obj.hold?.(end, delta);
-    if (obj.collectable && (obj.held?.() ?? 0) <= 0) this.objects.delete(t);
+    if (obj.collectable && obj.confirmed !== false && (obj.held?.() ?? 0) <= 0) this.objects.delete(t);
   }
 
   #hold(conn: Conn, t: string, end: number, delta: number): void {
     const key = `${t}:${end}`;
-    const n = (conn.holds.get(key) ?? 0) + delta;
-    if (n < 0) return; // releasing more than held: ignore (already released by a close)
-    if (n === 0) conn.holds.delete(key);
-    else conn.holds.set(key, n);
+    let holds = this.#tokenHolds.get(conn.token);
+    if (!holds) this.#tokenHolds.set(conn.token, (holds = new Map()));
+    // A thread's frames may arrive on two connections (its own and its sync helper's), so a
+    // release may briefly precede its hold: counts may dip below zero in between.
+    const n = (holds.get(key) ?? 0) + delta;
+    if (n === 0) holds.delete(key);
+    else holds.set(key, n);
     this.#adjust(t, end, delta);
   }
 
@@ -266,7 +309,7 @@ export class ObjectServer {
           const fn = Object.hasOwn(obj.calls, m) ? obj.calls[m] : undefined;
           if (!fn) throw new TypeError(`shared object has no method ${m}`);
           const timeout = typeof req.w === 'number' && req.w >= 0 ? req.w : Number.POSITIVE_INFINITY;
-          const ctx = new CallCtx(conn, id, timeout, req.s, typeof req.u === 'string' ? req.u : conn.id);
+          const ctx = new CallCtx(conn, id, timeout, req.s, conn.token);
           const args = Array.isArray(req.a) ? req.a : [];
           try {
             const r = (fn as (c: CallCtx, ...a: unknown[]) => unknown)(ctx, ...args);
@@ -279,8 +322,10 @@ export class ObjectServer {
         case 'ping':
           break;
         case 'ensure':
+          this.#ensure(String(req.t), req.k, req.c === 1);
+          break;
         case 'create':
-          this.#ensure(String(req.t), req.k);
+          this.#ensure(String(req.t), req.k, true);
           break;
         case 'hold':
           this.#ensure(String(req.t), req.k);

@@ -20,7 +20,7 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { type ErrorEnvelope, fromEnvelope } from '../../core/error-transport.js';
-import type { Answer, ServerRef } from './client.js';
+import { type Answer, allClients, ownerToken, type ServerRef } from './client.js';
 import type { Request } from './protocol.js';
 
 interface Helper {
@@ -35,7 +35,7 @@ function start(): Helper {
   const { port1, port2 } = new MessageChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(new URL('./sync-helper.js', import.meta.url), {
-    workerData: { port: port2, flag },
+    workerData: { port: port2, flag, token: ownerToken },
     transferList: [port2],
   });
   worker.unref();
@@ -55,8 +55,16 @@ export type HelperReply = { ok: true; v: unknown; s: string[] | undefined } | { 
 export function requestSync(ref: ServerRef, msg: Omit<Request, 'i'>): Answer {
   helper ??= start();
   const h = helper;
+  // Frames this thread queued while its own sockets were still connecting would wait forever
+  // while it blocks: the helper sends them first (same owner token, so the server counts them
+  // as this thread's).
+  const flush: { ref: ServerRef; frames: Buffer[] }[] = [];
+  for (const c of allClients()) {
+    const frames = c.takePosts();
+    if (frames.length) flush.push({ ref: c.ref, frames });
+  }
   Atomics.store(h.flag, 0, 0);
-  h.port.postMessage({ ref, msg });
+  h.port.postMessage({ ref, msg, flush });
   while (Atomics.load(h.flag, 0) === 0) Atomics.wait(h.flag, 0, 0, 1000);
   const got = receiveMessageOnPort(h.port);
   if (!got) throw new Error('skein internal error: the sync helper woke without an answer');
