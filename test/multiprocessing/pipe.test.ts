@@ -55,7 +55,7 @@ describe('Pipe', { timeout: 60_000 }, () => {
   });
 
   test('EOF lesson: recv throws EOFError only once every copy of the other end is closed', async () => {
-    const [r, w] = Pipe(false);
+    const [r, w] = Pipe<number>(false);
     const child = new Process({
       target: (w: Connection<number>) => {
         for (let i = 0; i < 3; i++) w.send(i);
@@ -75,7 +75,7 @@ describe('Pipe', { timeout: 60_000 }, () => {
   });
 
   test('a holder that exits without closing counts as closed', async () => {
-    const [r, w] = Pipe(false);
+    const [r, w] = Pipe<string>(false);
     const child = new Process({
       target: (w: Connection<string>) => {
         w.send('last words');
@@ -91,7 +91,7 @@ describe('Pipe', { timeout: 60_000 }, () => {
   });
 
   test('a killed holder counts as closed', async () => {
-    const [r, w] = Pipe(false);
+    const [r, w] = Pipe<string>(false);
     const child = new Process({
       target: async (w: Connection<string>) => {
         w.send('ready');
@@ -134,8 +134,8 @@ describe('Pipe', { timeout: 60_000 }, () => {
   });
 
   test('a Connection sent through a pipe to a process works there', async () => {
-    const [ctl, ctlChild] = Pipe();
-    const [r, w] = Pipe(false);
+    const [ctl, ctlChild] = Pipe<Connection<string>>();
+    const [r, w] = Pipe<string>(false);
     const child = new Process({
       target: async (ctl: Connection<Connection<string>>) => {
         const w = await ctl.recv();

@@ -12,7 +12,7 @@ describe('process queues', { timeout: 90_000 }, () => {
     const producers = [0, 1].map(
       (p) =>
         new Process({
-          target: async (q: Queue<number>, p: number) => {
+          target: async (q: Queue<number | null>, p: number) => {
             for (let i = 0; i < 25; i++) await q.put(p * 100 + i);
           },
           args: [q, p],

@@ -228,8 +228,8 @@ export class ObjectServer {
         reader.limit = MAX_FRAME;
         conn.token = typeof answer.u === 'string' && answer.u ? answer.u : conn.id;
         this.conns.add(conn);
-        let set = this.#tokenConns.get(conn.token);
-        if (!set) this.#tokenConns.set(conn.token, (set = new Set()));
+        const set = this.#tokenConns.get(conn.token) ?? new Set<Conn>();
+        this.#tokenConns.set(conn.token, set);
         set.add(conn);
         socket.write(encodeFrame({ ok: true, d: digest(this.options.authkey, 'server', answer.n) }));
       },
@@ -289,8 +289,8 @@ export class ObjectServer {
 
   #hold(conn: Conn, t: string, end: number, delta: number): void {
     const key = `${t}:${end}`;
-    let holds = this.#tokenHolds.get(conn.token);
-    if (!holds) this.#tokenHolds.set(conn.token, (holds = new Map()));
+    const holds = this.#tokenHolds.get(conn.token) ?? new Map<string, number>();
+    this.#tokenHolds.set(conn.token, holds);
     // A thread's frames may arrive on two connections (its own and its sync helper's), so a
     // release may briefly precede its hold: counts may dip below zero in between.
     const n = (holds.get(key) ?? 0) + delta;
