@@ -56,6 +56,15 @@ import {
 /** Where a manager listens: a Unix socket path, a TCP port, or a TCP host and port. */
 export type ManagerAddress = string | number | { host?: string | undefined; port?: number | undefined };
 
+/** The primitive type of a literal (`41.9` → `number`). */
+export type Widen<T> = T extends number
+  ? number
+  : T extends bigint
+    ? bigint
+    : T extends boolean
+      ? boolean
+      : T;
+
 /** Options of {@link Manager}. */
 export interface ManagerOptions {
   /**
@@ -215,13 +224,16 @@ export class SyncManager {
   }
 
   /** A shared typed value (Python's `manager.Value(typecode, value)`): `'i'`, `'d'`, `'int32'`, … */
-  Value<T extends number | bigint | boolean = number>(type: string, value: T): Promise<ValueProxy<T>> {
+  Value<T extends number | bigint | boolean = number>(type: string, value: T): Promise<ValueProxy<Widen<T>>> {
     checkType(type);
     return this.#create('value', ['value', type, value]);
   }
 
   /** A shared typed array (Python's `manager.Array(typecode, sequence)`). */
-  Array<T extends number | bigint = number>(type: string, values: Iterable<T>): Promise<ArrayProxy<T>> {
+  Array<T extends number | bigint = number>(
+    type: string,
+    values: Iterable<T>,
+  ): Promise<ArrayProxy<Widen<T>>> {
     checkType(type);
     return this.#create('array', ['array', type, [...values]]);
   }
