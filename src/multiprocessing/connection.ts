@@ -35,6 +35,9 @@ import { requestSync } from './wire/sync.js';
 
 const TAG = 'skein.Connection';
 
+/** How many waiting messages one receive fetches at most (the rest wait in this copy). */
+const RECV_BATCH = 256;
+
 /** What a Connection turns into to cross into another thread or process. */
 interface ConnectionData {
   ref: ServerRef;
@@ -89,6 +92,12 @@ export class Connection<T = unknown> {
   readonly #duplex: boolean;
   #closed = false;
   readonly #ticket: () => string;
+  /**
+   * Messages fetched by one `recvMany` round trip and not yet returned by `recv` (raw:
+   * decoded only when taken). Put back on the server if this copy is closed.
+   */
+  #inbox: unknown[] = [];
+  #inboxTags: string[] | undefined;
 
   /** @internal Use {@link Pipe}. */
   constructor(ref: ServerRef, id: string, end: 0 | 1, duplex: boolean, claim?: string) {
@@ -163,23 +172,41 @@ export class Connection<T = unknown> {
    */
   async recv(): Promise<T> {
     this.#check('recv');
-    const a = await clientFor(this.#ref).request({ o: 'call', t: this.#id, m: 'recv', a: [this.#end] });
-    return answerValue<T>(a);
+    if (this.#inbox.length === 0) {
+      this.#fill(
+        await clientFor(this.#ref).request({
+          o: 'call',
+          t: this.#id,
+          m: 'recvMany',
+          a: [this.#end, RECV_BATCH],
+        }),
+      );
+    }
+    return answerValue<T>({ v: this.#inbox.shift(), s: this.#inboxTags });
   }
 
   /** {@link recv} that blocks the calling thread (for worker code in Python's style). */
   recvSync(): T {
     this.#check('recv');
-    return answerValueSync<T>(
-      requestSync(this.#ref, {
-        o: 'call',
-        t: this.#id,
-        m: 'recv',
-        a: [this.#end],
-        k: this.#kind(),
-        u: ownerToken,
-      }),
-    );
+    if (this.#inbox.length === 0) {
+      this.#fill(
+        requestSync(this.#ref, {
+          o: 'call',
+          t: this.#id,
+          m: 'recvMany',
+          a: [this.#end, RECV_BATCH],
+          k: this.#kind(),
+          u: ownerToken,
+        }),
+      );
+    }
+    return answerValueSync<T>({ v: this.#inbox.shift(), s: this.#inboxTags });
+  }
+
+  #fill(a: Answer): void {
+    const got = a.v as unknown[];
+    for (const v of got) this.#inbox.push(v);
+    if (a.s) this.#inboxTags = [...new Set([...(this.#inboxTags ?? []), ...a.s])];
   }
 
   /**
@@ -188,6 +215,7 @@ export class Connection<T = unknown> {
    */
   async poll(timeout?: number | null): Promise<boolean> {
     this.#check('recv');
+    if (this.#inbox.length > 0) return true;
     const w = timeout === undefined ? 0 : timeout === null ? -1 : checkTimeout(timeout);
     const a = await clientFor(this.#ref).request({ o: 'call', t: this.#id, m: 'poll', a: [this.#end], w });
     return a.v === true;
@@ -196,6 +224,7 @@ export class Connection<T = unknown> {
   /** {@link poll} that blocks the calling thread. */
   pollSync(timeout?: number | null): boolean {
     this.#check('recv');
+    if (this.#inbox.length > 0) return true;
     const w = timeout === undefined ? 0 : timeout === null ? -1 : checkTimeout(timeout);
     return (
       requestSync(this.#ref, { o: 'call', t: this.#id, m: 'poll', a: [this.#end], w, k: this.#kind() }).v ===
@@ -211,7 +240,13 @@ export class Connection<T = unknown> {
     if (this.#closed) return;
     this.#closed = true;
     const c = clientFor(this.#ref);
-    if (!c.dead) c.post({ o: 'hold', t: this.#id, e: this.#end, d: -1 });
+    if (c.dead) return;
+    if (this.#inbox.length > 0) {
+      // Fetched but never received: back to the server, for the end's other copies.
+      c.post({ o: 'call', t: this.#id, m: 'unrecv', a: [this.#end, this.#inbox], s: this.#inboxTags });
+      this.#inbox = [];
+    }
+    c.post({ o: 'hold', t: this.#id, e: this.#end, d: -1 });
   }
 
   /** `using conn = …` closes it. */

@@ -13,6 +13,8 @@ import { type CallCtx, type Hosted, Out, PARKED, type Stored } from '../wire/ser
 interface Waiter {
   ctx: CallCtx;
   kind: 'recv' | 'poll';
+  /** A batched receive (`recvMany`): up to this many messages, answered as an array. */
+  max?: number;
 }
 
 export class HostedPipe implements Hosted {
@@ -50,8 +52,18 @@ export class HostedPipe implements Hosted {
         if (buf.length > 0 || eof) w.ctx.reply(true);
         else keep.push(w);
       } else if (buf.length > 0) {
-        const item = buf.shift()!;
-        w.ctx.reply(new Out(item.v, item.s));
+        if (w.max === undefined) {
+          const item = buf.shift()!;
+          w.ctx.reply(new Out(item.v, item.s));
+        } else {
+          const items = buf.splice(0, w.max);
+          w.ctx.reply(
+            Out.of(
+              items,
+              items.map((x) => x.v),
+            ),
+          );
+        }
       } else if (eof) w.ctx.fail(new EOFError('the other end of the pipe is closed'));
       else keep.push(w);
     }
@@ -86,6 +98,26 @@ export class HostedPipe implements Hosted {
       this.pump(e);
       if (ctx.done) return PARKED;
       return ctx.park(() => {}); // recv has no timeout
+    },
+    /**
+     * Up to `max` messages at once (at least one: waits for it), for a reader that buffers
+     * them locally — one round trip for a burst of small messages.
+     */
+    recvMany: (ctx: CallCtx, end: number, max: unknown) => {
+      const e = this.#reader(end);
+      const n = typeof max === 'number' && max >= 1 ? Math.floor(max) : 1;
+      this.waiters[e].push({ ctx, kind: 'recv', max: n });
+      this.pump(e);
+      if (ctx.done) return PARKED;
+      return ctx.park(() => {});
+    },
+    /** Puts back messages a reader fetched but did not consume (it closed), oldest first. */
+    unrecv: (ctx: CallCtx, end: number, values: unknown) => {
+      const e = this.#reader(end);
+      if (!Array.isArray(values)) throw new TypeError('unrecv takes an array');
+      this.buffers[e].unshift(...values.map((v) => ({ v, s: ctx.tags })));
+      this.pump(e);
+      return undefined;
     },
     poll: (ctx: CallCtx, end: number) => {
       const e = this.#reader(end);

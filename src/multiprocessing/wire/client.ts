@@ -79,8 +79,18 @@ function keyOf(ref: ServerRef): string {
   return `${a}|${Buffer.from(ref.authkey).toString('hex')}`;
 }
 
+const byRef = new WeakMap<ServerRef, Client>();
+
 /** The calling thread's client for `ref` (connecting on first use). */
 export function clientFor(ref: ServerRef): Client {
+  const known = byRef.get(ref);
+  if (known && !known.dead) return known;
+  const c = clientForKey(ref);
+  byRef.set(ref, c);
+  return c;
+}
+
+function clientForKey(ref: ServerRef): Client {
   const key = keyOf(ref);
   let c = clients.get(key);
   if (!c) {
@@ -215,9 +225,28 @@ export class Client {
     else s.unref();
   }
 
+  #corked = false;
+  readonly #uncork = () => {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#socket?.uncork();
+  };
+
   #write(frame: Buffer, post = false): void {
-    if (this.#state === 'ready') this.#socket!.write(frame);
-    else if (this.#state === 'connecting') this.#out.push({ frame, post });
+    if (this.#state === 'ready') {
+      // Frames written in one tick leave in one system call (a burst of sends costs one write).
+      if (!this.#corked) {
+        this.#corked = true;
+        this.#socket!.cork();
+        process.nextTick(this.#uncork);
+      }
+      this.#socket!.write(frame);
+    } else if (this.#state === 'connecting') this.#out.push({ frame, post });
+  }
+
+  /** Hands corked frames to the OS now (before the thread blocks in a …Sync call). */
+  flushNow(): void {
+    this.#uncork();
   }
 
   /**

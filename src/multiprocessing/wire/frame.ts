@@ -33,8 +33,9 @@ export function encodeFrame(message: unknown): Buffer {
  * A frame longer than {@link FrameReader.limit} is a protocol error (`onError`).
  */
 export class FrameReader {
-  #chunks: Buffer[] = [];
-  #size = 0;
+  /** Unconsumed bytes: `#buf[#pos…]`. */
+  #buf: Buffer = Buffer.alloc(0);
+  #pos = 0;
   /** Current maximum frame length; raised after authentication. */
   limit = PREAUTH_MAX_FRAME;
   constructor(
@@ -43,34 +44,33 @@ export class FrameReader {
   ) {}
 
   push(chunk: Buffer): void {
-    this.#chunks.push(chunk);
-    this.#size += chunk.length;
-    while (this.#size >= 4) {
-      let buf = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#size);
-      const len = buf.readUInt32BE(0);
+    // Append without copying when nothing is pending; otherwise join once per chunk (not once
+    // per frame: a burst of thousands of small frames must stay linear).
+    this.#buf = this.#pos >= this.#buf.length ? chunk : Buffer.concat([this.#buf.subarray(this.#pos), chunk]);
+    this.#pos = 0;
+    const buf = this.#buf;
+    while (buf.length - this.#pos >= 4) {
+      const len = buf.readUInt32BE(this.#pos);
       if (len > this.limit) {
-        this.#chunks = [];
-        this.#size = 0;
+        this.#buf = Buffer.alloc(0);
+        this.#pos = 0;
         this.onError(new Error(`frame of ${len} bytes exceeds the limit of ${this.limit}`));
         return;
       }
-      if (this.#size < 4 + len) {
-        this.#chunks = [buf];
-        return;
-      }
+      if (buf.length - this.#pos < 4 + len) break;
+      const start = this.#pos + 4;
+      this.#pos = start + len;
       let message: unknown;
       try {
-        message = deserialize(buf.subarray(4, 4 + len));
+        message = deserialize(buf.subarray(start, start + len));
       } catch (err) {
-        this.#chunks = [];
-        this.#size = 0;
+        this.#buf = Buffer.alloc(0);
+        this.#pos = 0;
         this.onError(err as Error);
         return;
       }
-      buf = buf.subarray(4 + len);
-      this.#size = buf.length;
-      this.#chunks = buf.length ? [Buffer.from(buf)] : [];
       this.onMessage(message);
+      if (this.#buf !== buf) return; // reset by a handler (error or close)
     }
   }
 }

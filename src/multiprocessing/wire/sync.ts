@@ -60,6 +60,7 @@ export function requestSync(ref: ServerRef, msg: Omit<Request, 'i'>): Answer {
   // as this thread's).
   const flush: { ref: ServerRef; frames: Buffer[] }[] = [];
   for (const c of allClients()) {
+    c.flushNow();
     const frames = c.takePosts();
     if (frames.length) flush.push({ ref: c.ref, frames });
   }
