@@ -58,24 +58,6 @@ export function answerValueSync<T>(a: Answer): T {
 }
 
 /**
- * Creates a one-tick cache of tickets: `encodeValue` asks an object for its descriptor twice
- * in one synchronous call (check, then substitute); both must name the same ticket, or the
- * second copy would be counted and never claimed.
- */
-export function ticketCache(make: () => string): () => string {
-  let current: string | undefined;
-  return () => {
-    if (current === undefined) {
-      current = make();
-      queueMicrotask(() => {
-        current = undefined;
-      });
-    }
-    return current;
-  };
-}
-
-/**
  * One end of a pipe. `send` never waits; `recv` waits for a message; `poll` says whether one
  * is ready. See {@link Pipe} for how to get a pair.
  *
@@ -107,11 +89,12 @@ export class Connection<T = unknown> {
     this.#duplex = duplex;
     const client = clientFor(ref);
     if (claim !== undefined) client.post({ o: 'claim', t: id, e: end, x: claim, k: this.#kind() });
-    this.#ticket = ticketCache(() => {
+    // One ticket per message that carries this end (core/serialize.ts asks once per message).
+    this.#ticket = () => {
       const x = randomUUID();
       clientFor(this.#ref).post({ o: 'ticket', t: this.#id, e: this.#end, x, k: this.#kind() });
       return x;
-    });
+    };
   }
 
   #kind(): KindSpec {

@@ -25,7 +25,7 @@ import {
   type SharedDescriptor,
 } from '../core/shared-registry.js';
 import { type BlockingWaitOptions, parseWait, type WaitOptions } from '../core/wait-options.js';
-import { answerValue, answerValueSync, ticketCache } from './connection.js';
+import { answerValue, answerValueSync } from './connection.js';
 import { clientFor, ownerToken, type ServerRef } from './wire/client.js';
 import { localHost } from './wire/local-host.js';
 import type { KindSpec, Request } from './wire/protocol.js';
@@ -105,11 +105,12 @@ abstract class QueueBase<T> {
         client.post({ o: 'ensure', t: this.#id, k: this.#kind(), c: 1 });
       }
     }
-    this.#ticket = ticketCache(() => {
+    // One ticket per message that carries this queue (core/serialize.ts asks once per message).
+    this.#ticket = () => {
       const x = randomUUID();
       clientFor(this.#ref).post({ o: 'ticket', t: this.#id, e: 0, x, k: this.#kind() });
       return x;
-    });
+    };
   }
 
   #kind(): KindSpec {
