@@ -208,6 +208,22 @@ describe('Manager', { timeout: 90_000 }, () => {
     await lock.release();
   });
 
+  test('an aborted acquire leaves no phantom waiter and no lost lock', async () => {
+    const lock = await m.Lock();
+    await lock.acquire();
+    const ac = new AbortController();
+    const waiting = lock.acquire({ signal: ac.signal });
+    ac.abort(new Error('gave up'));
+    await assert.rejects(waiting, /gave up/);
+    await lock.release();
+    assert.equal(await lock.acquire({ timeout: 0 }), true);
+    await lock.release();
+    const pre = new AbortController();
+    pre.abort(new Error('before'));
+    await assert.rejects(lock.acquire({ signal: pre.signal }), /before/);
+    assert.equal(await lock.locked(), false);
+  });
+
   test('a manager Queue between processes', async () => {
     const q = await m.Queue<number>();
     const p = new Process({
@@ -257,6 +273,38 @@ describe('Manager lifetime and remote access', { timeout: 60_000 }, () => {
       assert.equal((err as AuthenticationError).code, 'ERR_SKEIN_AUTHENTICATION');
       await client.shutdown();
       assert.equal(await d.get('x'), 7); // a connected client's shutdown only disconnects
+    } finally {
+      await server.shutdown();
+    }
+  });
+
+  test('an unauthenticated peer is served nothing: oversized or wrong frames close it', async () => {
+    const { connect } = await import('node:net');
+    const server = await Manager({ address: { port: 0 }, authkey: 'k' });
+    try {
+      const { host, port } = server.address as { host: string; port: number };
+      const closed = (send: (s: import('node:net').Socket) => void) =>
+        new Promise<Buffer>((resolve) => {
+          const s = connect(port, host);
+          const chunks: Buffer[] = [];
+          s.on('data', (d: Buffer) => {
+            chunks.push(d);
+            if (chunks.length === 1) send(s);
+          });
+          s.on('error', () => {});
+          s.on('close', () => resolve(Buffer.concat(chunks)));
+        });
+      // A frame far over the pre-authentication limit: dropped at once.
+      const big = Buffer.alloc(4);
+      big.writeUInt32BE(50_000_000);
+      await closed((s) => s.write(big));
+      // A well-formed answer with a wrong digest: refused, then closed.
+      const { serialize } = await import('node:v8');
+      const body = serialize({ d: new Uint8Array(32), n: new Uint8Array(32) });
+      const head = Buffer.alloc(4);
+      head.writeUInt32BE(body.length);
+      const got = await closed((s) => s.write(Buffer.concat([head, body])));
+      assert.ok(got.length > 4, 'the challenge, then the refusal');
     } finally {
       await server.shutdown();
     }

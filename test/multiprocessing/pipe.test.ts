@@ -156,6 +156,57 @@ describe('Pipe', { timeout: 60_000 }, () => {
     r.close();
   });
 
+  test('regression: one end passed to several processes started in the same tick gives each its own copy', async () => {
+    const [r, w] = Pipe<number>(false);
+    const ps = [1, 2, 3].map(
+      (n) =>
+        new Process({
+          target: async (w: Connection<number>, n: number) => {
+            // Stagger the exits: an early exit must not end the others' copies.
+            await new Promise((resolve) => setTimeout(resolve, n * 50));
+            w.send(n);
+          },
+          args: [w, n],
+        }),
+    );
+    for (const p of ps) p.start();
+    w.close();
+    const got: number[] = [];
+    for (;;) {
+      try {
+        got.push(await r.recv());
+      } catch (err) {
+        if (err instanceof EOFError) break;
+        throw err;
+      }
+    }
+    assert.deepEqual(got.sort(), [1, 2, 3]);
+    for (const p of ps) await p.join();
+    r.close();
+  });
+
+  test('recvSync and pollSync in a child process', async () => {
+    const [a, b] = Pipe<number>();
+    const p = new Process({
+      target: (b: Connection<number>) => {
+        const n = b.recvSync();
+        b.send(n + 1);
+        if (!b.pollSync(10_000)) throw new Error('the second message never came');
+        b.send(b.recvSync() + 1);
+      },
+      args: [b],
+    });
+    p.start();
+    b.close();
+    a.send(41);
+    assert.equal(await a.recv(), 42);
+    a.send(1);
+    assert.equal(await a.recv(), 2);
+    await p.join();
+    assert.equal(p.exitCode, 0);
+    a.close();
+  });
+
   test('bad input: a non-cloneable value is a TypeError naming its path, and nothing is sent', async () => {
     const [a, b] = Pipe();
     assert.throws(
