@@ -208,6 +208,20 @@ describe('Manager', { timeout: 90_000 }, () => {
     await lock.release();
   });
 
+  test('a thread that ends holding a manager Lock releases it', async () => {
+    const lock = await m.Lock();
+    const t = new Thread({
+      target: async (lock: LockProxy) => {
+        await lock.acquire();
+      },
+      args: [lock],
+    });
+    t.start();
+    await t.join();
+    assert.equal(await lock.acquire({ timeout: 10_000 }), true);
+    await lock.release();
+  });
+
   test('an aborted acquire leaves no phantom waiter and no lost lock', async () => {
     const lock = await m.Lock();
     await lock.acquire();

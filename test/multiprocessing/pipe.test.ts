@@ -133,6 +133,25 @@ describe('Pipe', { timeout: 60_000 }, () => {
     a.close();
   });
 
+  test('regression: a thread that ends without closing its copy (async methods only) closes it', async () => {
+    const [a, b] = Pipe<string>();
+    const t = new Thread({
+      target: async (b: Connection<string>) => {
+        b.send('hi');
+        return b.recv();
+      },
+      args: [b],
+    });
+    t.start();
+    b.close();
+    assert.equal(await a.recv(), 'hi');
+    a.send('yo');
+    assert.equal(await t.result(), 'yo');
+    // The thread's isolate may be kept for reuse, but the thread is over: EOF.
+    await rejectsWith(a.recv(), EOFError);
+    a.close();
+  });
+
   test('a Connection sent through a pipe to a process works there', async () => {
     const [ctl, ctlChild] = Pipe<Connection<string>>();
     const [r, w] = Pipe<string>(false);

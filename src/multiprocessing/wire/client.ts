@@ -318,15 +318,33 @@ export class Client {
 
   /** Closes the socket (the server releases what this thread held through it). */
   close(): void {
-    this.#die(new EOFError('client closed'));
+    this.#die(this.#lost());
   }
 }
 
+/**
+ * Called (by the sync module) when a thread's work is over; stops its sync helper.
+ * @internal
+ */
+let onThreadEnd: (() => Promise<void> | undefined) | undefined;
+
+/** @internal Lets `sync.ts` stop its helper when the thread ends (no import cycle). */
+export function setThreadEndHandler(fn: () => Promise<void> | undefined): void {
+  onThreadEnd = fn;
+}
+
+// When a Thread's target has settled (core/flush-hooks.ts): send what is queued, then close
+// every connection of this thread — its own and its sync helper's. A thread that ended is a
+// holder that exited: its copies of pipe ends and queues are closed and the manager locks it
+// still holds are released, even if its isolate is reused for another thread. The next
+// thread in this isolate gets a new owner token.
 registerFlushHook(() => {
-  const waits: Promise<void>[] = [];
-  for (const c of clients.values()) {
-    const p = c.flushed();
-    if (p) waits.push(p);
-  }
-  return waits.length ? Promise.all(waits).then(() => {}) : undefined;
+  const cs = [...clients.values()];
+  if (cs.length === 0 && !onThreadEnd) return undefined;
+  return (async () => {
+    await Promise.all(cs.map((c) => c.flushed()));
+    for (const c of cs) c.close();
+    await onThreadEnd?.();
+    ownerToken = randomUUID();
+  })();
 });

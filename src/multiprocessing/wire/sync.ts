@@ -20,7 +20,7 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { type ErrorEnvelope, fromEnvelope } from '../../core/error-transport.js';
-import { type Answer, allClients, ownerToken, type ServerRef } from './client.js';
+import { type Answer, allClients, ownerToken, type ServerRef, setThreadEndHandler } from './client.js';
 import type { Request } from './protocol.js';
 
 interface Helper {
@@ -47,6 +47,13 @@ function start(): Helper {
   });
   return { worker, port: port1, flag };
 }
+
+setThreadEndHandler(() => {
+  const h = helper;
+  helper = undefined;
+  if (!h) return undefined;
+  return h.worker.terminate().then(() => {});
+});
 
 /** Reply of the helper. */
 export type HelperReply = { ok: true; v: unknown; s: string[] | undefined } | { ok: false; e: ErrorEnvelope };
