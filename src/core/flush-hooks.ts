@@ -1,5 +1,6 @@
 /**
- * Flush hooks: work a thread must finish before its isolate is judged idle.
+ * Flush hooks: work a thread must finish before its isolate is judged idle — and the end of a
+ * thread's holdings.
  *
  * A `Thread`'s isolate is reused only when the thread left no handles behind; otherwise it is
  * terminated (see `threading/thread-host.ts`). Some skein objects write to sockets on the
@@ -8,6 +9,11 @@
  * connecting or authenticating), terminating the isolate would lose it. Modules that queue
  * writes register a hook here; the worker runtime awaits every hook (bounded by
  * {@link FLUSH_LIMIT_MS}) after a thread's target settles and before it checks idleness.
+ *
+ * A hook may also end what the thread held: `skein/multiprocessing` closes the thread's
+ * connections there, because a thread that ended is a holder that exited (its pipe ends are
+ * closed, its manager locks released) even when its isolate is kept for reuse — an unref'ed
+ * socket does not make an isolate look busy.
  *
  * @module
  */
