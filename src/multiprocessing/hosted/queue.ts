@@ -85,13 +85,12 @@ export class HostedQueue implements Hosted {
     },
     /** Puts back an item whose getter gave up after it was sent (undo of an aborted get). */
     unget: (ctx: CallCtx, item: unknown) => {
-      this.unfinished--;
+      // Still counted as unfinished (counted at its put; no taskDone came for it).
       const stored = { v: item, s: ctx.tags };
       for (;;) {
         const g = this.getters.shift();
         if (!g) break;
         if (g.done) continue;
-        this.unfinished++;
         g.reply(new Out(stored.v, stored.s));
         return undefined;
       }
