@@ -209,19 +209,35 @@ export interface Holdable {
   run<R>(fn: () => R | Promise<R>): Promise<Awaited<R>>;
 }
 
+/** Proxy of a managed dict: {@link DictOps} as async methods plus `…Sync` twins. */
 export type DictProxy<K extends DictKey = string, V = unknown> = ProxyOf<DictOps<K, V>>;
+/** Proxy of a managed list ({@link ListOps}). */
 export type ListProxy<T = unknown> = ProxyOf<ListOps<T>>;
+/** Proxy of a managed Namespace ({@link NamespaceOps}). */
 export type NamespaceProxy = ProxyOf<NamespaceOps>;
+/** Proxy of a managed Value ({@link ValueOps}). */
 export type ValueProxy<T = number> = ProxyOf<ValueOps<T>>;
+/** Proxy of a managed Array ({@link ArrayOps}). */
 export type ArrayProxy<T = number> = ProxyOf<ArrayOps<T>>;
+/**
+ * Proxy of a managed Lock or RLock ({@link LockOps}, {@link Holdable}). Released by the server
+ * if its holder's thread or process ends.
+ * @example
+ * const lock = await manager.Lock();
+ * await lock.run(async () => { await d.set('n', (await d.get('n')) + 1); });
+ */
 export type LockProxy = ProxyOf<LockOps> & Holdable;
+/** Proxy of a managed Semaphore or BoundedSemaphore ({@link SemaphoreOps}). */
 export type SemaphoreProxy = ProxyOf<SemaphoreOps> & Holdable;
+/** Proxy of a managed Event ({@link EventOps}). */
 export type EventProxy = ProxyOf<EventOps>;
+/** Proxy of a managed Condition ({@link ConditionOps}) with `waitFor`. */
 export type ConditionProxy = ProxyOf<ConditionOps> &
   Holdable & {
     /** Waits until `predicate()` is true (re-checked after each notify); its last result. */
     waitFor(predicate: () => unknown, timeout?: number): Promise<unknown>;
   };
+/** Proxy of a managed Barrier ({@link BarrierOps}). */
 export type BarrierProxy = ProxyOf<BarrierOps>;
 
 /** Methods whose last argument is a wait (timeout or options). */
