@@ -280,6 +280,10 @@ export class SyncManager {
 
 const serverEntry = new URL('./server-entry.js', import.meta.url);
 
+/** What to do at this program's exit for managers still running (kill, remove sockets). */
+const exitTasks = new Set<() => void>();
+let exitHookInstalled = false;
+
 /**
  * Starts a manager server process and returns its {@link SyncManager} (Python's
  * `multiprocessing.Manager()`).
@@ -328,10 +332,18 @@ export async function Manager(options: ManagerOptions = {}): Promise<SyncManager
   // The server never keeps this program alive; it exits when the IPC channel closes.
   child.unref();
   (child.channel as { unref?: () => void } | undefined)?.unref?.();
-  process.once('exit', () => {
+  const atExit = () => {
     if (child.exitCode === null) child.kill();
     cleanup?.();
-  });
+  };
+  exitTasks.add(atExit);
+  child.once('exit', () => exitTasks.delete(atExit));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const t of exitTasks) t();
+    });
+  }
   return new SyncManager({ address: bound, authkey, role: 'manager' }, child, cleanup);
 }
 
