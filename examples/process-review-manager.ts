@@ -4,11 +4,11 @@
 import { Manager, Process } from 'skein/multiprocessing';
 
 await using m = await Manager();
-const d = await m.dict<string, number>({ count: 50 });
+const d = await m.dict<string, number>({ count: 20 });
 const l = await m.list<number>();
 const lock = await m.Lock();
 const ps = Array.from(
-  { length: 50 },
+  { length: 20 },
   (_, i) =>
     new Process({
       target: async (d, l, lock, i: number) => {

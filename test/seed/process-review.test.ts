@@ -39,12 +39,12 @@ async function both(
 }
 
 describe('tutorial process review behaves as python3 runs it', { timeout: 180_000 }, () => {
-  test('Manager dict and list: 50 processes, a manager lock, no lost update', async () => {
+  test('Manager dict and list: 20 processes, a manager lock, no lost update', async () => {
     const { skein, python } = await both('process-review-manager', 'manager_dict_list');
     assert.deepEqual(skein.slice(-3), [
       'count 0',
-      `list [${Array.from({ length: 50 }, (_, i) => i).join(', ')}]`,
-      'len 50',
+      `list [${Array.from({ length: 20 }, (_, i) => i).join(', ')}]`,
+      'len 20',
     ]);
     if (python) assert.deepEqual(skein, python);
   });

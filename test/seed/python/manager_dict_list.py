@@ -9,10 +9,10 @@ def work(d, l, lock, i):
 
 if __name__ == '__main__':
     with Manager() as m:
-        d = m.dict({'count': 50})
+        d = m.dict({'count': 20})
         l = m.list()
         lock = m.Lock()
-        ps = [Process(target=work, args=(d, l, lock, i)) for i in range(50)]
+        ps = [Process(target=work, args=(d, l, lock, i)) for i in range(20)]
         for p in ps:
             p.start()
         for p in ps:
