@@ -19,5 +19,6 @@ export * from './queue/index.js';
 export { Queue, SimpleQueue } from './queue/index.js';
 // Two option types share a name too: the root's ShutdownOptions is the executors'.
 export type { ShutdownOptions } from './futures/index.js';
-export type { ShutdownOptions as QueueShutdownOptions } from './queue/index.js';
+export type { QueueWaitOptions, ShutdownOptions as QueueShutdownOptions } from './queue/index.js';
+export type { AcquireArg } from './threading/index.js';
 export * from './threading/index.js';
