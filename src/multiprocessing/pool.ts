@@ -285,8 +285,10 @@ export class Pool implements AsyncDisposable {
         let left = items.length;
         const parts = items.map((item, i) =>
           this.prepare(spec, true, [item], first + i, (_t, r) => {
-            if (r.errors) (errors ??= new Map()).set(i, r.errors.get(0)!);
-            else values[i] = r.values[0];
+            if (r.errors) {
+              errors ??= new Map();
+              errors.set(i, r.errors.get(0)!);
+            } else values[i] = r.values[0];
             if (--left === 0) done(unit, { values, errors });
           }),
         );
