@@ -96,6 +96,15 @@ function positive(value: unknown, name: string): number | undefined {
   return value;
 }
 
+/** True when every item is a number, string or boolean (always cloneable, nothing to substitute). */
+function allPlain(items: unknown[]): boolean {
+  for (let i = 0; i < items.length; i++) {
+    const t = typeof items[i];
+    if (t !== 'number' && t !== 'string' && t !== 'boolean') return false;
+  }
+  return true;
+}
+
 /** Most tasks a child process holds at once (threads: the engine's default). */
 const PROCESS_PIPELINE = 32;
 
@@ -297,6 +306,8 @@ export class Pool implements AsyncDisposable {
       }
       spec = starSpec(spec);
     }
+    // Numbers, strings and booleans always clone: a chunk of them needs no walk.
+    if (allPlain(items)) return [new UnitTask(spec, items, undefined, true, first, items.length, done)];
     let enc: ReturnType<typeof encodeValue<unknown[]>>;
     try {
       enc = encodeValue(items, kind, 'iterable');
