@@ -42,3 +42,14 @@ await mp.map(
 console.log('主进程');
 mp.close();
 await mp.join();
+
+// 6. 信号量和池: a Semaphore starts one process per task (n at a time); a pool lends a fixed set of
+// processes to every task — 20 tasks on Pool(4) run in at most 4 processes.
+p = new Pool({ processes: 4 });
+const pids = await p.map(
+  (_task: number) => process.pid,
+  Array.from({ length: 20 }, (_, i) => i),
+);
+console.log('pool processes used <= 4:', new Set(pids).size <= 4);
+p.close();
+await p.join();

@@ -17,7 +17,6 @@ export { AsyncResult, type AsyncResultCallbacks } from './async-result.js';
 export { cpuCount, currentProcess, type ProcessView } from './current.js';
 export { IMapIterator } from './imap.js';
 export {
-  type ArgsOf,
   defaultChunksize,
   type MapAsyncOptions,
   Pool,

@@ -63,9 +63,6 @@ export interface MapAsyncOptions<T> extends AsyncResultCallbacks<T> {
   chunksize?: number | undefined;
 }
 
-/** The arguments of a task, as a list: `[]` may be omitted for a task without parameters. */
-export type ArgsOf<F extends AnyFunction> = Parameters<F>;
-
 /** A pool's state. Python: `RUN`, `CLOSE`, `TERMINATE`. */
 export type PoolState = 'run' | 'close' | 'terminate';
 
@@ -333,7 +330,7 @@ export class Pool implements AsyncDisposable {
    * @example
    * const sum = await pool.apply((a: number, b: number) => a + b, [1, 2]); // 3
    */
-  async apply<F extends AnyFunction>(fn: Task<F>, args?: ArgsOf<F>): Promise<TaskResult<F>> {
+  async apply<F extends AnyFunction>(fn: Task<F>, args?: Parameters<F>): Promise<TaskResult<F>> {
     return this.applyAsync(fn, args).get();
   }
 
@@ -351,7 +348,7 @@ export class Pool implements AsyncDisposable {
    */
   applyAsync<F extends AnyFunction>(
     fn: Task<F>,
-    args?: ArgsOf<F>,
+    args?: Parameters<F>,
     options: AsyncResultCallbacks<TaskResult<F>> = {},
   ): AsyncResult<TaskResult<F>> {
     this.checkRunning();

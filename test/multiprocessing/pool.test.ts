@@ -40,6 +40,25 @@ const kinds = [
   { name: 'ThreadPool', make: (o?: PoolOptions) => new ThreadPool(o), Broken: BrokenThreadPool },
 ] as const;
 
+test('types are inferred from the task', async () => {
+  await using pool = new ThreadPool({ processes: 1 });
+  const strings: Promise<string[]> = pool.map((n: number) => String(n), [1, 2]);
+  const one: Promise<number> = pool.apply(pow, [2, 3]);
+  const r: AsyncResult<boolean> = pool.applyAsync(async (s: string) => s.length > 1, ['ab']);
+  const star: Promise<number[]> = pool.starmap(pow, [[2, 2]]);
+  const it: AsyncIterableIterator<string> = pool.imap((n: number) => `#${n}`, [1]);
+  // @ts-expect-error an item of the wrong type
+  void pool.map((n: number) => n, ['x']).catch(() => undefined);
+  // @ts-expect-error wrong arguments
+  void pool.apply(pow, ['a', 2]).catch(() => undefined);
+  assert.deepEqual(await strings, ['1', '2']);
+  assert.equal(await one, 8);
+  assert.equal(await r.get(), true);
+  assert.deepEqual(await star, [4]);
+  assert.deepEqual(await it.next(), { value: '#1', done: false });
+  await it.return?.();
+});
+
 test('defaultChunksize is Python’s divmod(len, processes * 4), plus one for a remainder', () => {
   // Values CPython computes in Pool._map_async.
   assert.equal(defaultChunksize(0, 2), 0);

@@ -17,6 +17,10 @@ def show(n):
     return n
 
 
+def getpid(_):
+    return os.getpid()
+
+
 def callback(res):
     print('callback', res, 'in main process' if os.getpid() == MAIN else 'in child', flush=True)
 
@@ -43,3 +47,10 @@ if __name__ == '__main__':
     print('主进程', flush=True)
     mp.close()
     mp.join()
+
+    # 信号量和池: a pool lends a fixed set of processes to every task.
+    p = Pool(4)
+    pids = p.map(getpid, range(20))
+    print('pool processes used <= 4:', len(set(pids)) <= 4)
+    p.close()
+    p.join()
