@@ -12,15 +12,18 @@ const N = 100_000;
 const items = Array.from({ length: N }, (_, i) => i);
 const inc = (x: number) => x + 1;
 
-const pyMap = (chunk: string) => `
+const pyMap = (chunk: string, runs: number) => `
 import time
 from multiprocessing import Pool
 def f(x): return x + 1
 if __name__ == '__main__':
     with Pool(${W}) as p:
         p.map(f, range(1000)${chunk})
-        best = min(_t() for _t in [lambda: (lambda t: (p.map(f, range(${N})${chunk}), time.perf_counter() - t)[1])(time.perf_counter())] * 3)
-        print(${N} / best)
+        def run():
+            t = time.perf_counter()
+            p.map(f, range(${N})${chunk})
+            return time.perf_counter() - t
+        print(${N} / min(run() for _ in range(${runs})))
 `;
 
 const goals: string[] = [];
@@ -39,8 +42,9 @@ const tpool = new ThreadPool({ processes: W });
 await pool.map(inc, [1, 2, 3, 4]);
 await tpool.map(inc, [1, 2, 3, 4]);
 
-const pyDefault = python(pyMap(''));
-const pyOne = python(pyMap(', chunksize=1'));
+// Best of the same number of runs on both sides.
+const pyDefault = python(pyMap('', 5));
+const pyOne = python(pyMap(', chunksize=1', 3));
 const py = (s: string | undefined) => (s ? Number(s) : undefined);
 
 for (const [label, chunksize, runs, pyRate] of [
