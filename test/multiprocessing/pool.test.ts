@@ -484,3 +484,31 @@ test('processes defaults to os.availableParallelism()', async () => {
   await using pool = new ThreadPool();
   assert.equal(pool.processes, availableParallelism());
 });
+
+// Regression: on terminate(), a task its worker was handed but provably never began is put back in
+// the engine's queue (pool.ts "unstarted") — after the queue was drained. It must still settle.
+for (const kind of kinds) {
+  test(`${kind.name}: terminate settles tasks a killed worker held but never began`, {
+    timeout: 30_000,
+  }, async () => {
+    const pool = kind.make({ processes: 1 });
+    await pool.apply(() => 'ready');
+    // Two chunks go to the one worker at once (a chunk is double-buffered); the first spins forever.
+    const m1 = pool.mapAsync(
+      (x: number) => {
+        if (x === 0) for (;;);
+        return x;
+      },
+      [0, 0],
+      { chunksize: 2 },
+    );
+    const m2 = pool.mapAsync((x: number) => x, [1, 2], { chunksize: 2 });
+    await new Promise<void>((r) => setImmediate(r));
+    pool.terminate();
+    await pool.join();
+    const e1 = await m1.get().catch((e: unknown) => e);
+    const e2 = await m2.get().catch((e: unknown) => e);
+    assert.ok(e1 instanceof WorkerDiedError || e1 instanceof CancelledError, String(e1));
+    assert.ok(e2 instanceof WorkerDiedError || e2 instanceof CancelledError, String(e2));
+  });
+}
