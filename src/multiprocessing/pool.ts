@@ -298,6 +298,7 @@ export class Pool implements AsyncDisposable {
             if (--left === 0) done(unit, { values, errors });
           }),
         );
+        // Never submitted: it only names the whole unit (first, size) to `done`.
         const unit = new UnitTask(spec, items, undefined, true, first, items.length, done);
         return parts.flat();
       }
