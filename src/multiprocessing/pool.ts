@@ -23,6 +23,11 @@
  * iterable lazily and must be able to submit. The engine is shut down by `join()` once every
  * such iteration has ended.
  *
+ * `terminate()` fails queued units with `CancelledError`; held ones fail with the engine's
+ * `WorkerDiedError` — except those a killed thread provably never began, which the engine puts back
+ * in its queue after it was drained: they are drained and cancelled once more when the workers
+ * have exited.
+ *
  * @module
  */
 import { availableParallelism } from 'node:os';
@@ -586,8 +591,9 @@ export class Pool implements AsyncDisposable {
 
   /**
    * Waits for the workers to exit: after `close()`, once every task has finished (and every imap
-   * iteration started before it has ended); after `terminate()`, once they are stopped. Python:
-   * `join()`.
+   * iteration started before it has ended — an imap left unfinished must be ended with
+   * `break`/`return()` or `terminate()`, or join waits for it); after `terminate()`, once they are
+   * stopped. Python: `join()`.
    * @throws (rejects with) ValueError (`ERR_SKEIN_VALUE`) while the pool is running — call
    *   `close()` or `terminate()` first (Python: `ValueError: Pool is still running`).
    */
