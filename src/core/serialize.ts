@@ -174,7 +174,13 @@ function check(
     return;
   }
   if (Array.isArray(obj)) {
-    for (let i = 0; i < obj.length; i++) check(obj[i], `${path}[${i}]`, destination, seen, tags);
+    for (let i = 0; i < obj.length; i++) {
+      const v: unknown = obj[i];
+      // Primitives always clone: skip them without building their path (a map chunk is mostly these).
+      const t = typeof v;
+      if (v === null || t === 'number' || t === 'string' || t === 'boolean' || t === 'undefined') continue;
+      check(v, `${path}[${i}]`, destination, seen, tags);
+    }
     return;
   }
   if (proto === Object.prototype || proto === null) {

@@ -215,7 +215,8 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
   /** Runs every item of a chunk; replies once with the results and the failed items' errors. */
   const callChunk = (msg: RunMsg, fn: AnyFunction, items: unknown[], spec: TaskSpec) => {
     begin(msg.id);
-    const values: unknown[] = new Array(items.length);
+    // Filled by push so the array stays packed: a holey `new Array(n)` clones 3–4× slower.
+    const values: unknown[] = [];
     let errors: [number, ErrorEnvelope][] | undefined;
     let waiting: Promise<void>[] | undefined;
     const failItem = (i: number, err: unknown) => {
@@ -223,22 +224,26 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
       errors.push([i, toEnvelope(spec.kind === 'inline' ? explainInlineError(err) : err)]);
     };
     for (let i = 0; i < items.length; i++) {
+      let r: unknown;
       try {
-        const r = fn(items[i]);
-        if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
-          waiting ??= [];
-          waiting.push(
-            Promise.resolve(r as PromiseLike<unknown>).then(
-              (v) => {
-                values[i] = v;
-              },
-              (e) => failItem(i, e),
-            ),
-          );
-        } else values[i] = r;
+        r = fn(items[i]);
       } catch (err) {
         failItem(i, err);
+        values.push(undefined);
+        continue;
       }
+      if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
+        values.push(undefined);
+        waiting ??= [];
+        waiting.push(
+          Promise.resolve(r as PromiseLike<unknown>).then(
+            (v) => {
+              values[i] = v;
+            },
+            (e) => failItem(i, e),
+          ),
+        );
+      } else values.push(r);
     }
     const reply = () => {
       running--;

@@ -419,8 +419,8 @@ export class PoolEngine {
       this.breakPool(`a worker died while starting${err ? `: ${err.message}` : ''}`, err);
       return;
     }
-    if (!this.closed && !this.brokenError && slot.state !== 'retiring' && crashed) {
-      // Keep the pool at full size.
+    if ((!this.closed || this.queuedCount > 0) && !this.brokenError && slot.state !== 'retiring' && crashed) {
+      // Keep the pool at full size (closed: as long as queued tasks need a worker).
       this.spawn();
     }
     this.schedule();
@@ -647,10 +647,12 @@ export class PoolEngine {
     }
     const max = this.options.maxTasksPerWorker;
     if (max !== undefined && slot.sent >= max) {
-      // Retire after these tasks; start the replacement now, ahead of need.
+      // Retire after these tasks; start the replacement now, ahead of need — also when the pool
+      // is closed but tasks are still queued (they would never run: CPython's
+      // test_pool_worker_lifetime_early_close pins the same hang).
       slot.state = 'retiring';
       slot.ending = true;
-      if (!this.closed) this.spawn();
+      if (!this.closed || this.queuedCount > 0) this.spawn();
     }
     void slot.client
       .call(task.spec, task.args, { shared: task.shared, transfer: task.transfer, chunk: task.chunk })
