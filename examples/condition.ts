@@ -1,11 +1,11 @@
 // Condition (条件): 10 threads wait on a condition; each line you type, a number n, lets n of
 // them run (notify(n)); q quits. Reads stdin, so the tour pipes in scripted input.
 import readline from 'node:readline';
-import { Condition, Thread, Value } from 'skein/threading';
+import { Condition, Event, Thread, Value } from 'skein/threading';
 
-async function run(n: number, con: Condition, ready: Value<'i'>) {
+async function run(n: number, con: Condition, ready: Value<'i'>, allReady: Event) {
   await con.acquire(); // acquire before wait or notify, release after
-  ready.value += 1; // under the condition's lock: main knows when all are waiting
+  if (++ready.value === 10) allReady.set(); // counted under the condition's lock
   await con.wait(); // releases the lock while waiting; notify wakes it
   console.log(`run the thread : ${n}`);
   con.release();
@@ -13,12 +13,17 @@ async function run(n: number, con: Condition, ready: Value<'i'>) {
 
 const con = new Condition();
 const ready = new Value('i', 0);
-const threads = Array.from({ length: 10 }, (_, i) => new Thread({ target: run, args: [i, con, ready], daemon: true }));
+const allReady = new Event();
+const threads = Array.from(
+  { length: 10 },
+  (_, i) => new Thread({ target: run, args: [i, con, ready, allReady], daemon: true }),
+);
 for (const t of threads) t.start();
 
-// Python's version has a race: a notify typed before the threads wait is lost. Wait until all
-// ten are waiting (they count themselves under the lock, and wait() releases it).
-while (!(await con.run(() => ready.value === 10))) await con.run(() => con.waitFor(() => ready.value === 10, 50));
+// Python's version has a race: a notify typed before the threads wait is lost. The tenth
+// thread sets allReady while holding the lock, and main's notify needs the lock, which that
+// thread gives up only inside wait(): so every notify below finds all ten waiting.
+await allReady.wait();
 
 /** Resolves once `k` of the threads have finished. */
 function finished(k: number): Promise<void> {
