@@ -9,7 +9,15 @@
  * Int32 word 0  next ident            (Atomics.add by whoever starts a thread)
  * Int32 word 1  next Thread-N number  (Atomics.add when a Thread gets a default name)
  * Int32 word 2  next Process-N number (Atomics.add when a Process gets a default name)
+ * Int32 word 3  (unused)
+ * Int32 words 4…  liveness bitmap: bit `ident` set ⇔ that thread has ended
  * ```
+ *
+ * The liveness bitmap lets shared-memory primitives notice that a thread holding them died
+ * (see `src/sync/lock.ts`, "dead holders"). Bits start clear ("alive or unknown") and are only
+ * ever set, with `Atomics.or`, by whoever ran the thread (the thread host, when the target
+ * settles or the isolate dies). Idents beyond the bitmap's capacity ({@link LIVENESS_CAPACITY})
+ * always read as alive.
  *
  * Idents are never reused within a process (Python allows reuse; never reusing keeps a lock's
  * recorded owner unambiguous). The main thread is ident 1.
@@ -45,7 +53,7 @@ export interface SkeinWorkerData {
 const inherited = (workerData as { skein?: SkeinWorkerData } | null | undefined)?.skein;
 
 /** The process-wide counters; shared with every worker skein starts. */
-export const processState: SharedArrayBuffer = inherited?.state ?? new SharedArrayBuffer(16);
+export const processState: SharedArrayBuffer = inherited?.state ?? new SharedArrayBuffer(16 + (1 << 20) / 8);
 const counters = new Int32Array(processState);
 if (inherited === undefined) {
   // First isolate of this process: ident 1 is the main thread's.
@@ -75,6 +83,23 @@ export function nextIdent(): number {
   return Atomics.add(counters, 0, 1);
 }
 
+/** How many idents the liveness bitmap covers; larger idents always read as alive. */
+export const LIVENESS_CAPACITY = (counters.length - 4) * 32;
+
+/**
+ * Records that the thread `ident` has ended (its target settled or its isolate died). Called
+ * by whoever ran it; never undone, since idents are never reused.
+ */
+export function markThreadEnded(ident: number): void {
+  if (ident > 0 && ident < LIVENESS_CAPACITY) Atomics.or(counters, 4 + (ident >>> 5), 1 << (ident & 31));
+}
+
+/** False once the thread `ident` has ended; true while it runs (or when skein cannot tell). */
+export function isThreadAlive(ident: number): boolean {
+  if (ident <= 0 || ident >= LIVENESS_CAPACITY) return true;
+  return (Atomics.load(counters, 4 + (ident >>> 5)) & (1 << (ident & 31))) === 0;
+}
+
 /** The next number for a default `Thread-N` name. */
 export function nextThreadNumber(): number {
   return Atomics.add(counters, 1, 1);
@@ -93,7 +118,14 @@ export function currentIdentity(): ThreadIdentity {
 /** Replaces the current identity (the worker runtime does it when a Thread's target starts). */
 export function setCurrentIdentity(identity: ThreadIdentity): void {
   current = identity;
+  currentIdent = identity.ident;
 }
+
+/**
+ * The current thread's ident as a live binding (what {@link getIdent} returns), for hot paths:
+ * reading an imported binding is cheaper than a call in every isolate's optimized code.
+ */
+export let currentIdent: number = current.ident;
 
 /** Python's `threading.get_ident()`: the current thread's ident. */
 export function getIdent(): number {

@@ -16,6 +16,82 @@ function nameHelper<T extends object>(target: T, value: string): T {
   return Object.defineProperty(target, 'name', { value, configurable: true });
 }
 
+/** One resource registered by a lowered `using` declaration. */
+interface UsingEntry {
+  isAsync: boolean;
+  dispose?: () => unknown;
+  value?: unknown;
+}
+
+/**
+ * Node 20 cannot run `using` natively, so esbuild lowers `using x = v` to
+ * `__using(stack, v, isAsync)` inside `try`, and disposes in `finally` with
+ * `__callDispose(stack, error, hasError)` (returning a promise when an entry is async). Those
+ * helpers live in the sending module too; these implement the same contract for shipped
+ * functions: dispose in reverse order, later errors suppressing earlier ones
+ * (`SuppressedError`-shaped, as Node 20 has no `SuppressedError`), rethrow at the end.
+ */
+function usingHelper(stack: UsingEntry[], value: unknown, isAsync?: boolean): unknown {
+  if (value === null || value === undefined) {
+    if (isAsync) stack.push({ isAsync: true });
+    return value;
+  }
+  if (typeof value !== 'object' && typeof value !== 'function')
+    throw new TypeError('using: an object is expected');
+  const rec = value as Record<symbol, unknown>;
+  let dispose = isAsync ? rec[Symbol.asyncDispose] : undefined;
+  if (dispose === undefined) dispose = rec[Symbol.dispose];
+  if (typeof dispose !== 'function') throw new TypeError('using: the value is not disposable');
+  stack.push({ isAsync: isAsync === true, dispose: dispose as () => unknown, value });
+  return value;
+}
+
+function suppressed(error: unknown, suppressedError: unknown): Error {
+  return Object.assign(new Error('An error was suppressed during disposal'), {
+    name: 'SuppressedError',
+    error,
+    suppressed: suppressedError,
+  });
+}
+
+function callDisposeHelper(
+  stack: UsingEntry[],
+  error: unknown,
+  hasError: boolean,
+): Promise<void> | undefined {
+  const fail = (e: unknown) => {
+    error = hasError ? suppressed(e, error) : e;
+    hasError = true;
+  };
+  const next = (): Promise<void> | undefined => {
+    for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+      try {
+        const result = entry.dispose?.call(entry.value);
+        if (entry.isAsync) {
+          return Promise.resolve(result).then(next, (e: unknown) => {
+            fail(e);
+            return next();
+          });
+        }
+      } catch (e) {
+        fail(e);
+      }
+    }
+    if (hasError) throw error;
+    return undefined;
+  };
+  return next();
+}
+
+/** The helpers esbuild-compiled functions may reference, by name. */
+const helpers: Record<string, unknown> = {
+  __name: nameHelper,
+  __using: usingHelper,
+  __callDispose: callDisposeHelper,
+};
+const helperNames = Object.keys(helpers);
+const helperValues = Object.values(helpers);
+
 const inlineCache = new Map<string, AnyFunction>();
 const moduleCache = new Map<string, AnyFunction>();
 let tsxRegistered: Promise<void> | undefined;
@@ -25,7 +101,9 @@ export function compileInline(source: string): AnyFunction {
   let fn = inlineCache.get(source);
   if (fn === undefined) {
     try {
-      fn = new Function('__name', `"use strict"; return (${source}\n);`)(nameHelper) as AnyFunction;
+      fn = new Function(...helperNames, `"use strict"; return (${source}\n);`)(
+        ...helperValues,
+      ) as AnyFunction;
     } catch (err) {
       throw new SyntaxError(
         `skein could not compile the inline task function in this thread (${(err as Error).message}). ` +

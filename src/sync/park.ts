@@ -6,16 +6,21 @@
  * It is the shape of `Atomics.wait` / `Atomics.waitAsync` / `Atomics.notify`, plus what those
  * lack for skein:
  *
- * - **Timeouts keep the program alive.** A pending `Atomics.waitAsync` holds no event-loop
- *   handle, so a program whose only remaining work is `await event.wait(1500)` would simply
- *   exit. A timed async park therefore also holds a timer, as Python's blocked main thread
- *   would hold the process. (An *untimed* park holds nothing: if nothing else can ever wake
- *   it, Node exits with "unsettled top-level await" instead of hanging forever.)
+ * - **A wait keeps the program alive.** A pending `Atomics.waitAsync` holds no event-loop
+ *   handle, so a program whose only remaining work is `await event.wait()` would simply exit
+ *   (or end with "unsettled top-level await") while a thread is about to set the event. A
+ *   Python thread blocked in a wait keeps the process alive, so an async park holds a
+ *   referenced timer until it settles, timed or not. (A real deadlock therefore hangs, as in
+ *   Python; the `…Sync` calls detect the ones that can be detected.)
  * - **Aborts leave no phantom waiter.** V8 cannot withdraw one `waitAsync` waiter; a withdrawn
  *   but still-registered waiter could swallow a later `notify(…, 1)` meant for a live one (a
  *   lost wake-up). So an aborted park wakes *every* waiter of its word, removing itself; the
  *   others see a spurious wake-up and re-check their condition, which every caller of this
  *   layer must do anyway.
+ *
+ * - **Waits may poll.** A caller that must notice something no one will `unpark` for (a lock
+ *   holder that died) parks in bounded slices; {@link parkUntil} holds one keep-alive timer for
+ *   the whole wait and parks its slices with `keepAlive = false`.
  *
  * Callers follow the usual futex discipline: read the word, decide to sleep, then park with
  * the value read as `expected` — if the word changed in between, the park returns
@@ -38,6 +43,8 @@ export function parkSync(cells: Int32Array, index: number, expected: number, tim
 /**
  * Sleeps this async task while `cells[index] === expected`, for at most `timeout` ms
  * (`Infinity`: no limit), without blocking the event loop.
+ * `keepAlive = false` skips the timer that keeps the event loop alive while it waits (for
+ * slices of a longer wait that holds its own).
  * @throws the signal's reason (rejects) when `signal` is or becomes aborted.
  */
 export function park(
@@ -46,20 +53,23 @@ export function park(
   expected: number,
   timeout: number,
   signal?: AbortSignal,
+  keepAlive = true,
 ): Promise<ParkResult> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   const finite = timeout !== Number.POSITIVE_INFINITY;
   const w = Atomics.waitAsync(cells, index, expected, finite ? timeout : undefined);
   if (!w.async) return Promise.resolve(w.value);
-  if (!finite && signal === undefined) return w.value;
+  if (!keepAlive && signal === undefined) return w.value;
   return new Promise<ParkResult>((resolve, reject) => {
     let settled = false;
-    // Only keeps the event loop alive; the wait's own timeout decides the result.
-    const keepAlive = finite ? setTimeout(() => {}, timeout + 1) : undefined;
+    // Only keeps the event loop alive, until the wait settles; the wait's own timeout decides
+    // the result. (Not `timeout + 1`: V8 resolves a timed-out waitAsync from a platform task
+    // that holds no loop handle and may run after such a timer, and Node would exit first.)
+    const keepAliveTimer = keepAlive ? setTimeout(() => {}, 2 ** 31 - 1) : undefined;
     const onAbort = () => {
       if (settled) return;
       settled = true;
-      if (keepAlive) clearTimeout(keepAlive);
+      if (keepAliveTimer) clearTimeout(keepAliveTimer);
       // Remove our registered waiter (see the module comment): wake everyone on this word.
       Atomics.notify(cells, index);
       reject(signal!.reason);
@@ -68,7 +78,7 @@ export function park(
     w.value.then((result) => {
       if (settled) return;
       settled = true;
-      if (keepAlive) clearTimeout(keepAlive);
+      if (keepAliveTimer) clearTimeout(keepAliveTimer);
       signal?.removeEventListener('abort', onAbort);
       resolve(result);
     });
@@ -81,4 +91,67 @@ export function park(
  */
 export function unpark(cells: Int32Array, index: number, count = Number.POSITIVE_INFINITY): number {
   return Atomics.notify(cells, index, count);
+}
+
+/**
+ * What a wait loop's `attempt` reports: `true` when the caller got what it waits for, or the
+ * value it read from the parking word, to park on (futex discipline: the park returns at once
+ * if the word no longer holds that value).
+ */
+export type Attempt = () => true | number;
+
+/**
+ * The wait loop of every `…Sync` call: `attempt()`, and while it fails, park on
+ * `cells[index]` with the value it read, until the deadline (`timeout` ms, `Infinity`: none).
+ * Parks in slices of at most `slice` ms, so `attempt` can notice what nobody wakes the word for.
+ * Returns true when `attempt` succeeded, false when time ran out; `attempt` always runs once
+ * more after each wake-up, so a wake-up is never wasted on a waiter that then gives up.
+ */
+export function parkUntilSync(
+  cells: Int32Array,
+  index: number,
+  attempt: Attempt,
+  timeout: number,
+  slice = Number.POSITIVE_INFINITY,
+): boolean {
+  const deadline = timeout === Number.POSITIVE_INFINITY ? timeout : performance.now() + timeout;
+  for (;;) {
+    const seen = attempt();
+    if (seen === true) return true;
+    const left = deadline === Number.POSITIVE_INFINITY ? deadline : deadline - performance.now();
+    if (left <= 0) return false;
+    parkSync(cells, index, seen, Math.min(left, slice));
+  }
+}
+
+/**
+ * The async twin of {@link parkUntilSync}: same loop, parking with {@link park} so the event
+ * loop runs meanwhile. Only a timed wait keeps the event loop alive.
+ * @throws the signal's reason (rejects) when `signal` is or becomes aborted.
+ */
+export async function parkUntil(
+  cells: Int32Array,
+  index: number,
+  attempt: Attempt,
+  timeout: number,
+  signal: AbortSignal | undefined,
+  slice = Number.POSITIVE_INFINITY,
+): Promise<boolean> {
+  const finite = timeout !== Number.POSITIVE_INFINITY;
+  const deadline = finite ? performance.now() + timeout : timeout;
+  let keepAlive: NodeJS.Timeout | undefined;
+  try {
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      const seen = attempt();
+      if (seen === true) return true;
+      const left = finite ? deadline - performance.now() : deadline;
+      if (left <= 0) return false;
+      // One referenced timer for the whole wait (see the module comment), not one per slice.
+      keepAlive ??= setTimeout(() => {}, 2 ** 31 - 1);
+      await park(cells, index, seen, Math.min(left, slice), signal, false);
+    }
+  } finally {
+    if (keepAlive) clearTimeout(keepAlive);
+  }
 }

@@ -25,7 +25,7 @@
  * @module
  */
 import { availableParallelism } from 'node:os';
-import { nextIdent, type ThreadIdentity } from '../core/identity.js';
+import { markThreadEnded, nextIdent, type ThreadIdentity } from '../core/identity.js';
 import type { TaskSpec } from '../core/task.js';
 import { spawnThread } from '../core/thread-transport.js';
 import { type Outcome, WorkerClient } from '../core/worker-client.js';
@@ -109,6 +109,9 @@ function dispatch(slot: Slot): void {
     park(slot);
     return;
   }
+  // Keep the invariant: the threads still queued need isolates booting for them (a queued
+  // thread must never wait behind running ones, which may be waiting for it).
+  bootMore();
   refreshBootingRefs();
   run(slot, job);
 }
@@ -151,6 +154,8 @@ function run(slot: Slot, job: ThreadJob): void {
   }
   void sent.then((outcome) => {
     slot.job = undefined;
+    // Before anyone learns the thread ended: locks it still holds become recoverable.
+    markThreadEnded(job.identity.ident);
     job.onDone(outcome);
     if (slot.client.exit !== undefined) return;
     if (outcome.idle) dispatch(slot);

@@ -79,3 +79,52 @@ describe('task()', () => {
     assert.throws(() => task(new URL('file:///x.js'), ''), /non-empty string/);
   });
 });
+
+describe('inline functions using `using` (lowered by esbuild under tsx)', () => {
+  test('sync using disposes in reverse order, also on throw', () => {
+    const fn = (log: string[], fail: boolean) => {
+      const res = (name: string) => ({ [Symbol.dispose]: () => log.push(`dispose ${name}`) });
+      {
+        using _a = res('a');
+        using _b = res('b');
+        log.push('body');
+        if (fail) throw new Error('boom');
+      }
+      return log;
+    };
+    const back = compileInline(functionSource(fn));
+    assert.deepEqual(back([], false), ['body', 'dispose b', 'dispose a']);
+    const log: string[] = [];
+    assert.throws(() => back(log, true), /boom/);
+    assert.deepEqual(log, ['body', 'dispose b', 'dispose a']);
+  });
+
+  test('await using waits for async disposal; a failing dispose suppresses the body error', async () => {
+    const fn = async (log: string[]) => {
+      const res = {
+        [Symbol.asyncDispose]: async () => {
+          await null;
+          log.push('async dispose');
+          throw new Error('dispose failed');
+        },
+      };
+      {
+        await using _r = res;
+        log.push('body');
+        throw new Error('body failed');
+      }
+    };
+    const back = compileInline(functionSource(fn));
+    const log: string[] = [];
+    await assert.rejects(
+      back(log) as Promise<unknown>,
+      (e: Error & { error?: Error; suppressed?: Error }) => {
+        assert.equal(e.name, 'SuppressedError');
+        assert.equal(e.error?.message, 'dispose failed');
+        assert.equal(e.suppressed?.message, 'body failed');
+        return true;
+      },
+    );
+    assert.deepEqual(log, ['body', 'async dispose']);
+  });
+});

@@ -23,6 +23,12 @@ describe('daemon semantics: the program waits for non-daemon workers only', { ti
     assert.deepEqual(r.stdout.trim().split('\n'), ['worker done', 'main finished']);
   });
 
+  test('an untimed await on an Event keeps the program alive until a daemon thread sets it', async () => {
+    const r = await runNode(program, ['event-daemon']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'woke true\n');
+  });
+
   test('a non-daemon process keeps the program alive until it finishes', async () => {
     const r = await runNode(program, ['process', 'normal']);
     assert.equal(r.code, 0, r.stderr);

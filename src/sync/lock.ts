@@ -1,0 +1,60 @@
+/**
+ * `Lock`: Python's `threading.Lock` on shared memory. The mechanism (layout, invariants,
+ * dead holders) is described in `./mutex.ts`.
+ *
+ * @module
+ */
+import {
+  type Destination,
+  kShare,
+  registerSharedType,
+  type SharedDescriptor,
+} from '../core/shared-registry.js';
+import { Mutex } from './mutex.js';
+import { reviving } from './revive.js';
+
+const TAG = 'skein.Lock';
+
+/**
+ * A mutual-exclusion lock shared by async tasks, worker threads, or both. Python:
+ * `threading.Lock`. Not re-entrant: a second `acquire` by the same thread waits (and
+ * `acquireSync()` without a timeout throws `DeadlockError` instead of hanging). Any thread may
+ * release it, as in Python.
+ *
+ * Waits: `acquire()` resolves true once held, false on timeout or `blocking: false`, and
+ * rejects with the signal's reason on abort; a woken waiter re-checks, so a release is never
+ * lost. If the holding thread ends without releasing, a waiter takes the lock over and
+ * {@link Lock.ownerDied} names the dead thread.
+ *
+ * Crosses into threads as an argument or result and is the same lock there; passing it to a
+ * process throws a TypeError (use `manager.Lock()`).
+ *
+ * @example
+ * ```ts
+ * const lock = new Lock();
+ * using _ = await lock.hold();   // Python: with lock:
+ * counter.value += 1;
+ * ```
+ */
+export class Lock extends Mutex {
+  /** Creates an unlocked lock. */
+  constructor() {
+    super(false);
+  }
+
+  /** @internal Crossing into another thread. */
+  [kShare](destination: Destination): SharedDescriptor {
+    if (destination === 'process') {
+      throw new TypeError(
+        'a threading Lock cannot be sent to a process (no shared memory there); use manager.Lock()',
+      );
+    }
+    return { tag: TAG, module: import.meta.url, data: this.buffer };
+  }
+
+  get [Symbol.toStringTag](): string {
+    return `Lock ${this.locked() ? `locked by ${this.owner}` : 'unlocked'}`;
+  }
+}
+
+registerSharedType(TAG, (data) => reviving(data, () => new Lock()));

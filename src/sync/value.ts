@@ -1,0 +1,112 @@
+/**
+ * `Value`: one number in shared memory, with a lock. Python: `multiprocessing.Value` (shared
+ * between threads here; processes share no memory, see the Manager).
+ *
+ * Layout: an 8-byte SharedArrayBuffer viewed as a one-element typed array of the value's type;
+ * `.value` reads and writes it with plain (non-atomic) accesses, exactly like Python's
+ * `Value.value` — a read-modify-write such as `v.value += 1` is a race unless done under
+ * `getLock()`. The lock is an {@link RLock}, as Python's default `lock=True` gives.
+ *
+ * @module
+ */
+import {
+  type Destination,
+  kShare,
+  registerSharedType,
+  type SharedDescriptor,
+} from '../core/shared-registry.js';
+import { reviving, takeRevived } from './revive.js';
+import { RLock } from './rlock.js';
+import {
+  arrayClasses,
+  checkElement,
+  type ElementOf,
+  isBigType,
+  resolveType,
+  type TypeCode,
+  type TypeName,
+} from './typecode.js';
+
+const TAG = 'skein.Value';
+type ViewCtor = new (buffer: SharedArrayBuffer, offset: number, length: number) => object;
+
+/**
+ * A number shared by threads: Python's `multiprocessing.Value(typecode, value)`. `.value`
+ * reads and writes it; compound updates need `getLock()`.
+ *
+ * @example
+ * ```ts
+ * const balance = new Value('i', 0);
+ * using _ = balance.getLock().holdSync();
+ * balance.value += 1;
+ * ```
+ */
+export class Value<T extends TypeCode = 'float64'> {
+  readonly #cell: { [i: number]: ElementOf<T> };
+  readonly #lock: RLock;
+  /** The element type (skein's name for it). */
+  readonly type: TypeName;
+
+  /**
+   * @param type a type name (`'int32'`…) or Python typecode (`'i'`…).
+   * @param initial the initial value (0 by default; a bigint for the 64-bit integer types).
+   * @throws TypeError for an unknown type or a value of the wrong kind.
+   */
+  constructor(type: T, initial?: ElementOf<T>) {
+    const revived = takeRevived<{ type: TypeName; buffer: SharedArrayBuffer; lock: RLock }>();
+    if (revived) {
+      this.type = revived.type;
+      this.#cell = new (arrayClasses[revived.type] as unknown as ViewCtor)(
+        revived.buffer,
+        0,
+        1,
+      ) as unknown as { [i: number]: ElementOf<T> };
+      this.#lock = revived.lock;
+      return;
+    }
+    this.type = resolveType(type);
+    const init = initial ?? ((isBigType(this.type) ? 0n : 0) as ElementOf<T>);
+    checkElement(this.type, init, 'Value initial value');
+    this.#cell = new (arrayClasses[this.type] as unknown as ViewCtor)(
+      new SharedArrayBuffer(8),
+      0,
+      1,
+    ) as unknown as { [i: number]: ElementOf<T> };
+    this.#cell[0] = init;
+    this.#lock = new RLock();
+  }
+
+  /** The current value (a plain read; wrapped to the type on write, as C would). */
+  get value(): ElementOf<T> {
+    return this.#cell[0] as ElementOf<T>;
+  }
+  set value(v: ElementOf<T>) {
+    this.#cell[0] = v;
+  }
+
+  /** The RLock that guards compound updates. Python: `get_lock()`. */
+  getLock(): RLock {
+    return this.#lock;
+  }
+
+  /** @internal Crossing into another thread. */
+  [kShare](destination: Destination): SharedDescriptor {
+    if (destination === 'process') {
+      throw new TypeError(
+        'a threading Value cannot be sent to a process (no shared memory there); use manager.Value()',
+      );
+    }
+    const buffer = (this.#cell as unknown as Int32Array).buffer;
+    return {
+      tag: TAG,
+      module: import.meta.url,
+      data: { type: this.type, buffer, lock: this.#lock[kShare](destination).data },
+    };
+  }
+}
+
+registerSharedType(TAG, (data) => {
+  const d = data as { type: TypeName; buffer: SharedArrayBuffer; lock: SharedArrayBuffer };
+  const lock = reviving(d.lock, () => new RLock());
+  return reviving({ type: d.type, buffer: d.buffer, lock }, () => new Value(d.type));
+});

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BoundedSemaphore, Event, Semaphore, Thread, ValueError } from 'skein/threading';
+import { isError, until } from './harness.ts';
+
+const T = { timeout: 30_000 };
+
+describe('Semaphore', T, () => {
+  test('acquireSync in threads, release from main; value back to initial', T, async () => {
+    const s = new Semaphore(1);
+    await s.acquire();
+    const threads = [0, 1].map(() => {
+      const t = new Thread({
+        target: async (sem: Semaphore) => {
+          const got = sem.acquireSync(10_000);
+          sem.release();
+          return got;
+        },
+        args: [s],
+      });
+      t.start();
+      return t;
+    });
+    await until(() => s.waiting === 2, 20_000);
+    s.release();
+    for (const t of threads) assert.equal(await t.result(), true);
+    assert.equal(s.value, 1);
+    assert.equal(s.waiting, 0);
+  });
+
+  test('an aborted waiter takes no permit and loses no wake-up', T, async () => {
+    const s = new Semaphore(0);
+    const ac = new AbortController();
+    const a = s.acquire({ signal: ac.signal });
+    const b = s.acquire();
+    assert.equal(s.waiting, 2);
+    s.release();
+    ac.abort(new Error('abort'));
+    const ra = await a.then(
+      (v) => v,
+      () => 'aborted',
+    );
+    // Either the abort won (the permit goes to b) or the grant won (a holds it: pass it on).
+    if (ra !== 'aborted') s.release();
+    assert.equal(await b, true);
+    assert.equal(s.value, 0);
+    assert.equal(s.waiting, 0);
+  });
+
+  test('BoundedSemaphore crosses into a thread and keeps its ceiling there', T, async () => {
+    const s = new BoundedSemaphore(1);
+    const t = new Thread({
+      target: async (sem: BoundedSemaphore) => {
+        try {
+          sem.release();
+          return 'released';
+        } catch (e) {
+          return [(e as Error).name, (e as { code: string }).code, sem.constructor.name];
+        }
+      },
+      args: [s],
+    });
+    t.start();
+    assert.deepEqual(await t.result(), ['ValueError', 'ERR_SKEIN_VALUE', 'BoundedSemaphore']);
+    assert.throws(() => s.release(), isError(ValueError, 'ERR_SKEIN_VALUE'));
+    assert.equal(s.value, 1);
+  });
+});
+
+describe('Semaphore: dead holders', T, () => {
+  test('permits held via holdSync by a thread whose target throws are given back to waiters', T, async () => {
+    const { excepthook, setExcepthook } = await import('skein/threading');
+    const s = new BoundedSemaphore(2);
+    const held = new Event();
+    const prev = excepthook;
+    setExcepthook(() => {});
+    try {
+      const t = new Thread({
+        target: async (sem: BoundedSemaphore, h: Event) => {
+          sem.holdSync();
+          sem.holdSync();
+          h.set();
+          throw new Error('died holding two permits');
+        },
+        args: [s, held],
+      });
+      t.start();
+      const failed = t.result().catch((e: Error) => e.message);
+      await held.wait();
+      assert.equal(await s.acquire(10_000), true);
+      assert.equal(await s.acquire(10_000), true);
+      assert.equal(s.reclaimed, 2);
+      s.release(2);
+      assert.equal(s.value, 2);
+      assert.equal(await failed, 'died holding two permits');
+    } finally {
+      setExcepthook(prev);
+    }
+  });
+
+  test('a thread that calls process.exit inside run(): its permit comes back', T, async () => {
+    const s = new Semaphore(1);
+    const inside = new Event();
+    const t = new Thread({
+      target: async (sem: Semaphore, e: Event) => {
+        await sem.run(() => {
+          e.set();
+          process.exit(1);
+        });
+      },
+      args: [s, inside],
+    });
+    t.start();
+    const died = t.result().catch((e: Error) => e.name);
+    await inside.wait();
+    const waiter = new Thread({ target: async (sem: Semaphore) => sem.acquireSync(10_000), args: [s] });
+    waiter.start();
+    assert.equal(await waiter.result(), true);
+    assert.equal(await died, 'WorkerDiedError');
+    assert.equal(s.reclaimed, 1);
+  });
+
+  test('permits taken with plain acquire() are not owned: not reclaimed (Python semantics)', T, async () => {
+    const s = new Semaphore(1);
+    const t = new Thread({ target: async (sem: Semaphore) => sem.acquireSync(), args: [s] });
+    t.start();
+    assert.equal(await t.result(), true);
+    assert.equal(await s.acquire(120), false);
+    assert.equal(s.reclaimed, 0);
+    s.release();
+    assert.equal(s.value, 1);
+  });
+
+  test('hold/run on the main thread record and forget their permits', T, async () => {
+    const s = new Semaphore(3);
+    {
+      using _a = await s.hold();
+      using _b = s.holdSync();
+      assert.equal(s.value, 1);
+    }
+    assert.equal(await s.run(() => s.value), 2);
+    assert.equal(s.value, 3);
+    assert.equal(s.reclaimed, 0);
+  });
+});
