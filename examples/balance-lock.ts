@@ -1,7 +1,8 @@
 // The fix: take a lock around the update (解决办法:加上锁). The result is exactly 0.
-import { Lock, Thread, Value } from 'skein/threading';
+import { Barrier, Lock, Thread, Value } from 'skein/threading';
 
-function runThread(balance: Value<'i'>, n: number, lock: Lock) {
+function runThread(balance: Value<'i'>, n: number, lock: Lock, start: Barrier) {
+  start.waitSync(); // both threads begin together, as in the race
   for (let i = 0; i < 150000; i++) {
     using _ = lock.holdSync(); // Python: with lock:
     balance.value = balance.value + n;
@@ -11,8 +12,9 @@ function runThread(balance: Value<'i'>, n: number, lock: Lock) {
 
 const balance = new Value('i', 0);
 const lock = new Lock();
-const t1 = new Thread({ target: runThread, args: [balance, 5, lock] });
-const t2 = new Thread({ target: runThread, args: [balance, 8, lock] });
+const start = new Barrier(2);
+const t1 = new Thread({ target: runThread, args: [balance, 5, lock, start] });
+const t2 = new Thread({ target: runThread, args: [balance, 8, lock, start] });
 t1.start();
 t2.start();
 await t1.join();

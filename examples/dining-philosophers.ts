@@ -7,48 +7,61 @@ import { Lock, RLock, Thread } from 'skein/threading';
 
 type AnyLock = Lock | RLock;
 
+/** What a philosopher reports: it ate, or it gave up waiting (holding one lock, wanting the other). */
+type Outcome = { ate: true } | { ate: false; holds: string; waitsFor: string; heldBy: number | null };
+
 /** eat1 and eat2 as in the tutorial, with a timeout on the second lock to detect the deadlock. */
-async function eat(name: string, first: AnyLock, firstName: string, second: AnyLock, secondName: string, pause: number) {
-  const { currentThread } = await import('skein/threading');
-  const holdFirst = first.holdSync();
+async function eat(
+  name: string,
+  first: AnyLock,
+  firstName: string,
+  second: AnyLock,
+  secondName: string,
+  pause: number,
+): Promise<Outcome> {
+  first.acquireSync();
   console.log(`${name}拿到${firstName}了`);
-  if (pause) await new Promise((r) => setTimeout(r, pause));
+  if (pause) await new Promise((r) => setTimeout(r, pause)); // the tutorial's time.sleep(1)
   if (!second.acquireSync({ timeout: 2000 })) {
-    const owner = second.owner;
-    console.log(
-      `DEADLOCK: ${name} (thread ${currentThread().ident}) holds ${firstName} and waited 2 s for ${secondName}, held by thread ${owner}`,
-    );
-    holdFirst[Symbol.dispose]();
-    return 'deadlocked';
+    const heldBy = second.owner; // read while still holding `first`: the deadlock as it stands
+    first.release();
+    return { ate: false, holds: firstName, waitsFor: secondName, heldBy };
   }
   console.log(`${name}拿到${secondName}了`);
   console.log(`${name}吃面`);
   second.release();
-  holdFirst[Symbol.dispose]();
-  return 'ate';
+  first.release();
+  return { ate: true };
 }
 
 async function dinner(title: string, fork: AnyLock, noodle: AnyLock, ordered: boolean) {
   console.log(`\n== ${title}`);
-  // eat1 takes fork → noodle; eat2 takes noodle → fork (and pauses holding it), unless ordered.
+  // eat1 takes fork → noodle; eat2 takes noodle → fork and pauses holding it (unless ordered).
   const plan: Array<[string, boolean]> = [
     ['aaa', true],
     ['111', false],
     ['bbb', true],
     ['222', false],
   ];
-  const threads = plan.map(([name, forkFirst]) => {
-    const fFirst = forkFirst || ordered;
-    const args = fFirst
-      ? [name, fork, '叉子', noodle, '面条', forkFirst ? 0 : 1000]
-      : [name, noodle, '面条', fork, '叉子', 1000];
-    const t = new Thread({ target: eat, args: args as Parameters<typeof eat>, name });
+  const threads = plan.map(([name, eat1]) => {
+    const args: Parameters<typeof eat> =
+      eat1 || ordered
+        ? [name, fork, '叉子', noodle, '面条', eat1 ? 0 : 1000]
+        : [name, noodle, '面条', fork, '叉子', 1000];
+    const t = new Thread({ target: eat, args, name });
     t.start();
     return t;
   });
   const outcomes = await Promise.all(threads.map((t) => t.result()));
-  const who = threads.map((t, i) => `${t.name}: ${outcomes[i]}`).join(', ');
-  console.log(`-- ${who}`);
+  const nameOf = (ident: number | null) => threads.find((t) => t.ident === ident)?.name ?? `thread ${ident}`;
+  for (const [i, o] of outcomes.entries()) {
+    if (!o.ate) {
+      console.log(
+        `DEADLOCK (detected by a 2 s timeout): ${threads[i]!.name} held ${o.holds} and waited for ${o.waitsFor}, held by ${nameOf(o.heldBy)}`,
+      );
+    }
+  }
+  console.log(`-- ${outcomes.filter((o) => o.ate).length} of 4 ate`);
 }
 
 await dinner('1. two locks, taken in opposite orders: deadlock', new Lock(), new Lock(), false);
