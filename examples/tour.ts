@@ -24,13 +24,13 @@ const sections: Section[] = [
     title: 'Process review: Queue',
     chinese: '进程复习:队列',
     about: 'A process-safe Queue carries any value between processes (Python: a pipe plus a lock).',
-    program: 'process-queue',
+    program: 'process-review-queue',
   },
   {
     title: 'Process review: Pipe',
     chinese: '进程复习:管道',
     about: 'recv() raises EOFError only once every unused end is closed: close the ends you do not use.',
-    program: 'pipe-eof',
+    program: 'process-review-pipe',
   },
   {
     title: 'Process review: Pool',
@@ -42,7 +42,7 @@ const sections: Section[] = [
     title: 'Process review: Manager',
     chinese: '数据共享Manager',
     about: 'A Manager shares a dict and a list between processes — safe only with a lock.',
-    program: 'manager',
+    program: 'process-review-manager',
   },
   {
     title: 'Threads run concurrently',
