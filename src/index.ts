@@ -1,12 +1,19 @@
 /**
  * `skein`: Python's concurrency model — `threading`, `queue`, `concurrent.futures`,
  * `multiprocessing` — for TypeScript on Node.js, with real parallel threads and real shared
- * memory. This root entry re-exports the thread-side names and every error class; the
- * process-side names come from `skein/multiprocessing`.
+ * memory. This root entry re-exports the names of `skein/threading`, `skein/queue`,
+ * `skein/futures` and `skein/multiprocessing`, `task`, and every error class. Where two entries
+ * share a name (`Queue`, `SimpleQueue`), the root has the thread one from `skein/queue`; the
+ * process-safe ones come from `skein/multiprocessing`.
  *
  * @module
  */
 export * from './core/errors.js';
 export { type TaskRef, task } from './core/task.js';
 export type { BlockingWaitOptions, WaitOptions } from './core/wait-options.js';
+export * from './multiprocessing/index.js';
+export * from './queue/index.js';
+// Both skein/queue and skein/multiprocessing have a Queue and a SimpleQueue: the root has the
+// thread ones (explicit exports win over the ambiguous star exports, which are dropped).
+export { Queue, SimpleQueue } from './queue/index.js';
 export * from './threading/index.js';

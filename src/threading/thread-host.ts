@@ -87,7 +87,7 @@ function spawn(): void {
   setRef(slot);
   client.onReady = () => {
     booting.delete(slot);
-    dispatch(slot);
+    dispatch(slot); // which boots more isolates if threads are still queued
   };
   client.onExit = () => {
     booting.delete(slot);

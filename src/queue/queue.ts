@@ -1,0 +1,822 @@
+/**
+ * `Queue`: Python's `queue.Queue` in shared memory — a FIFO queue that any number of
+ * producers and consumers use at once, in async tasks of one thread, in worker threads, or
+ * both. `LifoQueue` and `PriorityQueue` are this class with four small hooks overridden
+ * (`_key`, `_put`, `_get`, `_slot`), as CPython's variants override `_init/_qsize/_put/_get`.
+ *
+ * ## Implementer's overview
+ *
+ * A queue is three SharedArrayBuffers; an instance in any thread is a view on them.
+ *
+ * ```
+ * control: Int32Array[32]                      written only under the mutex, except where noted
+ *   0 LOCK         futex mutex: 0 free, 1 held, 2 held + parked waiters     (mutex.ts)
+ *   1 NOT_EMPTY    condition sequence: bumped after a put                   ┐ futex words;
+ *   2 NOT_FULL     condition sequence: bumped after a get / shutdown        │ waiters park on
+ *   3 ALL_DONE     condition sequence: bumped when UNFINISHED reaches 0     ┘ them
+ *   4 GET_WAITERS  5 PUT_WAITERS  6 JOIN_WAITERS   parked waiters per condition
+ *                  (Atomics.add just before parking, Atomics.sub after waking; mutex.ts)
+ *   7 COUNT        items stored (read without the mutex by qsize/empty/full: approximate)
+ *   8 UNFINISHED   puts not yet matched by taskDone()
+ *   9 SHUTDOWN     0, or 1 after shutdown()
+ *  10 MAXSIZE      Python's maxsize (≤ 0: no item limit); set at construction
+ *  11 TOP          arena bump pointer (bytes)
+ *  12 USED         bytes charged by stored items (≤ TOP)
+ *  13 HEAD         FIFO only: slot of the oldest entry (ring start)
+ *  14 SEQ          PriorityQueue only: insertion counter (ties → FIFO)
+ *  15 SLOTS        entries capacity            16 CAPACITY   arena bytes
+ *
+ * entries: Int32Array[SLOTS × 4]   one entry per stored item, arranged by the variant:
+ *   [offset, length, keyLength, seq]   Queue: ring from HEAD · LifoQueue: stack · PriorityQueue: heap
+ *
+ * arena: Uint8Array[CAPACITY]      item records, bump-allocated
+ *   record = key bytes (PriorityQueue only, keyLength) ‖ item bytes (codec.ts)
+ *   each record is charged align16(length), at least 32 bytes, so SLOTS = CAPACITY / 32 entries
+ *   always suffice.
+ * ```
+ *
+ * **Invariants** (whenever the mutex is free): `COUNT` entries are live, placed as the variant
+ * says; their records lie in `[0, TOP)` without overlap; `USED` is the sum of their charges;
+ * `COUNT = 0 ⇒ TOP = USED = 0`; `0 ≤ UNFINISHED`; `MAXSIZE > 0 ⇒ COUNT ≤ MAXSIZE`.
+ *
+ * **Allocation.** A put bumps `TOP`. When the record does not fit after `TOP` but the queue is
+ * empty, `TOP` restarts at 0. Otherwise the arena is compacted (live records slid down in
+ * offset order, entries re-pointed) and the put proceeds, provided the record then fits and the
+ * compaction pays for itself: it moves `USED` bytes, so it is done only when it reclaims at
+ * least a third of that (`3·(TOP − USED) ≥ USED`) or leaves a quarter of the arena free —
+ * either way at most 3 bytes are moved per byte later put. Otherwise the queue is full *by
+ * bytes*: the putter waits on NOT_FULL like a putter facing `maxsize`. (So a queue more than
+ * ¾ full by bytes, with little fragmentation, counts as full until consumers free more; a queue
+ * that stays nearly full never degrades into a compaction per put.) A record larger than the whole arena could never fit: `put` throws
+ * `ValueError` before touching the queue.
+ *
+ * **Who does what.** Items are encoded *outside* the mutex into a thread-local buffer; under
+ * the mutex a put only checks, allocates and copies the bytes, and a get only copies them out
+ * and frees their charge; decoding happens after the mutex is released. So the critical
+ * section is a couple of hundred nanoseconds for a small item, which is why every caller may
+ * take the mutex synchronously (see mutex.ts). A waiter releases the mutex before it parks and
+ * re-takes it in the same synchronous run as the critical section that follows.
+ *
+ * **Consistency on timeout and abort.** A put or get that gives up has not changed anything:
+ * it changes the queue only in the one critical section in which it succeeds. An aborted async
+ * wait rejects with the signal's reason; the wake-up it may have consumed is passed on by
+ * park.ts (an aborted park wakes every waiter of its word, which then re-check).
+ *
+ * Atomics ordering: the control words are accessed with `Atomics` (sequentially consistent);
+ * entries and arena bytes with plain accesses under the mutex, ordered by its acquire/release.
+ *
+ * **Limitation.** A thread terminated (`worker.terminate()`, a crash) *inside* a critical
+ * section leaves the mutex held, and every later use of the queue blocks. Critical sections
+ * run no user code and last well under a microsecond for small items, so this takes a kill at
+ * exactly the wrong instant; a robust (owner-recording) mutex would be the fix.
+ *
+ * @module
+ */
+import { Buffer } from 'node:buffer';
+import { Empty, Full, ShutDown, TimeoutError, ValueError } from '../core/errors.js';
+import {
+  type Destination,
+  kShare,
+  registerSharedType,
+  type Shareable,
+  type SharedDescriptor,
+} from '../core/shared-registry.js';
+import { checkTimeout, deadlineOf, type ParsedWait, parseWait, remaining } from '../core/wait-options.js';
+import { Reader, Writer } from './codec.js';
+import { lock, signal, unlock, waitAsync, waitSync } from './mutex.js';
+
+// Control words (see the overview).
+const LOCK = 0;
+const NOT_EMPTY = 1;
+const NOT_FULL = 2;
+const ALL_DONE = 3;
+const GET_WAITERS = 4;
+const PUT_WAITERS = 5;
+const JOIN_WAITERS = 6;
+const COUNT = 7;
+const UNFINISHED = 8;
+const SHUTDOWN = 9;
+const MAXSIZE = 10;
+const TOP = 11;
+const USED = 12;
+/** FIFO ring start; used by `Queue`'s hooks. */
+export const HEAD = 13;
+/** Insertion counter; used by `PriorityQueue`'s hooks. */
+export const SEQ = 14;
+const SLOTS = 15;
+const CAPACITY = 16;
+const CONTROL_WORDS = 32;
+
+/** Int32 words per entry: offset, length, key length, sequence number. */
+export const ENTRY_WORDS = 4;
+/** Least bytes charged per item. */
+const MIN_CHARGE = 32;
+
+/** The default byte capacity of a queue's arena: 1 MiB. */
+export const DEFAULT_CAPACITY = 1 << 20;
+const MIN_CAPACITY = 256;
+const MAX_CAPACITY = 1 << 30;
+
+function charge(length: number): number {
+  return Math.max(MIN_CHARGE, (length + 15) & ~15);
+}
+
+/** Options of a new queue (beyond Python's `maxsize`). */
+export interface QueueOptions {
+  /**
+   * Bytes of shared memory for the items the queue holds at once (serialized; each item is
+   * charged at least 32 bytes). Default 1 MiB; fixed for the queue's life. A put that does not
+   * fit waits as on a full queue; an item that could never fit throws `ValueError`.
+   */
+  capacity?: number | undefined;
+}
+
+/**
+ * Options of a `put` or `get` that may wait: Python's `block` and `timeout`, plus `signal`.
+ * `block: false` never waits (any `timeout` is then ignored, as in Python); `blocking` is
+ * accepted as a synonym of `block`.
+ */
+export interface QueueWaitOptions {
+  /** `false`: do not wait at all (Python's `block=False`). Default `true`. */
+  block?: boolean | undefined;
+  /** Synonym of `block`, as skein's locks spell it. */
+  blocking?: boolean | undefined;
+  /** Milliseconds to wait at most; `undefined` waits forever, `0` does not wait. */
+  timeout?: number | undefined;
+  /** Abort the wait: it rejects with the signal's reason and the queue is unchanged. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Options of a blocking `…Sync` call: as {@link QueueWaitOptions}, without `signal` (a blocked thread cannot see it). */
+export type QueueSyncWaitOptions = Omit<QueueWaitOptions, 'signal'>;
+
+/** Options of {@link Queue.shutdown}. */
+export interface ShutdownOptions {
+  /** Also empty the queue at once, counting the removed items as done (Python's `immediate=True`). */
+  immediate?: boolean | undefined;
+}
+
+/** Reads a queue wait argument: a timeout in ms, or {@link QueueWaitOptions}. */
+export function parseQueueWait(arg: number | QueueWaitOptions | null | undefined): ParsedWait {
+  if (arg === undefined || arg === null || typeof arg === 'number') return parseWait(arg);
+  if (typeof arg !== 'object') {
+    throw new TypeError(`expected a timeout in milliseconds or an options object, got ${typeof arg}`);
+  }
+  const { block, blocking } = arg;
+  if (block !== undefined && typeof block !== 'boolean') throw new TypeError('block must be a boolean');
+  const b = block ?? blocking;
+  const parsed = parseWait({
+    timeout: arg.timeout,
+    signal: arg.signal,
+    blocking: b === false ? undefined : b,
+  });
+  if (b === false) parsed.timeout = 0;
+  return parsed;
+}
+
+/** The shared memory behind a queue, as it crosses into another thread. */
+export interface QueueBuffers {
+  control: SharedArrayBuffer;
+  entries: SharedArrayBuffer;
+  arena: SharedArrayBuffer;
+}
+
+/** An item encoded for a put: its record bytes and its key (PriorityQueue). */
+interface Encoded {
+  bytes: Buffer;
+  keyLength: number;
+  key: unknown;
+  owned: boolean;
+}
+
+type QueueClass = new () => Queue<unknown>;
+const kinds = new Map<Function, { tag: string; module: string }>();
+let adopting: QueueBuffers | undefined;
+
+/**
+ * Registers a queue class as a shared type: instances cross into threads as themselves.
+ * Called once per class, at module load, by the module that defines it.
+ */
+export function registerQueueClass(cls: QueueClass, tag: string, module: string): void {
+  kinds.set(cls, { tag, module });
+  registerSharedType(tag, (data) => attachQueue(cls, data as QueueBuffers));
+}
+
+/** Builds an instance of `cls` over existing shared memory (another thread's queue). */
+export function attachQueue<Q extends Queue<unknown>>(cls: new () => Q, buffers: QueueBuffers): Q {
+  adopting = buffers;
+  try {
+    return new cls();
+  } finally {
+    adopting = undefined;
+  }
+}
+
+/**
+ * A first-in, first-out queue shared by threads: Python's `queue.Queue`.
+ *
+ * Items are any structured-cloneable value; each `get` returns a fresh copy of what was put.
+ * `maxsize > 0` bounds the number of items; the byte `capacity` (default 1 MiB) bounds their
+ * serialized size. Pass the queue to a `Thread` (as an argument, or inside another thread's
+ * arguments) and it arrives there as the same queue.
+ *
+ * Differences from Python: `put`/`get`/`join` return Promises and have `…Sync` twins that block
+ * the calling thread; timeouts are milliseconds; waits take an `AbortSignal`; `join` takes an
+ * optional timeout (throws `TimeoutError`); items are copied, not shared; a skein shared object
+ * (a lock, a queue) cannot be an item or inside one (`TypeError`: pass it as a thread argument).
+ *
+ * @example
+ * const q = new Queue<number>();
+ * const t = new Thread({
+ *   target: async (q: Queue<number>) => { for (let i = 0; i < 3; i++) await q.put(i); },
+ *   args: [q],
+ * });
+ * t.start();
+ * console.log(await q.get(), await q.get(), await q.get()); // 0 1 2
+ */
+export class Queue<T = unknown> implements Shareable {
+  /** The control words (see the module overview). For the variants' hooks. */
+  protected readonly _ctl: Int32Array;
+  /** The entries table. For the variants' hooks. */
+  protected readonly _entries: Int32Array;
+  /** Number of entry slots. */
+  protected readonly _slots: number;
+  readonly #buffers: QueueBuffers;
+  /** The arena bytes. For the variants' hooks (PriorityQueue reads keys). */
+  protected readonly _arena: Uint8Array;
+  readonly #capacity: number;
+  readonly #writer = new Writer();
+  readonly #reader = new Reader();
+  readonly #out = new Int32Array(ENTRY_WORDS);
+
+  /**
+   * Creates a queue: Python's `queue.Queue(maxsize=0)`.
+   * @param maxsize at most this many items (Python's `maxsize`); `0` or negative: no limit but
+   *   the byte capacity.
+   * @param options `capacity`: bytes of shared memory for stored items (default 1 MiB).
+   * @throws TypeError when `maxsize` is not an integer; RangeError for a capacity outside
+   *   256 B – 1 GiB.
+   */
+  constructor(maxsize = 0, options: QueueOptions = {}) {
+    const adopted = adopting;
+    adopting = undefined;
+    if (adopted !== undefined) {
+      this.#buffers = adopted;
+      this._ctl = new Int32Array(adopted.control);
+    } else {
+      if (typeof maxsize !== 'number' || !Number.isInteger(maxsize)) {
+        throw new TypeError(`maxsize must be an integer, got ${String(maxsize)}`);
+      }
+      if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+      const capacity = options.capacity ?? DEFAULT_CAPACITY;
+      if (typeof capacity !== 'number' || !Number.isInteger(capacity)) {
+        throw new TypeError(`capacity must be an integer number of bytes, got ${String(capacity)}`);
+      }
+      if (capacity < MIN_CAPACITY || capacity > MAX_CAPACITY) {
+        throw new RangeError(
+          `capacity must be between ${MIN_CAPACITY} and ${MAX_CAPACITY} bytes, got ${capacity}`,
+        );
+      }
+      const cap = capacity & ~15;
+      let slots = Math.floor(cap / MIN_CHARGE);
+      if (maxsize > 0) slots = Math.min(slots, maxsize);
+      this.#buffers = {
+        control: new SharedArrayBuffer(CONTROL_WORDS * 4),
+        entries: new SharedArrayBuffer(slots * ENTRY_WORDS * 4),
+        arena: new SharedArrayBuffer(cap),
+      };
+      this._ctl = new Int32Array(this.#buffers.control);
+      this._ctl[MAXSIZE] = Math.max(0, Math.min(maxsize, 0x7fffffff));
+      this._ctl[SLOTS] = slots;
+      this._ctl[CAPACITY] = cap;
+    }
+    this._entries = new Int32Array(this.#buffers.entries);
+    this._arena = new Uint8Array(this.#buffers.arena);
+    this._slots = this._ctl[SLOTS]!;
+    this.#capacity = this._ctl[CAPACITY]!;
+  }
+
+  // ---- the variant hooks (CPython's _put/_get); all run under the mutex ----
+
+  /** The item's priority key, or `undefined` when the variant does not order by key. */
+  protected _key(_item: unknown): unknown {
+    return undefined;
+  }
+
+  /**
+   * Stores a new entry `(offset, length, keyLength)`, `count` entries being live. May throw
+   * (PriorityQueue: incomparable keys) only before changing anything.
+   */
+  protected _put(count: number, offset: number, length: number, keyLength: number, _key: unknown): void {
+    const e = this._entries;
+    const slot = (Atomics.load(this._ctl, HEAD) + count) % this._slots;
+    const at = slot * ENTRY_WORDS;
+    e[at] = offset;
+    e[at + 1] = length;
+    e[at + 2] = keyLength;
+  }
+
+  /** Removes the next entry (`count > 0` are live) and writes its words into `out`. */
+  protected _get(_count: number, out: Int32Array): void {
+    const head = Atomics.load(this._ctl, HEAD);
+    out.set(this._entries.subarray(head * ENTRY_WORDS, head * ENTRY_WORDS + ENTRY_WORDS));
+    Atomics.store(this._ctl, HEAD, (head + 1) % this._slots);
+  }
+
+  /** The slot holding the `i`-th live entry (any order; used to compact and to drain). */
+  protected _slot(i: number): number {
+    return (Atomics.load(this._ctl, HEAD) + i) % this._slots;
+  }
+
+  // ---- the mechanism ----
+
+  #encode(item: T): Encoded {
+    const w = this.#writer;
+    w.pos = 0;
+    const key = this._key(item);
+    if (key !== undefined) w.write(key, 'item');
+    const keyLength = w.pos;
+    w.write(item, 'item');
+    const bytes = w.bytes();
+    if (charge(bytes.length) > this.#capacity) {
+      throw new ValueError(
+        `item needs ${bytes.length} bytes serialized, more than this queue's capacity of ${this.#capacity} ` +
+          'bytes: it could never fit. Create the queue with a larger capacity: new Queue(maxsize, { capacity }).',
+      );
+    }
+    return { bytes, keyLength, key, owned: false };
+  }
+
+  #alloc(size: number): number {
+    const ctl = this._ctl;
+    const top = ctl[TOP]!;
+    const used = ctl[USED]!;
+    if (top + size <= this.#capacity) {
+      ctl[TOP] = top + size;
+      ctl[USED] = used + size;
+      return top;
+    }
+    if (ctl[COUNT] === 0) {
+      ctl[TOP] = size;
+      ctl[USED] = size;
+      return 0;
+    }
+    // Compact only when it pays for itself: it moves `used` bytes and reclaims `top - used`.
+    if (
+      used + size <= this.#capacity &&
+      (used + size <= this.#capacity - (this.#capacity >> 2) || 3 * (top - used) >= used)
+    ) {
+      this.#compact();
+      const t = ctl[TOP]!;
+      ctl[TOP] = t + size;
+      ctl[USED] = used + size;
+      return t;
+    }
+    return -1;
+  }
+
+  /** Slides live records down in offset order (under the mutex). */
+  #compact(): void {
+    const n = this._ctl[COUNT]!;
+    const e = this._entries;
+    const slots: number[] = [];
+    for (let i = 0; i < n; i++) slots.push(this._slot(i));
+    slots.sort((a, b) => e[a * ENTRY_WORDS]! - e[b * ENTRY_WORDS]!);
+    let dst = 0;
+    for (const s of slots) {
+      const at = s * ENTRY_WORDS;
+      const off = e[at]!;
+      const len = e[at + 1]!;
+      if (off !== dst) this._arena.copyWithin(dst, off, off + len);
+      e[at] = dst;
+      dst += charge(len);
+    }
+    this._ctl[TOP] = dst;
+  }
+
+  /** One put attempt, under the mutex. */
+  #tryPut(rec: Encoded): boolean {
+    const ctl = this._ctl;
+    if (ctl[SHUTDOWN] !== 0) throw new ShutDown('put() on a queue that was shut down');
+    const count = ctl[COUNT]!;
+    const max = ctl[MAXSIZE]!;
+    if ((max > 0 && count >= max) || count >= this._slots) return false;
+    const bytes = rec.bytes;
+    const len = bytes.length;
+    const size = charge(len);
+    const off = this.#alloc(size);
+    if (off < 0) return false;
+    const arena = this._arena;
+    if (len <= 64) for (let i = 0; i < len; i++) arena[off + i] = bytes[i]!;
+    else arena.set(bytes, off);
+    try {
+      this._put(count, off, len, rec.keyLength, rec.key);
+    } catch (err) {
+      ctl[TOP] = ctl[TOP]! - size;
+      ctl[USED] = ctl[USED]! - size;
+      if (count === 0) ctl[TOP] = ctl[USED] = 0;
+      throw err;
+    }
+    Atomics.store(ctl, COUNT, count + 1);
+    ctl[UNFINISHED] = ctl[UNFINISHED]! + 1;
+    signal(ctl, NOT_EMPTY, GET_WAITERS, 1);
+    return true;
+  }
+
+  /** One get attempt, under the mutex: the item's byte length in the reader, or -1 when empty. */
+  #tryGet(): number {
+    const ctl = this._ctl;
+    const count = ctl[COUNT]!;
+    if (count === 0) {
+      if (ctl[SHUTDOWN] !== 0) throw new ShutDown('get() on a queue that was shut down and is empty');
+      return -1;
+    }
+    const out = this.#out;
+    this._get(count, out);
+    const off = out[0]! + out[2]!;
+    const len = out[1]! - out[2]!;
+    const reader = this.#reader;
+    reader.reserve(len);
+    const buf = reader.buf;
+    const arena = this._arena;
+    if (len <= 64) for (let i = 0; i < len; i++) buf[i] = arena[off + i]!;
+    else buf.set(arena.subarray(off, off + len));
+    this.#release(count, out[1]!);
+    return len;
+  }
+
+  /** Frees a removed entry's charge and signals NOT_FULL (under the mutex). */
+  #release(count: number, length: number): void {
+    const ctl = this._ctl;
+    Atomics.store(ctl, COUNT, count - 1);
+    if (count === 1) ctl[TOP] = ctl[USED] = 0;
+    else ctl[USED] = ctl[USED]! - charge(length);
+    // Putters wait for different amounts of room: wake them all (usually none).
+    signal(ctl, NOT_FULL, PUT_WAITERS, Number.POSITIVE_INFINITY);
+  }
+
+  #full(): Full {
+    const max = this._ctl[MAXSIZE]!;
+    return new Full(
+      max > 0 && this._ctl[COUNT]! >= max
+        ? `queue is full (maxsize ${max})`
+        : `queue is full: no room for the item in its ${this.#capacity}-byte capacity`,
+    );
+  }
+
+  // ---- public API ----
+
+  /**
+   * Puts `item` at the tail: Python's `put(item, block=True, timeout=None)`.
+   *
+   * Waits while the queue is full (`maxsize` items, or no room in its byte capacity): wakes when
+   * a `get` makes room, when the timeout elapses, when `signal` aborts, or at `shutdown`.
+   * The last argument may be the timeout in milliseconds.
+   *
+   * @throws TypeError (synchronously, at the call) when the item cannot be sent, naming its path.
+   * @throws ValueError when the item is larger than the queue's capacity could ever hold.
+   * @throws Full (rejects) when not blocking or the timeout elapsed and the queue is still full.
+   * @throws ShutDown (rejects) when the queue is or gets shut down.
+   * @throws the signal's reason (rejects) when aborted; nothing was put.
+   * @example await q.put({ job: 1 }, { timeout: 500 });
+   */
+  put(item: T, options?: number | QueueWaitOptions): Promise<void> {
+    const { timeout, signal } = parseQueueWait(options);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const rec = this.#encode(item);
+    const ctl = this._ctl;
+    lock(ctl, LOCK);
+    let ok: boolean;
+    try {
+      ok = this.#tryPut(rec);
+    } catch (err) {
+      unlock(ctl, LOCK);
+      return Promise.reject(err);
+    }
+    if (ok || timeout === 0) {
+      unlock(ctl, LOCK);
+      return ok ? Promise.resolve() : Promise.reject(this.#full());
+    }
+    rec.bytes = Buffer.from(rec.bytes); // the writer's buffer is reused by the next put
+    return this.#putSlow(rec, deadlineOf(timeout), signal);
+  }
+
+  /** The waiting part of `put`; called holding the mutex. */
+  async #putSlow(rec: Encoded, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+    const ctl = this._ctl;
+    for (;;) {
+      await waitAsync(ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline), signal);
+      lock(ctl, LOCK);
+      let ok: boolean;
+      try {
+        ok = this.#tryPut(rec);
+      } catch (err) {
+        unlock(ctl, LOCK);
+        throw err;
+      }
+      if (ok) {
+        unlock(ctl, LOCK);
+        return;
+      }
+      if (remaining(deadline) === 0) {
+        const err = this.#full();
+        unlock(ctl, LOCK);
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Like {@link put}, blocking the calling thread while it waits (meant for worker code; on the
+   * main thread it freezes the event loop). Python's `put` as it is in Python.
+   * @throws as {@link put}, synchronously.
+   * @example q.putSync(item, { timeout: 500 });
+   */
+  putSync(item: T, options?: number | QueueSyncWaitOptions): void {
+    const { timeout, signal } = parseQueueWait(options);
+    if (signal?.aborted) throw signal.reason;
+    const rec = this.#encode(item);
+    const deadline = deadlineOf(timeout);
+    const ctl = this._ctl;
+    for (;;) {
+      lock(ctl, LOCK);
+      let ok: boolean;
+      try {
+        ok = this.#tryPut(rec);
+      } catch (err) {
+        unlock(ctl, LOCK);
+        throw err;
+      }
+      if (ok) {
+        unlock(ctl, LOCK);
+        return;
+      }
+      const left = remaining(deadline);
+      if (left === 0) {
+        const err = this.#full();
+        unlock(ctl, LOCK);
+        throw err;
+      }
+      waitSync(ctl, LOCK, NOT_FULL, PUT_WAITERS, left);
+    }
+  }
+
+  /**
+   * Puts `item` only if there is room now: Python's `put_nowait(item)`.
+   * @throws Full when the queue is full; ShutDown after shutdown; TypeError / ValueError as {@link put}.
+   */
+  putNowait(item: T): void {
+    this.putSync(item, { block: false });
+  }
+
+  /**
+   * Removes and returns the item at the head: Python's `get(block=True, timeout=None)`.
+   *
+   * Waits while the queue is empty: wakes when a `put` adds an item, when the timeout elapses,
+   * when `signal` aborts, or at `shutdown`. The last argument may be the timeout in ms.
+   *
+   * @throws Empty (rejects) when not blocking or the timeout elapsed and the queue is still empty.
+   * @throws ShutDown (rejects) when the queue was shut down and is empty (after shutdown, gets
+   *   first drain what is left).
+   * @throws the signal's reason (rejects) when aborted; no item was taken.
+   * @example const job = await q.get({ timeout: 1000 });
+   */
+  get(options?: number | QueueWaitOptions): Promise<T> {
+    const { timeout, signal } = parseQueueWait(options);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const ctl = this._ctl;
+    lock(ctl, LOCK);
+    let len: number;
+    try {
+      len = this.#tryGet();
+    } catch (err) {
+      unlock(ctl, LOCK);
+      return Promise.reject(err);
+    }
+    if (len >= 0) {
+      unlock(ctl, LOCK);
+      return Promise.resolve(this.#reader.read(0, len) as T);
+    }
+    if (timeout === 0) {
+      unlock(ctl, LOCK);
+      return Promise.reject(new Empty('queue is empty'));
+    }
+    return this.#getSlow(deadlineOf(timeout), signal);
+  }
+
+  /** The waiting part of `get`; called holding the mutex. */
+  async #getSlow(deadline: number, signal: AbortSignal | undefined): Promise<T> {
+    const ctl = this._ctl;
+    for (;;) {
+      await waitAsync(ctl, LOCK, NOT_EMPTY, GET_WAITERS, remaining(deadline), signal);
+      lock(ctl, LOCK);
+      let len: number;
+      try {
+        len = this.#tryGet();
+      } catch (err) {
+        unlock(ctl, LOCK);
+        throw err;
+      }
+      if (len >= 0) {
+        unlock(ctl, LOCK);
+        return this.#reader.read(0, len) as T;
+      }
+      if (remaining(deadline) === 0) {
+        unlock(ctl, LOCK);
+        throw new Empty('queue is empty');
+      }
+    }
+  }
+
+  /**
+   * Like {@link get}, blocking the calling thread while it waits (meant for worker code).
+   * @throws as {@link get}, synchronously.
+   * @example const job = q.getSync();
+   */
+  getSync(options?: number | QueueSyncWaitOptions): T {
+    const { timeout, signal } = parseQueueWait(options);
+    if (signal?.aborted) throw signal.reason;
+    const deadline = deadlineOf(timeout);
+    const ctl = this._ctl;
+    for (;;) {
+      lock(ctl, LOCK);
+      let len: number;
+      try {
+        len = this.#tryGet();
+      } catch (err) {
+        unlock(ctl, LOCK);
+        throw err;
+      }
+      if (len >= 0) {
+        unlock(ctl, LOCK);
+        return this.#reader.read(0, len) as T;
+      }
+      const left = remaining(deadline);
+      if (left === 0) {
+        unlock(ctl, LOCK);
+        throw new Empty('queue is empty');
+      }
+      waitSync(ctl, LOCK, NOT_EMPTY, GET_WAITERS, left);
+    }
+  }
+
+  /**
+   * Removes and returns an item only if one is there now: Python's `get_nowait()`.
+   * @throws Empty when the queue is empty; ShutDown when it is shut down and empty.
+   */
+  getNowait(): T {
+    return this.getSync({ block: false });
+  }
+
+  /**
+   * Marks one item taken by `get` as processed: Python's `task_done()`. When every item put has
+   * been marked, `join` returns.
+   * @throws ValueError when called more times than items were put.
+   */
+  taskDone(): void {
+    const ctl = this._ctl;
+    lock(ctl, LOCK);
+    const unfinished = ctl[UNFINISHED]! - 1;
+    if (unfinished < 0) {
+      unlock(ctl, LOCK);
+      throw new ValueError('taskDone() called too many times: more than items were put in the queue');
+    }
+    ctl[UNFINISHED] = unfinished;
+    if (unfinished === 0) signal(ctl, ALL_DONE, JOIN_WAITERS, Number.POSITIVE_INFINITY);
+    unlock(ctl, LOCK);
+  }
+
+  /**
+   * Waits until every item ever put has been marked done with `taskDone`: Python's `join()`.
+   * Extension: an optional timeout (ms) or `{ timeout, signal }`.
+   * @throws TimeoutError (rejects) when the timeout elapses first; the signal's reason when aborted.
+   * @example await q.join();
+   */
+  async join(
+    options?: number | { timeout?: number | undefined; signal?: AbortSignal | undefined },
+  ): Promise<void> {
+    const { timeout, signal } = parseWait(options);
+    if (signal?.aborted) throw signal.reason;
+    const deadline = deadlineOf(timeout);
+    const ctl = this._ctl;
+    for (;;) {
+      lock(ctl, LOCK);
+      if (ctl[UNFINISHED] === 0) {
+        unlock(ctl, LOCK);
+        return;
+      }
+      const left = remaining(deadline);
+      if (left === 0) {
+        unlock(ctl, LOCK);
+        throw new TimeoutError(`queue.join() timed out with ${ctl[UNFINISHED]} unfinished tasks`);
+      }
+      await waitAsync(ctl, LOCK, ALL_DONE, JOIN_WAITERS, left, signal);
+    }
+  }
+
+  /**
+   * Like {@link join}, blocking the calling thread.
+   * @throws TimeoutError when the timeout (ms) elapses first.
+   */
+  joinSync(timeout?: number): void {
+    const deadline = deadlineOf(checkTimeout(timeout));
+    const ctl = this._ctl;
+    for (;;) {
+      lock(ctl, LOCK);
+      if (ctl[UNFINISHED] === 0) {
+        unlock(ctl, LOCK);
+        return;
+      }
+      const left = remaining(deadline);
+      if (left === 0) {
+        unlock(ctl, LOCK);
+        throw new TimeoutError(`queue.joinSync() timed out with ${ctl[UNFINISHED]} unfinished tasks`);
+      }
+      waitSync(ctl, LOCK, ALL_DONE, JOIN_WAITERS, left);
+    }
+  }
+
+  /**
+   * Shuts the queue down: Python 3.13's `shutdown(immediate=False)`. Afterwards every `put`
+   * throws `ShutDown`; `get` returns what is left, then throws `ShutDown`. Blocked putters and
+   * (once the queue is empty) getters wake and throw `ShutDown`. With `immediate: true` the
+   * queue is emptied at once, the removed items count as done (which may release `join`), and
+   * every blocked getter wakes too. Never waits; idempotent.
+   * @example q.shutdown({ immediate: true });
+   */
+  shutdown(options: ShutdownOptions = {}): void {
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError('shutdown options must be an object');
+    const { immediate = false } = options;
+    if (typeof immediate !== 'boolean') throw new TypeError('immediate must be a boolean');
+    const ctl = this._ctl;
+    lock(ctl, LOCK);
+    ctl[SHUTDOWN] = 1;
+    if (immediate) {
+      const out = this.#out;
+      for (let count = ctl[COUNT]!; count > 0; count--) {
+        this._get(count, out);
+        Atomics.store(ctl, COUNT, count - 1);
+        if (ctl[UNFINISHED]! > 0) ctl[UNFINISHED] = ctl[UNFINISHED]! - 1;
+      }
+      ctl[TOP] = ctl[USED] = 0;
+      signal(ctl, ALL_DONE, JOIN_WAITERS, Number.POSITIVE_INFINITY);
+    }
+    signal(ctl, NOT_EMPTY, GET_WAITERS, Number.POSITIVE_INFINITY);
+    signal(ctl, NOT_FULL, PUT_WAITERS, Number.POSITIVE_INFINITY);
+    unlock(ctl, LOCK);
+  }
+
+  /** True once `shutdown()` was called (Python's `is_shutdown`). */
+  get isShutdown(): boolean {
+    return Atomics.load(this._ctl, SHUTDOWN) !== 0;
+  }
+
+  /**
+   * The number of items in the queue: Python's `qsize()`. Approximate, as in Python: another
+   * thread may put or get before you act on it.
+   */
+  qsize(): number {
+    return Atomics.load(this._ctl, COUNT);
+  }
+
+  /** True when the queue is empty (Python's `empty()`); approximate, like {@link qsize}. */
+  empty(): boolean {
+    return this.qsize() === 0;
+  }
+
+  /**
+   * True when the queue holds `maxsize` items (Python's `full()`); approximate, like
+   * {@link qsize}. A put may still find no room when the byte capacity is exhausted.
+   */
+  full(): boolean {
+    const max = Atomics.load(this._ctl, MAXSIZE);
+    return max > 0 && this.qsize() >= max;
+  }
+
+  /** The item limit given at construction (`0`: none); Python's `maxsize`. */
+  get maxsize(): number {
+    return Atomics.load(this._ctl, MAXSIZE);
+  }
+
+  /** The byte capacity of the queue's shared memory. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** Crosses into another thread as this same queue; processes get a TypeError. */
+  [kShare](destination: Destination): SharedDescriptor {
+    const kind = kinds.get(this.constructor);
+    if (kind === undefined)
+      throw new TypeError(`${this.constructor.name} is not registered as a shared queue class`);
+    if (destination === 'process') {
+      throw new TypeError(
+        `a ${this.constructor.name} from skein/queue lives in this process's shared memory and cannot be sent to ` +
+          'another process; use multiprocessing.Queue or manager.Queue() instead',
+      );
+    }
+    return { tag: kind.tag, module: kind.module, data: this.#buffers };
+  }
+}
+
+registerQueueClass(Queue, 'skein.queue.Queue', import.meta.url);
