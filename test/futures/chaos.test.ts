@@ -1,0 +1,107 @@
+// Chaos: many tasks of which about 1% crash their worker, in each of four ways (process.exit,
+// an uncaught error in a timer, out of memory, terminated by a per-task timeout). Every future
+// settles exactly once, the pool returns to full size, and after shutdown nothing is left.
+//
+// Scale: CHAOS_TASKS (default 20,000) tasks on 2 workers. Tasks the dying worker held besides
+// the crashing one fail with WorkerDiedError too (they were pipelined to it); everything else
+// must succeed with the right value. The seed is printed on failure (CHAOS_SEED to replay).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type Future, ThreadPoolExecutor, TimeoutError, task, WorkerDiedError } from 'skein/futures';
+import { assertNoNewResources, resources } from '../helpers.ts';
+
+const tasks = new URL('../fixtures/futures-tasks.mjs', import.meta.url);
+const crash = task<(how: string) => string>(tasks, 'crash');
+const N = Number(process.env.CHAOS_TASKS ?? 20_000);
+const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('chaos', { timeout: 120_000 }, () => {
+  test(`${N} tasks, ~1% crash their worker four ways (seed ${SEED})`, async (t) => {
+    const ctx = `seed ${SEED} (replay with CHAOS_SEED=${SEED})`;
+    t.diagnostic(ctx);
+    await new Promise((r) => setTimeout(r, 20));
+    const before = resources();
+    const random = rng(SEED);
+    const pool = new ThreadPoolExecutor({
+      maxWorkers: 2,
+      resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 4 },
+    });
+    const ways = ['exit', 'timer', 'oom', 'terminate'] as const;
+    const settled = new Map<Future<unknown>, number>();
+    const entries: { f: Future<unknown>; kind: (typeof ways)[number] | 'ok'; i: number }[] = [];
+    for (let i = 0; i < N; i++) {
+      const r = random();
+      let f: Future<unknown>;
+      let kind: (typeof ways)[number] | 'ok' = 'ok';
+      if (r < 0.01) {
+        kind = ways[Math.floor(random() * 4)]!;
+        f =
+          kind === 'terminate'
+            ? pool.submitWith({ timeout: 20 }, () => {
+                for (;;);
+              })
+            : pool.submit(crash, kind);
+      } else {
+        f = pool.submit((x: number) => x * 2, i);
+      }
+      settled.set(f, 0);
+      f.addDoneCallback((g) => settled.set(g, (settled.get(g) ?? 0) + 1));
+      entries.push({ f, kind, i });
+    }
+    const outcomes = await Promise.allSettled(entries.map((e) => e.f.result()));
+    let collateral = 0;
+    const seen = new Set<string>();
+    outcomes.forEach((o, k) => {
+      const e = entries[k]!;
+      if (e.kind === 'ok') {
+        if (o.status === 'fulfilled') assert.equal(o.value, e.i * 2, ctx);
+        else {
+          assert.ok(o.reason instanceof WorkerDiedError, `${ctx}: task ${e.i}: ${o.reason}`);
+          collateral++;
+        }
+        return;
+      }
+      assert.equal(o.status, 'rejected', `${ctx}: crash task ${e.i} (${e.kind}) succeeded`);
+      const err = (o as PromiseRejectedResult).reason as Error & { code?: string; reason?: string };
+      // A crash task may also be collateral of another crash on its worker (any WorkerDiedError).
+      if (err instanceof TimeoutError) {
+        assert.equal(e.kind, 'terminate', ctx);
+        assert.equal(err.code, 'ERR_SKEIN_TIMEOUT');
+        seen.add('terminate');
+        return;
+      }
+      assert.ok(err instanceof WorkerDiedError, `${ctx}: ${e.kind}: ${err}`);
+      assert.equal(err.code, 'ERR_SKEIN_WORKER_DIED');
+      if (e.kind === 'oom' && err.reason === 'out-of-memory') seen.add('oom');
+      if (e.kind === 'exit' && err.exitCode === 3) seen.add('exit');
+      if (e.kind === 'timer' && err.reason === 'uncaught-error' && /uncaught in a timer/.test(err.message))
+        seen.add('timer');
+    });
+    // Each way of dying was reported as itself at least once.
+    const kinds = new Set(entries.filter((e) => e.kind !== 'ok').map((e) => e.kind));
+    assert.deepEqual([...seen].sort(), [...kinds].sort(), ctx);
+    for (const [, n] of settled) assert.equal(n, 1, `${ctx}: a future settled ${n} times`);
+    const crashes = entries.filter((e) => e.kind !== 'ok').length;
+    t.diagnostic(
+      `${crashes} crashes, ${collateral} collateral failures, metrics ${JSON.stringify(pool.metrics().crashed)}`,
+    );
+    // The pool returns to full size.
+    while (pool.metrics().workers < 2) await new Promise((r) => setImmediate(r));
+    assert.equal(pool.metrics().workers, 2);
+    assert.equal(await pool.submit(() => 'still serving'), 'still serving');
+    await pool.shutdown();
+    await new Promise((r) => setTimeout(r, 20));
+    assertNoNewResources(before);
+  });
+});
