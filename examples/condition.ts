@@ -38,7 +38,10 @@ function finished(k: number): Promise<void> {
   });
 }
 
-const rl = readline.createInterface({ input: process.stdin, output: process.stdin.isTTY ? process.stdout : undefined });
+const rl = readline.createInterface({
+  input: process.stdin,
+  output: process.stdin.isTTY ? process.stdout : undefined,
+});
 const lines = rl[Symbol.asyncIterator]();
 for (;;) {
   if (process.stdin.isTTY) process.stdout.write('>>>');

@@ -66,8 +66,18 @@ async function dinner(title: string, fork: AnyLock, noodle: AnyLock, ordered: bo
 
 await dinner('1. two locks, taken in opposite orders: deadlock', new Lock(), new Lock(), false);
 const one = new RLock();
-await dinner('2. the tutorial\'s fix: one RLock for both (noodle_lock = fork_lock = RLock())', one, one, false);
-await dinner('3. the better fix: two locks, always taken in the same order (fork, then noodles)', new Lock(), new Lock(), true);
+await dinner(
+  "2. the tutorial's fix: one RLock for both (noodle_lock = fork_lock = RLock())",
+  one,
+  one,
+  false,
+);
+await dinner(
+  '3. the better fix: two locks, always taken in the same order (fork, then noodles)',
+  new Lock(),
+  new Lock(),
+  true,
+);
 console.log(
   '\nThe RLock "fix" works by making the two resources one — nobody can hold one and wait for the other —' +
     ' but it serializes everything and hides the logic error. A deadlock is a logic error (死锁从本质上来讲是一种逻辑错误);' +

@@ -8,6 +8,9 @@ async function func(n: number) {
 }
 
 const tp = new ThreadPoolExecutor({ maxWorkers: 10 });
-tp.map(func, Array.from({ length: 20 }, (_, i) => i)); // results not needed here
+tp.map(
+  func,
+  Array.from({ length: 20 }, (_, i) => i),
+); // results not needed here
 await tp.shutdown();
 console.log('主线程');

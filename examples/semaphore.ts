@@ -25,7 +25,10 @@ async function visit(i: number, sem: Semaphore, inside: Value<'i'>, most: Value<
 const sem = new Semaphore(4);
 const inside = new Value('i', 0);
 const most = new Value('i', 0);
-const threads = Array.from({ length: 10 }, (_, i) => new Thread({ target: visit, args: [i, sem, inside, most] }));
+const threads = Array.from(
+  { length: 10 },
+  (_, i) => new Thread({ target: visit, args: [i, sem, inside, most] }),
+);
 for (const t of threads) t.start();
 for (const t of threads) await t.join();
 console.log(`at most ${most.value} threads were inside at once (limit 4)`);

@@ -47,7 +47,8 @@ const sections: Section[] = [
   {
     title: 'Threads run concurrently',
     chinese: '验证线程是能够并发的',
-    about: 'A thread prints every 0.5 s while the main thread prints at 1 s and 2 s: one process, two threads.',
+    about:
+      'A thread prints every 0.5 s while the main thread prints at 1 s and 2 s: one process, two threads.',
     program: 'thread-beside-main',
   },
   {
@@ -84,13 +85,15 @@ const sections: Section[] = [
   {
     title: 'Daemon threads',
     chinese: '守护线程',
-    about: 'A daemon thread keeps running while the program waits for its non-daemon threads, then dies with it.',
+    about:
+      'A daemon thread keeps running while the program waits for its non-daemon threads, then dies with it.',
     program: 'daemon-thread',
   },
   {
     title: 'Without a lock, updates get lost',
     chinese: '线程的锁,不一定安全',
-    about: 'Two threads add and subtract on a shared balance in parallel; unprotected, the result may drift from 0.',
+    about:
+      'Two threads add and subtract on a shared balance in parallel; unprotected, the result may drift from 0.',
     program: 'balance-race',
   },
   {
@@ -102,13 +105,15 @@ const sections: Section[] = [
   {
     title: 'Lock and RLock',
     chinese: '互斥锁和递归锁',
-    about: 'Acquiring a Lock twice in one thread hangs in Python; skein throws DeadlockError. An RLock re-enters.',
+    about:
+      'Acquiring a Lock twice in one thread hangs in Python; skein throws DeadlockError. An RLock re-enters.',
     program: 'lock-vs-rlock',
   },
   {
     title: 'Deadlock: the dining philosophers',
     chinese: '死锁 — 科学家吃面问题',
-    about: 'Two locks taken in opposite orders deadlock (detected by a timeout); one RLock hides it; a lock order fixes it.',
+    about:
+      'Two locks taken in opposite orders deadlock (detected by a timeout); one RLock hides it; a lock order fixes it.',
     program: 'dining-philosophers',
   },
   {
@@ -133,7 +138,8 @@ const sections: Section[] = [
   {
     title: 'Condition',
     chinese: '条件',
-    about: 'Ten threads wait; each number typed lets that many run (notify(n)). The tour types 2, 3, 5 and q.',
+    about:
+      'Ten threads wait; each number typed lets that many run (notify(n)). The tour types 2, 3, 5 and q.',
     program: 'condition',
     input: '2\n3\n5\nq\n',
   },
@@ -173,8 +179,8 @@ function run(s: Section): Promise<{ code: number; output: string }> {
       stdio: [s.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const chunks: string[] = [];
-    child.stdout.setEncoding('utf8').on('data', (d: string) => chunks.push(d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => chunks.push(d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => chunks.push(d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => chunks.push(d));
     child.stdin?.end(s.input);
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, output: chunks.join('') }));

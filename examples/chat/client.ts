@@ -16,7 +16,11 @@ const { host, port } = parseArgs(process.argv.slice(2));
 const socket = net.connect({ host, port });
 socket.setEncoding('utf8');
 const interactive = process.stdin.isTTY === true;
-const rl = readline.createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined, terminal: interactive });
+const rl = readline.createInterface({
+  input: process.stdin,
+  output: interactive ? process.stdout : undefined,
+  terminal: interactive,
+});
 
 let partial = '';
 socket.on('data', (chunk: string) => {

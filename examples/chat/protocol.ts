@@ -41,6 +41,7 @@ export function checkLine(bytes: Uint8Array): { text: string } | { error: string
   if (text.endsWith('\r')) text = text.slice(0, -1);
   // Control characters (other than tab) would garble other users' terminals.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: that is exactly what is refused.
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) return { error: 'binary data: control characters are not allowed' };
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text))
+    return { error: 'binary data: control characters are not allowed' };
   return { text };
 }

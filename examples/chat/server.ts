@@ -7,16 +7,16 @@
  *
  * - a `LocalExecutor` runs one task per connection (Python: one `Thread(target=talk)` each),
  *   its `maxWorkers` bounding how many clients are served at once;
- * - each client has a bounded skein `Queue` of outgoing lines, drained by a writer loop that
- *   respects the socket's backpressure. A client that reads too slowly fills its queue and is
- *   disconnected (`Full`), so it never stalls the others.
+ * - each client has a bounded skein `Queue` of outgoing lines (bounded in bytes), drained by a
+ *   writer loop that respects the socket's backpressure. A client that reads too slowly fills
+ *   its queue and is disconnected (`Full`), so it never stalls the others.
  *
  * Run: `npm run chat:server -- [--host 127.0.0.1] [--port 8090]` (binds to loopback by default).
  */
 import { once } from 'node:events';
 import net from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { Full, ShutDown } from 'skein';
+import { Empty, Full, ShutDown } from 'skein';
 import { LocalExecutor } from 'skein/futures';
 import { Queue } from 'skein/queue';
 import { checkLine, MAX_LINE_BYTES, NICK, parseArgs } from './protocol.ts';
@@ -27,8 +27,13 @@ export interface ChatServerOptions {
   port?: number;
   /** Clients served at once; more are told the server is full. */
   maxClients?: number;
-  /** Outgoing lines buffered per client before it counts as too slow. */
-  sendQueue?: number;
+  /**
+   * Bytes of outgoing lines buffered per client (beyond the socket's own buffers) before it
+   * counts as too slow and is dropped. Bytes, not lines: one burst from a fast sender can hold
+   * hundreds of short lines, which a reading client must be able to take. At least 256 KiB
+   * (four of Node's 64 KiB reads), default 1 MiB.
+   */
+  sendBuffer?: number;
   /** Where the server logs joins and leaves (default: nowhere). */
   log?: (line: string) => void;
 }
@@ -47,11 +52,16 @@ interface Client {
   name: string;
   socket: net.Socket;
   outbox: Queue<string>;
+  /** Wakes the writer when it sleeps for lack of lines. */
+  kick: () => void;
 }
 
 /** Starts a chat server; resolves once it listens. */
 export async function startChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
-  const { host = '127.0.0.1', port = 8090, maxClients = 1000, sendQueue = 256, log = () => {} } = options;
+  const { host = '127.0.0.1', port = 8090, maxClients = 1000, log = () => {} } = options;
+  // One read from a sender (up to 64 KiB) is broadcast before any writer runs: every queue must
+  // hold several of those, or a client that reads perfectly well would count as slow.
+  const sendBuffer = Math.max(options.sendBuffer ?? 1 << 20, 256 * 1024);
   const room = new Map<string, Client>();
   const sockets = new Set<net.Socket>();
   const pool = new LocalExecutor({ maxWorkers: maxClients });
@@ -61,6 +71,7 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
   const deliver = (to: Client, line: string) => {
     try {
       to.outbox.putNowait(line);
+      to.kick();
     } catch (err) {
       if (err instanceof Full) {
         drop(to, 'too slow: your messages piled up');
@@ -76,31 +87,83 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
 
   const drop = (client: Client, reason: string) => {
     if (room.get(client.name) !== client) return;
-    room.delete(client.name);
     client.outbox.shutdown({ immediate: true });
-    client.socket.end(`! ${reason}\n`);
-    client.socket.destroySoon();
-    broadcast(undefined, `* ${client.name} left\n`);
-    log(`${client.name} dropped: ${reason}`);
+    client.kick();
+    closeSoon(client.socket, `! ${reason}\n`);
+    leave(client, `dropped: ${reason}`);
   };
 
-  /** Sends queued lines in order, waiting for the socket to drain when its buffer is full. */
-  async function writer(client: Client): Promise<void> {
+  /**
+   * Ends our side (after a last line), and destroys the connection if the client does not
+   * close its side soon: a client that keeps a half-closed connection open costs nothing then.
+   */
+  const closeSoon = (socket: net.Socket, last?: string) => {
+    if (socket.writable) socket.end(last);
+    setTimeout(() => socket.destroy(), 2000).unref();
+  };
+
+  /** Resolves when the socket can take more data, or will never again (never rejects). */
+  const drained = (socket: net.Socket) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+
+  /**
+   * Everything queued for the client, joined (`''` when nothing is), or `undefined` once the
+   * queue is shut down and empty.
+   */
+  const takeAll = (q: Queue<string>): string | undefined => {
+    let out = '';
     for (;;) {
-      let line: string;
       try {
-        line = await client.outbox.get();
+        out += q.getNowait();
       } catch (err) {
-        if (!(err instanceof ShutDown)) throw err;
-        client.socket.end();
-        return;
-      }
-      if (client.socket.destroyed) return;
-      if (!client.socket.write(line)) {
-        await Promise.race([once(client.socket, 'drain'), once(client.socket, 'close')]);
+        if (err instanceof Empty) return out;
+        if (err instanceof ShutDown) return out === '' ? undefined : out;
+        throw err;
       }
     }
+  };
+
+  /**
+   * Sends queued lines in order, all that is queued at each turn in one write, waiting for the
+   * socket to drain when its buffer is full. It sleeps on a plain promise that `deliver`
+   * resolves (`kick`), not on `outbox.get()`: producer and writer share this thread, and a
+   * same-thread wake-up through shared memory arrives a whole event-loop turn later, by which
+   * time a fast sender's next reads have queued more.
+   */
+  async function writer(client: Client): Promise<void> {
+    const { socket } = client;
+    for (;;) {
+      const text = takeAll(client.outbox);
+      if (text === undefined) {
+        closeSoon(socket);
+        return;
+      }
+      if (text === '') {
+        await new Promise<void>((resolve) => {
+          client.kick = resolve;
+        });
+        continue;
+      }
+      if (!socket.writable) return;
+      if (!socket.write(text)) await drained(socket);
+    }
   }
+
+  /** The client is gone or going: leave the room (once) and tell the others. */
+  const leave = (client: Client, how: string) => {
+    if (room.get(client.name) !== client) return;
+    room.delete(client.name);
+    broadcast(undefined, `* ${client.name} left\n`);
+    log(`${client.name} ${how}`);
+  };
 
   function command(client: Client, text: string): void {
     const [cmd, ...rest] = text.split(/\s+/);
@@ -126,9 +189,8 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
         deliver(client, '* bye\n');
         // What is queued still goes out; then the writer sees ShutDown and closes the socket.
         client.outbox.shutdown();
-        room.delete(client.name);
-        broadcast(undefined, `* ${client.name} left\n`);
-        log(`${client.name} quit`);
+        client.kick();
+        leave(client, 'quit');
         return;
       default:
         deliver(client, `! unknown command ${cmd}; try /nick NAME, /who, /quit\n`);
@@ -137,14 +199,19 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
 
   /** Serves one connection until it closes: the tutorial's `talk(conn)`. */
   async function talk(socket: net.Socket): Promise<void> {
-    const client: Client = { name: `guest${++guests}`, socket, outbox: new Queue<string>(sendQueue) };
+    const client: Client = {
+      name: `guest${++guests}`,
+      socket,
+      outbox: new Queue<string>(0, { capacity: sendBuffer }),
+      kick: () => {},
+    };
     room.set(client.name, client);
     const writing = writer(client);
     deliver(client, `* welcome, ${client.name}. Commands: /nick NAME, /who, /quit\n`);
     broadcast(client, `* ${client.name} joined\n`);
     log(`${client.name} joined from ${socket.remoteAddress}`);
 
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       if (room.get(client.name) !== client) return;
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
@@ -158,20 +225,29 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
         else if (line.text.length > 0) broadcast(client, `${client.name}: ${line.text}\n`);
         if (room.get(client.name) !== client) return;
       }
-      if (pending.length > MAX_LINE_BYTES) drop(client, `line too long (over ${MAX_LINE_BYTES} bytes)`);
+      if (pending.length > MAX_LINE_BYTES)
+        return drop(client, `line too long (over ${MAX_LINE_BYTES} bytes)`);
+      // Fairness: after each read, let the writers run before reading more from this sender,
+      // so one fast sender cannot fill the queues of clients that read at a normal pace.
+      socket.pause();
+      setImmediate(() => socket.resume());
+    });
+    // The client finished sending (its end of a half-close): what is queued for it still goes
+    // out, then the writer closes our side.
+    socket.on('end', () => {
+      leave(client, 'disconnected');
+      client.outbox.shutdown();
+      client.kick();
     });
     socket.on('error', () => {}); // a reset connection is just a leaving client
-    await once(socket, 'close');
-    if (room.get(client.name) === client) {
-      room.delete(client.name);
-      broadcast(undefined, `* ${client.name} left\n`);
-      log(`${client.name} disconnected`);
-    }
+    await new Promise((resolve) => socket.once('close', resolve));
+    leave(client, 'disconnected');
     client.outbox.shutdown({ immediate: true });
+    client.kick();
     await writing;
   }
 
-  const server = net.createServer((socket) => {
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     if (sockets.size > maxClients) {
