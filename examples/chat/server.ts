@@ -98,7 +98,10 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
    * close its side soon: a client that keeps a half-closed connection open costs nothing then.
    */
   const closeSoon = (socket: net.Socket, last?: string) => {
-    if (socket.writable) socket.end(last);
+    if (socket.writable) {
+      if (last === undefined) socket.end();
+      else socket.end(last);
+    }
     setTimeout(() => socket.destroy(), 2000).unref();
   };
 
