@@ -43,16 +43,26 @@ async function dinner(title: string, fork: AnyLock, noodle: AnyLock, ordered: bo
     ['bbb', true],
     ['222', false],
   ];
-  const threads = plan.map(([name, eat1]) => {
+  // Python starts each thread and (with the GIL) lets it run up to its first blocking call
+  // before the next one starts; skein's threads boot in parallel and could run in any order.
+  // To replay the tutorial's story, start each philosopher once the previous one holds its
+  // first lock, waits for it, or is done.
+  const threads: Thread[] = [];
+  for (const [name, eat1] of plan) {
     const args: Parameters<typeof eat> =
       eat1 || ordered
         ? [name, fork, '叉子', noodle, '面条', eat1 ? 0 : 1000]
         : [name, noodle, '面条', fork, '叉子', 1000];
+    const first = args[1];
+    const waitingBefore = first.waiting;
     const t = new Thread({ target: eat, args, name });
     t.start();
-    return t;
-  });
-  const outcomes = await Promise.all(threads.map((t) => t.result()));
+    threads.push(t);
+    while (t.isAlive() && first.owner !== t.ident && first.waiting <= waitingBefore) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  const outcomes = (await Promise.all(threads.map((t) => t.result()))) as Outcome[];
   const nameOf = (ident: number | null) => threads.find((t) => t.ident === ident)?.name ?? `thread ${ident}`;
   for (const [i, o] of outcomes.entries()) {
     if (!o.ate) {
