@@ -24,6 +24,7 @@ import {
   loadSharedType,
   reviveSharedSync,
   SHARED_KEY,
+  type SharedDescriptor,
   type SharedEnvelope,
 } from './shared-registry.js';
 
@@ -68,6 +69,13 @@ function pathKey(path: string, key: string): string {
 }
 
 /**
+ * Descriptors made during the current `encodeValue` call: each shared object is asked for its
+ * descriptor once per message (the check and the substitution use the same one), since a
+ * descriptor may stand for a resource issued for that message (a pipe end's ticket).
+ */
+let descriptors: Map<object, SharedDescriptor> | undefined;
+
+/**
  * Walks `value` checking that it can cross to `destination`, and collects shared objects.
  * Returns the tags found. Throws a TypeError naming the path of the first bad value.
  */
@@ -101,7 +109,9 @@ function check(
   if (isShareable(obj)) {
     // Ask the object now, so a type that cannot cross (to a process) fails at the call.
     try {
-      tags.push(obj[kShare](destination).tag);
+      const descriptor = obj[kShare](destination);
+      descriptors?.set(obj, descriptor);
+      tags.push(descriptor.tag);
     } catch (err) {
       if (err instanceof TypeError) throw new TypeError(`${path}: ${err.message}`, { cause: err });
       throw err;
@@ -197,7 +207,7 @@ function substitute(value: unknown, destination: Destination, copies: Map<object
   const done = copies.get(obj);
   if (done !== undefined) return done;
   if (isShareable(obj)) {
-    const env: SharedEnvelope = { [SHARED_KEY]: obj[kShare](destination) };
+    const env: SharedEnvelope = { [SHARED_KEY]: descriptors?.get(obj) ?? obj[kShare](destination) };
     copies.set(obj, env);
     return env;
   }
@@ -241,9 +251,14 @@ export function encodeValue<T>(value: T, destination: Destination, path = 'value
     return { value, shared: undefined };
   }
   const tags: string[] = [];
-  check(value, path, destination, new Set(), tags);
-  if (tags.length === 0) return { value, shared: undefined };
-  return { value: substitute(value, destination, new Map()) as T, shared: [...new Set(tags)] };
+  descriptors = new Map();
+  try {
+    check(value, path, destination, new Set(), tags);
+    if (tags.length === 0) return { value, shared: undefined };
+    return { value: substitute(value, destination, new Map()) as T, shared: [...new Set(tags)] };
+  } finally {
+    descriptors = undefined;
+  }
 }
 
 function reviveIn(value: unknown, seen: Set<object>, revive: (env: SharedEnvelope) => unknown): unknown {

@@ -24,6 +24,7 @@
  * @module
  */
 import { type ErrorEnvelope, toEnvelope } from './error-transport.js';
+import { runFlushHooks } from './flush-hooks.js';
 import { currentIdentity, setCurrentIdentity, type ThreadIdentity } from './identity.js';
 import {
   type ErrMsg,
@@ -162,9 +163,16 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
     }
     if (msg.checkIdle) {
       // Let the settled promise's own bookkeeping finish before looking at resources.
+      // Writes queued on the thread's behalf (flush-hooks.ts) must leave before idleness
+      // is judged: a non-idle isolate is terminated, which would drop them.
       setImmediate(() => {
-        out.idle = isIdle();
-        emit(out);
+        const flushing = runFlushHooks();
+        const report = () => {
+          out.idle = isIdle();
+          emit(out);
+        };
+        if (flushing) void flushing.then(() => setImmediate(report));
+        else report();
       });
     } else emit(out);
     if (stopping && running === 0) setImmediate(() => channel.close());

@@ -1,0 +1,284 @@
+/**
+ * Server side of the manager's containers: `dict`, `list`, `Namespace`, `Value`, `Array`.
+ * Values are stored as received (`Stored`: data plus the shared tags inside it) and returned
+ * as stored; comparisons (`index`, `count`, `remove`) use deep equality, `sort` orders like
+ * Python (numbers, strings, bigints, arrays of them element by element).
+ *
+ * Python's `KeyError`/`IndexError` are `RangeError`s here (a missing key, an index out of
+ * range); `list.remove`/`list.index` of an absent value are `ValueError`, as in Python.
+ *
+ * @module
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { ValueError } from '../../core/errors.js';
+import { type CallCtx, type Hosted, Out, type Stored } from '../wire/server.js';
+
+export type DictKey = string | number | bigint | boolean | null | undefined;
+
+function checkKey(key: unknown): DictKey {
+  const t = typeof key;
+  if (
+    key === null ||
+    t === 'string' ||
+    t === 'number' ||
+    t === 'bigint' ||
+    t === 'boolean' ||
+    t === 'undefined'
+  )
+    return key as DictKey;
+  throw new TypeError(
+    `unhashable dict key: ${t === 'object' ? 'an object' : t} (use a string, number, bigint or boolean)`,
+  );
+}
+
+function keyRepr(key: unknown): string {
+  return typeof key === 'string' ? `'${key}'` : String(key);
+}
+
+/** Python-like ordering of sortable values. */
+export function compare(a: unknown, b: unknown): number {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const c = compare(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  }
+  const ta = typeof a === 'bigint' ? 'number' : typeof a;
+  const tb = typeof b === 'bigint' ? 'number' : typeof b;
+  if (ta !== tb || (ta !== 'number' && ta !== 'string' && ta !== 'boolean')) {
+    throw new TypeError(`'<' not supported between ${ta} and ${tb}`);
+  }
+  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+}
+
+export class HostedDict implements Hosted {
+  readonly map = new Map<DictKey, Stored>();
+  readonly calls = {
+    get: (_c: CallCtx, key: unknown, dflt?: unknown) => {
+      const it = this.map.get(checkKey(key));
+      return it ? new Out(it.v, it.s) : dflt;
+    },
+    set: (c: CallCtx, key: unknown, value: unknown) => {
+      this.map.set(checkKey(key), { v: value, s: c.tags });
+    },
+    delete: (_c: CallCtx, key: unknown) => this.map.delete(checkKey(key)),
+    has: (_c: CallCtx, key: unknown) => this.map.has(checkKey(key)),
+    keys: () => [...this.map.keys()],
+    values: () =>
+      Out.of(
+        [...this.map.values()],
+        [...this.map.values()].map((x) => x.v),
+      ),
+    items: () =>
+      Out.of(
+        [...this.map.values()],
+        [...this.map].map(([k, x]) => [k, x.v]),
+      ),
+    update: (c: CallCtx, other: unknown) => {
+      const entries =
+        other instanceof Map
+          ? [...other]
+          : Array.isArray(other)
+            ? (other as [unknown, unknown][])
+            : Object.entries(other as object);
+      for (const [k, v] of entries) this.map.set(checkKey(k), { v, s: c.tags });
+    },
+    pop: (_c: CallCtx, key: unknown, ...dflt: unknown[]) => {
+      const k = checkKey(key);
+      const it = this.map.get(k);
+      if (it) {
+        this.map.delete(k);
+        return new Out(it.v, it.s);
+      }
+      if (dflt.length > 0) return dflt[0];
+      throw new RangeError(`KeyError: ${keyRepr(key)} is not in the dict`);
+    },
+    setdefault: (c: CallCtx, key: unknown, dflt?: unknown) => {
+      const k = checkKey(key);
+      let it = this.map.get(k);
+      if (!it) {
+        it = { v: dflt, s: c.tags };
+        this.map.set(k, it);
+      }
+      return new Out(it.v, it.s);
+    },
+    clear: () => {
+      this.map.clear();
+    },
+    copy: () => Out.of([...this.map.values()], new Map([...this.map].map(([k, x]) => [k, x.v]))),
+    size: () => this.map.size,
+  };
+}
+
+export class HostedList implements Hosted {
+  items: Stored[] = [];
+  #index(i: unknown, forInsert = false): number {
+    if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError('list indices must be integers');
+    const n = this.items.length;
+    let j = i < 0 ? i + n : i;
+    if (forInsert) return Math.max(0, Math.min(n, j));
+    if (j < 0 || j >= n) throw new RangeError(`IndexError: list index ${i} out of range (length ${n})`);
+    j = Math.trunc(j);
+    return j;
+  }
+  #find(v: unknown): number {
+    return this.items.findIndex((x) => isDeepStrictEqual(x.v, v));
+  }
+  readonly calls = {
+    get: (_c: CallCtx, i: unknown) => {
+      const it = this.items[this.#index(i)]!;
+      return new Out(it.v, it.s);
+    },
+    set: (c: CallCtx, i: unknown, v: unknown) => {
+      this.items[this.#index(i)] = { v, s: c.tags };
+    },
+    append: (c: CallCtx, v: unknown) => {
+      this.items.push({ v, s: c.tags });
+    },
+    extend: (c: CallCtx, vs: unknown) => {
+      if (!Array.isArray(vs)) throw new TypeError('extend() takes an array');
+      for (const v of vs) this.items.push({ v, s: c.tags });
+    },
+    insert: (c: CallCtx, i: unknown, v: unknown) => {
+      this.items.splice(this.#index(i, true), 0, { v, s: c.tags });
+    },
+    pop: (_c: CallCtx, i: unknown = -1) => {
+      if (this.items.length === 0) throw new RangeError('IndexError: pop from empty list');
+      const [it] = this.items.splice(this.#index(i), 1);
+      return new Out(it!.v, it!.s);
+    },
+    remove: (_c: CallCtx, v: unknown) => {
+      const j = this.#find(v);
+      if (j < 0) throw new ValueError('list.remove(x): x not in list');
+      this.items.splice(j, 1);
+    },
+    index: (_c: CallCtx, v: unknown) => {
+      const j = this.#find(v);
+      if (j < 0) throw new ValueError('list.index(x): x not in list');
+      return j;
+    },
+    count: (_c: CallCtx, v: unknown) => this.items.filter((x) => isDeepStrictEqual(x.v, v)).length,
+    sort: (_c: CallCtx, options?: { reverse?: boolean }) => {
+      const sorted = [...this.items].sort((a, b) => compare(a.v, b.v));
+      if (options?.reverse) sorted.reverse();
+      this.items = sorted;
+    },
+    reverse: () => {
+      this.items.reverse();
+    },
+    length: () => this.items.length,
+    copy: () =>
+      Out.of(
+        this.items,
+        this.items.map((x) => x.v),
+      ),
+  };
+}
+
+export class HostedNamespace implements Hosted {
+  readonly attrs = new Map<string, Stored>();
+  readonly calls = {
+    get: (_c: CallCtx, name: unknown) => {
+      const it = this.attrs.get(String(name));
+      return it ? new Out(it.v, it.s) : undefined;
+    },
+    set: (c: CallCtx, name: unknown, v: unknown) => {
+      this.attrs.set(String(name), { v, s: c.tags });
+    },
+    delete: (_c: CallCtx, name: unknown) => this.attrs.delete(String(name)),
+    has: (_c: CallCtx, name: unknown) => this.attrs.has(String(name)),
+    copy: () =>
+      Out.of([...this.attrs.values()], Object.fromEntries([...this.attrs].map(([k, x]) => [k, x.v]))),
+  };
+}
+
+const INT_CODES = new Set([
+  'b',
+  'B',
+  'h',
+  'H',
+  'i',
+  'I',
+  'l',
+  'L',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+]);
+const BIG_CODES = new Set(['q', 'Q', 'bigint64', 'biguint64']);
+const FLOAT_CODES = new Set(['f', 'd', 'float32', 'float64']);
+const ALL_CODES = new Set([...INT_CODES, ...BIG_CODES, ...FLOAT_CODES, 'c', 'u', 'bool', '?']);
+
+/** Checks a typecode and converts a value to it (as ctypes would: ints truncate). */
+export function coerce(type: string, v: unknown): unknown {
+  if (INT_CODES.has(type)) {
+    if (typeof v !== 'number' && typeof v !== 'bigint')
+      throw new TypeError(`a number is required for type '${type}'`);
+    return Math.trunc(Number(v));
+  }
+  if (BIG_CODES.has(type)) {
+    if (typeof v === 'bigint') return v;
+    if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.trunc(v));
+    throw new TypeError(`a bigint is required for type '${type}'`);
+  }
+  if (FLOAT_CODES.has(type)) {
+    if (typeof v !== 'number' && typeof v !== 'bigint')
+      throw new TypeError(`a number is required for type '${type}'`);
+    return Number(v);
+  }
+  if (type === 'bool' || type === '?') return Boolean(v);
+  return v;
+}
+
+export function checkType(type: unknown): string {
+  if (typeof type !== 'string' || !ALL_CODES.has(type)) {
+    throw new TypeError(
+      `unknown typecode ${JSON.stringify(type)} (use 'i', 'd', 'q', 'int32', 'float64', …)`,
+    );
+  }
+  return type;
+}
+
+export class HostedValue implements Hosted {
+  value: unknown;
+  constructor(
+    readonly type: string,
+    initial: unknown,
+  ) {
+    this.value = coerce(type, initial);
+  }
+  readonly calls = {
+    get: () => this.value,
+    set: (_c: CallCtx, v: unknown) => {
+      this.value = coerce(this.type, v);
+    },
+  };
+}
+
+export class HostedArray implements Hosted {
+  readonly values: unknown[];
+  constructor(
+    readonly type: string,
+    values: unknown[],
+  ) {
+    this.values = values.map((v) => coerce(type, v));
+  }
+  #index(i: unknown): number {
+    if (typeof i !== 'number' || !Number.isInteger(i)) throw new TypeError('array indices must be integers');
+    const j = i < 0 ? i + this.values.length : i;
+    if (j < 0 || j >= this.values.length) throw new RangeError(`IndexError: array index ${i} out of range`);
+    return j;
+  }
+  readonly calls = {
+    get: (_c: CallCtx, i: unknown) => this.values[this.#index(i)],
+    set: (_c: CallCtx, i: unknown, v: unknown) => {
+      this.values[this.#index(i)] = coerce(this.type, v);
+    },
+    length: () => this.values.length,
+    copy: () => [...this.values],
+  };
+}

@@ -1,0 +1,63 @@
+// The tutorial's process review (进程知识点回顾) — Manager dict and list, Pipe EOF, Queue — run
+// as skein examples (examples/process-review-*.ts) beside python3 running the originals
+// (test/seed/python/). The outputs are deterministic by construction and must be equal.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { ROOT, runNode } from '../helpers.ts';
+
+const hasPython = spawnSync('python3', ['--version']).status === 0;
+
+function python(original: string): Promise<string | undefined> {
+  if (!hasPython) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', ['-W', 'ignore', `test/seed/python/${original}.py`], { cwd: ROOT });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+async function both(
+  example: string,
+  original: string,
+): Promise<{ skein: string[]; python: string[] | undefined }> {
+  const [s, p] = await Promise.all([
+    runNode(`examples/${example}.ts`, [], { timeout: 90_000 }),
+    python(original),
+  ]);
+  assert.equal(s.code, 0, s.stderr);
+  const lines = (out: string) => out.trim().split('\n');
+  return { skein: lines(s.stdout), python: p === undefined ? undefined : lines(p) };
+}
+
+describe('tutorial process review behaves as python3 runs it', { timeout: 180_000 }, () => {
+  test('Manager dict and list: 20 processes, a manager lock, no lost update', async () => {
+    const { skein, python } = await both('process-review-manager', 'manager_dict_list');
+    assert.deepEqual(skein.slice(-3), [
+      'count 0',
+      `list [${Array.from({ length: 20 }, (_, i) => i).join(', ')}]`,
+      'len 20',
+    ]);
+    if (python) assert.deepEqual(skein, python);
+  });
+
+  test('Pipe: recv throws EOFError only after every unused end is closed', async () => {
+    const { skein, python } = await both('process-review-pipe', 'pipe_eof');
+    assert.deepEqual(skein, ['got 0', 'got 1', 'got 2', 'got 3', 'got 4', 'EOFError', 'done']);
+    if (python) assert.deepEqual(skein, python);
+  });
+
+  test('Queue: producers and consumers in processes, every item exactly once', async () => {
+    const { skein, python } = await both('process-review-queue', 'process_queue');
+    assert.deepEqual(skein, ['items 30 distinct 30', "first ('p0', 0) last ('p2', 9)"]);
+    if (python) assert.deepEqual(skein, python);
+  });
+});
