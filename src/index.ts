@@ -11,14 +11,14 @@
 export * from './core/errors.js';
 export { type TaskRef, task } from './core/task.js';
 export type { BlockingWaitOptions, WaitOptions } from './core/wait-options.js';
+// Two option types share a name too: the root's ShutdownOptions is the executors'.
+export type { ShutdownOptions } from './futures/index.js';
 export * from './futures/index.js';
 export * from './multiprocessing/index.js';
+export type { QueueWaitOptions, ShutdownOptions as QueueShutdownOptions } from './queue/index.js';
 export * from './queue/index.js';
 // Both skein/queue and skein/multiprocessing have a Queue and a SimpleQueue: the root has the
 // thread ones (explicit exports win over the ambiguous star exports, which are dropped).
 export { Queue, SimpleQueue } from './queue/index.js';
-// Two option types share a name too: the root's ShutdownOptions is the executors'.
-export type { ShutdownOptions } from './futures/index.js';
-export type { QueueWaitOptions, ShutdownOptions as QueueShutdownOptions } from './queue/index.js';
 export type { AcquireArg } from './threading/index.js';
 export * from './threading/index.js';

@@ -43,6 +43,23 @@ describe('the tour', { timeout: 180_000 }, () => {
     assert.match(tour.stdout, /Tour finished in/);
   });
 
+  test('process review: Queue, Pipe and Manager (compared with python3 in process-review.test.ts)', () => {
+    assert.deepEqual(out('Process review: Queue'), [
+      'items 30 distinct 30',
+      "first ('p0', 0) last ('p2', 9)",
+    ]);
+    assert.deepEqual(out('Process review: Pipe'), [
+      'got 0',
+      'got 1',
+      'got 2',
+      'got 3',
+      'got 4',
+      'EOFError',
+      'done',
+    ]);
+    assert.equal(out('Process review: Manager').at(-3), 'count 0');
+  });
+
   test('threads share data: 99, as python3 prints', () => {
     assert.deepEqual(out('Threads share data'), ['99']);
     const py = python('data_sharing');
