@@ -1,0 +1,95 @@
+// The dining philosophers (死锁 — 科学家吃面问题), in three acts:
+//  1. the deadlock happens: eat1 takes the fork then the noodles, eat2 the noodles then the fork;
+//     skein detects it with a timeout and reports who holds which lock and who waits for which;
+//  2. the tutorial's fix: one RLock for both, so there is only one lock to take;
+//  3. the better fix: every philosopher takes the locks in the same global order.
+import { Lock, RLock, Thread } from 'skein/threading';
+
+type AnyLock = Lock | RLock;
+
+/** What a philosopher reports: it ate, or it gave up waiting (holding one lock, wanting the other). */
+type Outcome = { ate: true } | { ate: false; holds: string; waitsFor: string; heldBy: number | null };
+
+/** eat1 and eat2 as in the tutorial, with a timeout on the second lock to detect the deadlock. */
+async function eat(
+  name: string,
+  first: AnyLock,
+  firstName: string,
+  second: AnyLock,
+  secondName: string,
+  pause: number,
+): Promise<Outcome> {
+  first.acquireSync();
+  console.log(`${name}拿到${firstName}了`);
+  if (pause) await new Promise((r) => setTimeout(r, pause)); // the tutorial's time.sleep(1)
+  if (!second.acquireSync({ timeout: 2000 })) {
+    const heldBy = second.owner; // read while still holding `first`: the deadlock as it stands
+    first.release();
+    return { ate: false, holds: firstName, waitsFor: secondName, heldBy };
+  }
+  console.log(`${name}拿到${secondName}了`);
+  console.log(`${name}吃面`);
+  second.release();
+  first.release();
+  return { ate: true };
+}
+
+async function dinner(title: string, fork: AnyLock, noodle: AnyLock, ordered: boolean) {
+  console.log(`\n== ${title}`);
+  // eat1 takes fork → noodle; eat2 takes noodle → fork and pauses holding it (unless ordered).
+  const plan: Array<[string, boolean]> = [
+    ['aaa', true],
+    ['111', false],
+    ['bbb', true],
+    ['222', false],
+  ];
+  // Python starts each thread and (with the GIL) lets it run up to its first blocking call
+  // before the next one starts; skein's threads boot in parallel and could run in any order.
+  // To replay the tutorial's story, start each philosopher once the previous one holds its
+  // first lock, waits for it, or is done.
+  const threads: Thread[] = [];
+  for (const [name, eat1] of plan) {
+    const args: Parameters<typeof eat> =
+      eat1 || ordered
+        ? [name, fork, '叉子', noodle, '面条', eat1 ? 0 : 1000]
+        : [name, noodle, '面条', fork, '叉子', 1000];
+    const first = args[1];
+    const waitingBefore = first.waiting;
+    const t = new Thread({ target: eat, args, name });
+    t.start();
+    threads.push(t);
+    while (t.isAlive() && first.owner !== t.ident && first.waiting <= waitingBefore) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+  const outcomes = (await Promise.all(threads.map((t) => t.result()))) as Outcome[];
+  const nameOf = (ident: number | null) => threads.find((t) => t.ident === ident)?.name ?? `thread ${ident}`;
+  for (const [i, o] of outcomes.entries()) {
+    if (!o.ate) {
+      console.log(
+        `DEADLOCK (detected by a 2 s timeout): ${threads[i]!.name} held ${o.holds} and waited for ${o.waitsFor}, held by ${nameOf(o.heldBy)}`,
+      );
+    }
+  }
+  console.log(`-- ${outcomes.filter((o) => o.ate).length} of 4 ate`);
+}
+
+await dinner('1. two locks, taken in opposite orders: deadlock', new Lock(), new Lock(), false);
+const one = new RLock();
+await dinner(
+  "2. the tutorial's fix: one RLock for both (noodle_lock = fork_lock = RLock())",
+  one,
+  one,
+  false,
+);
+await dinner(
+  '3. the better fix: two locks, always taken in the same order (fork, then noodles)',
+  new Lock(),
+  new Lock(),
+  true,
+);
+console.log(
+  '\nThe RLock "fix" works by making the two resources one — nobody can hold one and wait for the other —' +
+    ' but it serializes everything and hides the logic error. A deadlock is a logic error (死锁从本质上来讲是一种逻辑错误);' +
+    ' a global lock order removes it while keeping the locks separate.',
+);

@@ -1,0 +1,173 @@
+// The tour (`npm start`): it runs every tutorial program in examples/, and this test checks
+// each section's output — against python3 running the original where the output is
+// deterministic, by shape where the original is nondeterministic too.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { before, describe, test } from 'node:test';
+import { runNode } from '../helpers.ts';
+
+const hasPython = spawnSync('python3', ['--version']).status === 0;
+const python = (name: string) =>
+  hasPython
+    ? spawnSync('python3', ['-W', 'ignore', `test/seed/python/${name}.py`], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n')
+    : undefined;
+
+/** Section title (English part) → the lines its program printed. */
+const sections = new Map<string, string[]>();
+let tour: Awaited<ReturnType<typeof runNode>>;
+
+before(async () => {
+  tour = await runNode('examples/tour.ts', [], { timeout: 120_000 });
+  let current: string[] | undefined;
+  for (const line of tour.stdout.split('\n')) {
+    const heading = /^── \d+\. (.+) \(.+\) ──$/.exec(line);
+    if (heading) {
+      current = [];
+      sections.set(heading[1]!, current);
+    } else if (current && !line.startsWith('   ') && line !== '') current.push(line);
+  }
+});
+
+const out = (title: string) => {
+  const lines = sections.get(title);
+  assert.ok(lines, `the tour has a section "${title}"`);
+  return lines;
+};
+
+describe('the tour', { timeout: 180_000 }, () => {
+  test('runs every section, exits 0, in under a minute', () => {
+    assert.equal(tour.code, 0, tour.stderr + tour.stdout.slice(-2000));
+    assert.ok(tour.ms < 60_000, `took ${tour.ms} ms`);
+    assert.match(tour.stdout, /Tour finished in/);
+  });
+
+  test('process review: Queue, Pipe and Manager (compared with python3 in process-review.test.ts)', () => {
+    assert.deepEqual(out('Process review: Queue'), [
+      'items 30 distinct 30',
+      "first ('p0', 0) last ('p2', 9)",
+    ]);
+    assert.deepEqual(out('Process review: Pipe'), [
+      'got 0',
+      'got 1',
+      'got 2',
+      'got 3',
+      'got 4',
+      'EOFError',
+      'done',
+    ]);
+    assert.equal(out('Process review: Manager').at(-3), 'count 0');
+  });
+
+  test('threads share data: 99, as python3 prints', () => {
+    assert.deepEqual(out('Threads share data'), ['99']);
+    const py = python('data_sharing');
+    if (py) assert.deepEqual(out('Threads share data'), py);
+  });
+
+  test('100 threads each take the lock to decrement n: exactly 0', () => {
+    const lines = out('Starting threads, reviewed — and the GIL');
+    assert.equal(lines.filter((l) => / Thread-\d+ \(tFunc\) (true|false)$/.test(l)).length, 100);
+    assert.equal(lines.filter((l) => /^<Thread\(Thread-\d+ \(tFunc\), started \d+\)>$/.test(l)).length, 100);
+    assert.deepEqual(lines.slice(-2), ['0', '<_MainThread(MainThread, started 1)>']);
+  });
+
+  test('the unprotected balance is an integer (updates may be lost); the locked one is exactly 0', () => {
+    assert.match(out('Without a lock, updates get lost')[0]!, /^-?\d+$/);
+    assert.deepEqual(out('With a lock, the result is exact'), ['0']);
+  });
+
+  test('Lock twice: DeadlockError instead of a hang; RLock re-enters', () => {
+    const lines = out('Lock and RLock');
+    assert.match(lines[0]!, /^Lock: DeadlockError: /);
+    assert.equal(lines[1], '123');
+  });
+
+  test('the philosophers: a deadlock detected and explained, then everyone eats twice', () => {
+    const lines = out('Deadlock: the dining philosophers');
+    const acts = lines.join('\n').split(/^== /m).slice(1);
+    assert.equal(acts.length, 3);
+    assert.match(
+      acts[0]!,
+      /DEADLOCK \(detected by a 2 s timeout\): \S+ held (叉子|面条) and waited for (面条|叉子), held by (aaa|bbb|111|222)/,
+    );
+    assert.match(acts[1]!, /-- 4 of 4 ate/);
+    assert.match(acts[2]!, /-- 4 of 4 ate/);
+    assert.doesNotMatch(acts[1]! + acts[2]!, /DEADLOCK/);
+    assert.equal((acts[1]!.match(/吃面/g) ?? []).length, 4);
+  });
+
+  test('Semaphore(4): never more than 4 inside', () => {
+    const lines = out('Semaphore');
+    assert.equal(lines.filter((l) => /^thread \d done$/.test(l)).length, 10);
+    const most = Number(/at most (\d+) threads/.exec(lines.at(-1)!)?.[1]);
+    assert.ok(most >= 1 && most <= 4, `at most ${most}`);
+  });
+
+  test('Event: both connectors succeed once the checker sets the event after 2 s', () => {
+    const lines = out('Event');
+    assert.equal(lines.filter((l) => /^<Thread-\d+ \(connMysql\)>链接成功$/.test(l)).length, 2);
+    assert.equal(lines.filter((l) => /第1次尝试链接$/.test(l)).length, 2);
+    assert.ok(lines.some((l) => l.includes('正在检查mysql')));
+  });
+
+  test('Timer and the current thread', () => {
+    assert.deepEqual(
+      out('Timer').map((l) => l.replace(/started \d+/, 'started N')),
+      ['<_MainThread(MainThread, started N)>', 'in func <Timer(Thread-1, started N)>'],
+    );
+  });
+
+  test('Condition: inputs 2, 3, 5 wake exactly that many threads each time, all ten in the end', () => {
+    const lines = out('Condition');
+    const runs = lines.filter((l) => l.startsWith('run the thread : '));
+    assert.deepEqual(
+      runs.map((l) => Number(l.slice(17))).sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+    // Each '*****' closes one notify; the woken threads print before the next input is read.
+    const groups = lines.join('\n').split('*****');
+    const counts = groups.map((g) => (g.match(/run the thread/g) ?? []).length);
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      10,
+    );
+    assert.equal(lines.filter((l) => l === '*****').length, 3);
+  });
+
+  test('queues print what python3 prints', () => {
+    const lines = out('Thread queues');
+    assert.deepEqual(lines, ['2', '3', '5', '4', "(10, 'a')", "(20, 'a')", "(30, 'a')", "(30, 'b')"]);
+    const py = python('queues');
+    if (py) assert.deepEqual(lines, py);
+  });
+
+  test('ThreadPoolExecutor submit and map: every task runs, 主线程 last', () => {
+    for (const title of ['ThreadPoolExecutor: submit and shutdown', 'ThreadPoolExecutor: map']) {
+      const lines = out(title);
+      assert.equal(lines.at(-1), '主线程');
+      assert.deepEqual(
+        lines
+          .slice(0, -1)
+          .map(Number)
+          .sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => i),
+      );
+    }
+  });
+
+  test('the page fetcher: results in order, failures per URL, callbacks on the main thread', () => {
+    const lines = out('Results and callbacks: the page fetcher');
+    assert.ok(
+      lines.some((l) => /^<线程 ThreadPoolExecutor-\d+_\d+> get http:\/\/127\.0\.0\.1:\d+\/baidu$/.test(l)),
+    );
+    assert.ok(lines.some((l) => /\/python → 200, \d+ characters$/.test(l)));
+    assert.ok(lines.some((l) => /\/slow failed: timed out$/.test(l)));
+    assert.ok(lines.some((l) => /\/missing failed: HTTP 404/.test(l)));
+    assert.equal(
+      lines.filter((l) => l.startsWith('____ <_MainThread(MainThread, started 1)> callback: ')).length,
+      5,
+    );
+  });
+});
