@@ -60,6 +60,17 @@ describe('the tour', { timeout: 180_000 }, () => {
     assert.equal(out('Process review: Manager').at(-3), 'count 0');
   });
 
+  test('process review: Pool (compared with python3 in pool.test.ts)', () => {
+    const lines = out('Process review: Pool');
+    assert.deepEqual(lines.slice(0, 3), [
+      'apply 25',
+      'apply_async [0,1,4,9,16]',
+      'map [0,1,4,9,16,25,36,49,64,81]',
+    ]);
+    assert.equal(lines.filter((l) => / in main process$/.test(l)).length, 3);
+    assert.deepEqual(lines.slice(-2), ['主进程', 'pool processes used <= 4: true']);
+  });
+
   test('threads share data: 99, as python3 prints', () => {
     assert.deepEqual(out('Threads share data'), ['99']);
     const py = python('data_sharing');
