@@ -2,9 +2,11 @@
 // item at once, and shutdown() still waits for them.
 import { ThreadPoolExecutor } from 'skein/futures';
 
-async function func(n: number) {
+function func(n: number) {
   console.log(n);
-  await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 6) * 100));
+  // Python's time.sleep blocks its thread, so a pool of 10 runs at most 10 at once; so does
+  // Atomics.wait. (An async sleep would free the thread for the pool's next task.)
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.floor(Math.random() * 6) * 100);
 }
 
 const tp = new ThreadPoolExecutor({ maxWorkers: 10 });

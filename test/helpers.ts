@@ -77,3 +77,19 @@ export function assertNoNewResources(before: Map<string, number>): void {
   for (const [k, n] of now) if (n > (before.get(k) ?? 0)) extra.push(`${k}×${n - (before.get(k) ?? 0)}`);
   assert.deepEqual(extra, [], `resources left behind: ${extra.join(', ')}`);
 }
+
+/** Runs `fn` and returns what was written to this process's stderr meanwhile (not passed on). */
+export async function capturingStderr(fn: () => Promise<void>): Promise<string> {
+  const writes: string[] = [];
+  const original = process.stderr.write;
+  process.stderr.write = ((chunk: string) => {
+    writes.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await fn();
+  } finally {
+    process.stderr.write = original;
+  }
+  return writes.join('');
+}

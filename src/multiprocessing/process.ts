@@ -7,6 +7,7 @@ import { constants } from 'node:os';
 import { inspect } from 'node:util';
 import { RuntimeError } from '../core/errors.js';
 import { currentProcessInfo, nextProcessNumber } from '../core/identity.js';
+import { joinWait } from '../core/join-wait.js';
 import { spawnProcess } from '../core/process-transport.js';
 import { encodeValue } from '../core/serialize.js';
 import { type AnyFunction, type TaskRef, type TaskSpec, toTaskSpec } from '../core/task.js';
@@ -225,30 +226,10 @@ export class Process<F extends AnyFunction = AnyFunction> {
     const { timeout: ms, signal } = parsed;
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#state === 'stopped') return this.#done;
-    // A pending join keeps the program alive, as a blocked Python main thread does.
-    this.#refJoin(1);
-    return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const cleanup = () => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#refJoin(-1);
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(signal!.reason);
-      };
-      if (ms !== Number.POSITIVE_INFINITY) {
-        timer = setTimeout(() => {
-          cleanup();
-          resolve();
-        }, ms);
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      void this.#done.then(() => {
-        cleanup();
-        resolve();
-      });
+    // A pending join references the child: it keeps the program alive (see installExitHooks).
+    return joinWait(this.#done, ms, signal, {
+      hold: () => this.#refJoin(1),
+      release: () => this.#refJoin(-1),
     });
   }
 

@@ -13,6 +13,7 @@ import {
   nextThreadNumber,
   type ThreadIdentity,
 } from '../core/identity.js';
+import { joinWait, timerKeepAlive } from '../core/join-wait.js';
 import { encodeValue } from '../core/serialize.js';
 import { type AnyFunction, type TaskRef, type TaskSpec, toTaskSpec } from '../core/task.js';
 import { parseWait, type WaitOptions } from '../core/wait-options.js';
@@ -232,10 +233,11 @@ export class Thread<F extends AnyFunction = AnyFunction> {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.#main) return waitFor(new Promise<void>(() => {}), parsed.timeout, parsed.signal);
+    if (this.#main)
+      return joinWait(new Promise<void>(() => {}), parsed.timeout, parsed.signal, timerKeepAlive());
     if (this.#state === 'stopped')
       return parsed.signal?.aborted ? Promise.reject(parsed.signal.reason) : Promise.resolve();
-    return waitFor(this.#done, parsed.timeout, parsed.signal);
+    return joinWait(this.#done, parsed.timeout, parsed.signal, timerKeepAlive());
   }
 
   /**
@@ -287,37 +289,4 @@ function defaultName(target: unknown): string {
   // An arrow written inline as `{ target: () => … }` is named "target" by JavaScript; Python
   // would call it `<lambda>`. Neither says anything, so leave it out.
   return fname && fname !== 'target' ? `Thread-${n} (${fname})` : `Thread-${n}`;
-}
-
-/**
- * Waits for `done`, a timeout or an abort. While it waits it holds a referenced timer: a Python
- * thread blocked in `join()` keeps the program alive even when the joined thread is a daemon,
- * whereas a bare pending promise would let Node exit.
- */
-function waitFor(done: Promise<void>, timeout: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise<void>((resolve, reject) => {
-    const keepAlive = setInterval(() => {}, 2 ** 30);
-    let timer: NodeJS.Timeout | undefined;
-    const cleanup = () => {
-      clearInterval(keepAlive);
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = () => {
-      cleanup();
-      reject(signal!.reason);
-    };
-    if (timeout !== Number.POSITIVE_INFINITY) {
-      timer = setTimeout(() => {
-        cleanup();
-        resolve();
-      }, timeout);
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    void done.then(() => {
-      cleanup();
-      resolve();
-    });
-  });
 }

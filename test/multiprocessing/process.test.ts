@@ -2,26 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RuntimeError } from 'skein';
 import { activeChildren, cpuCount, currentProcess, Process, task } from 'skein/multiprocessing';
-import { assertNoNewResources, rejectsWith, resources } from '../helpers.ts';
+import { assertNoNewResources, capturingStderr, rejectsWith, resources } from '../helpers.ts';
 
 const tasks = new URL('../fixtures/tasks.js', import.meta.url);
 const tsTasks = new URL('../fixtures/tasks-ts.ts', import.meta.url);
-
-/** Captures what is written to this process's stderr during `fn`. */
-async function capturingStderr(fn: () => Promise<void>): Promise<string> {
-  const writes: string[] = [];
-  const original = process.stderr.write;
-  process.stderr.write = ((chunk: string) => {
-    writes.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    await fn();
-  } finally {
-    process.stderr.write = original;
-  }
-  return writes.join('');
-}
 
 describe('Process', { timeout: 60_000 }, () => {
   test('runs an inline target in a child process and exits 0', async () => {

@@ -14,7 +14,7 @@ import {
   task,
   enumerate as threads,
 } from 'skein';
-import { assertNoNewResources, rejectsWith, resources } from '../helpers.ts';
+import { assertNoNewResources, capturingStderr, rejectsWith, resources } from '../helpers.ts';
 
 const tasks = new URL('../fixtures/tasks.js', import.meta.url);
 const tsTasks = new URL('../fixtures/tasks-ts.ts', import.meta.url);
@@ -263,13 +263,7 @@ describe('errors in the target', { timeout: 30_000 }, () => {
   });
 
   test('the default excepthook prints "Exception in thread NAME:" to stderr', async () => {
-    const writes: string[] = [];
-    const original = process.stderr.write;
-    process.stderr.write = ((chunk: string) => {
-      writes.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
+    const written = await capturingStderr(async () => {
       const t = new Thread({
         target: () => {
           throw new Error('kaboom');
@@ -278,10 +272,8 @@ describe('errors in the target', { timeout: 30_000 }, () => {
       });
       t.start();
       await t.join();
-    } finally {
-      process.stderr.write = original;
-    }
-    assert.match(writes.join(''), /^Exception in thread loud:\nError: kaboom\n/);
+    });
+    assert.match(written, /^Exception in thread loud:\nError: kaboom\n/);
   });
 
   test('a ReferenceError gets a hint that captured variables do not travel', async () => {
