@@ -1,12 +1,13 @@
 /**
  * The tutorial's three queue programs (shared/seed, section 线程队列), in skein. Each prints
- * what python3 prints for the original; python3 is run on the original when it is available,
- * otherwise the output it is known to print is used.
+ * what python3 prints for the original (test/seed/python/queues.py, also the tour's reference);
+ * python3 is run on it when it is available, otherwise the output it is known to print is used.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { LifoQueue, PriorityQueue, Queue } from 'skein/queue';
+import { ROOT } from '../helpers.ts';
 
 /** Python's `print` of the values the programs print: ints and tuples of (int, str). */
 function pyRepr(v: unknown): string {
@@ -15,37 +16,11 @@ function pyRepr(v: unknown): string {
   return String(v);
 }
 
-const ORIGINAL = `
-import queue
-q = queue.Queue()
-q.put(2)
-q.put(3)
-q.put(4)
-q.put(5)
-print(q.get())
-print(q.get())
-import queue
-q = queue.LifoQueue()
-q.put(2)
-q.put(3)
-q.put(4)
-q.put(5)
-print(q.get())
-print(q.get())
-import queue
-q = queue.PriorityQueue()
-q.put((20,'a'))
-q.put((10,'a'))
-q.put((30,'a'))
-q.put((30,'b'))
-print(q.get())
-print(q.get())
-print(q.get())
-print(q.get())
-`;
-
 function pythonOutput(): string[] {
-  const r = spawnSync('python3', ['-c', ORIGINAL], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync('python3', [`${ROOT}test/seed/python/queues.py`], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   if (r.error || r.status !== 0)
     return ['2', '3', '5', '4', "(10, 'a')", "(20, 'a')", "(30, 'a')", "(30, 'b')"];
   return r.stdout.trim().split('\n');
