@@ -57,7 +57,7 @@
  */
 import type { ResourceLimits } from 'node:worker_threads';
 import { TimeoutError } from '../errors.js';
-import { nextIdent } from '../identity.js';
+import { markThreadEnded, nextIdent } from '../identity.js';
 import { spawnProcess } from '../process-transport.js';
 import type { TaskSpec } from '../task.js';
 import { spawnThread } from '../thread-transport.js';
@@ -340,10 +340,12 @@ export class PoolEngine {
     const name = this.options.workerName(n);
     let transport: Transport;
     let progress: Float64Array | undefined;
+    let ident: number | undefined;
     if (this.options.kind === 'thread') {
       progress = new Float64Array(new SharedArrayBuffer(8));
+      ident = nextIdent();
       transport = spawnThread({
-        identity: { ident: nextIdent(), name, daemon: true, nativeId: 0, kind: 'worker' },
+        identity: { ident, name, daemon: true, nativeId: 0, kind: 'worker' },
         resourceLimits: this.options.resourceLimits,
         data: { progress },
       });
@@ -376,7 +378,12 @@ export class PoolEngine {
     this.slots.add(slot);
     this.updateRef(slot);
     client.onReady = () => this.booted(slot);
-    client.onExit = () => this.exited(slot);
+    client.onExit = () => {
+      // A lock or permit the worker thread still held is abandoned now: waiters take it over
+      // (the robust model of src/sync/mutex.ts), instead of hanging on a dead holder.
+      if (ident !== undefined) markThreadEnded(ident);
+      this.exited(slot);
+    };
   }
 
   private booted(slot: Slot): void {
