@@ -364,3 +364,15 @@ describe('leaves nothing behind', { timeout: 30_000 }, () => {
     assert.ok(!active.includes('Worker'), `active: ${active.join(', ')}`);
   });
 });
+
+describe('types', () => {
+  test('arguments and results are typed from the target', async () => {
+    // @ts-expect-error the target takes a number
+    const bad = new Thread({ target: (n: number) => n * 2, args: ['x'] });
+    assert.equal(bad.isAlive(), false); // never started
+    const t = new Thread({ target: (n: number) => `${n}`, args: [4] });
+    t.start();
+    const s: string = await t.result();
+    assert.equal(s, '4');
+  });
+});
