@@ -34,8 +34,10 @@ test('the packed package installs and works from plain JavaScript', { timeout: 1
   writeFileSync(
     join(app, 'main.mjs'),
     `
-import { Thread, currentThread, task, RuntimeError } from 'skein';
-import { Process } from 'skein/multiprocessing';
+import { Thread, currentThread, task, RuntimeError, Lock, Value, Queue as RootQueue } from 'skein';
+import { Process, Pool, Pipe } from 'skein/multiprocessing';
+import { Queue } from 'skein/queue';
+import { ThreadPoolExecutor } from 'skein/futures';
 import * as threading from 'skein/threading';
 
 const square = task(new URL('./tasks.mjs', import.meta.url), 'square');
@@ -53,12 +55,44 @@ p.start(); q.start();
 await p.join(); await q.join();
 console.log('process', p.exitCode, q.exitCode);
 console.log('main', String(currentThread()), typeof threading.Timer, new RuntimeError('x').code);
+
+// A lock and a shared value across two threads; a queue between threads.
+const lock = new Lock();
+const n = new Value('i', 0);
+const add = (l, v) => { for (let i = 0; i < 1000; i++) { l.acquireSync(); v.value += 1; l.release(); } };
+const ts = [new Thread({ target: add, args: [lock, n] }), new Thread({ target: add, args: [lock, n] })];
+for (const t of ts) t.start();
+for (const t of ts) await t.join();
+const queue = new Queue();
+const producer = new Thread({ target: async (qq) => { for (let i = 0; i < 3; i++) await qq.put(i); }, args: [queue] });
+producer.start();
+console.log('sync', n.value, await queue.get(), await queue.get(), await queue.get(), RootQueue === Queue);
+
+const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+console.log('futures', await pool.submit((x) => x * 10, 4).result());
+await pool.shutdown();
+const mp = new Pool({ processes: 2 });
+console.log('pool', JSON.stringify(await mp.map(square, [1, 2, 3])));
+mp.close(); await mp.join();
+const [left, right] = Pipe();
+left.send('over the pipe');
+console.log('pipe', await right.recv());
+left.close(); right.close();
 `,
   );
   const r = spawnSync(process.execPath, ['main.mjs'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(
     r.stdout,
-    'thread 5 49 hello thread\nprocess 0 0\nmain <_MainThread(MainThread, started 1)> function ERR_SKEIN_RUNTIME\n',
+    [
+      'thread 5 49 hello thread',
+      'process 0 0',
+      'main <_MainThread(MainThread, started 1)> function ERR_SKEIN_RUNTIME',
+      'sync 2000 0 1 2 true',
+      'futures 40',
+      'pool [1,4,9]',
+      'pipe over the pipe',
+      '',
+    ].join('\n'),
   );
 });
