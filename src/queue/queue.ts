@@ -464,6 +464,60 @@ export class Queue<T = unknown> implements Shareable {
     );
   }
 
+  /**
+   * One put attempt: takes the mutex and tries. Returns true when the item is in (mutex
+   * released); false when the caller must wait — with the mutex still held, as `waitAsync` and
+   * `waitSync` expect. Throws with the mutex released: ShutDown, a failed insert, or Full when
+   * no time is left before `deadline`.
+   */
+  #attemptPut(rec: Encoded, deadline: number): boolean {
+    const ctl = this._ctl;
+    lock(ctl, LOCK);
+    let ok: boolean;
+    try {
+      ok = this.#tryPut(rec);
+    } catch (err) {
+      unlock(ctl, LOCK);
+      throw err;
+    }
+    if (ok) {
+      unlock(ctl, LOCK);
+      return true;
+    }
+    if (remaining(deadline) === 0) {
+      const err = this.#full();
+      unlock(ctl, LOCK);
+      throw err;
+    }
+    return false;
+  }
+
+  /**
+   * One get attempt, as {@link #attemptPut}: the item's byte length in the reader (mutex
+   * released), or -1 when the caller must wait (mutex held). Throws with the mutex released:
+   * ShutDown, or Empty when no time is left before `deadline`.
+   */
+  #attemptGet(deadline: number): number {
+    const ctl = this._ctl;
+    lock(ctl, LOCK);
+    let len: number;
+    try {
+      len = this.#tryGet();
+    } catch (err) {
+      unlock(ctl, LOCK);
+      throw err;
+    }
+    if (len >= 0) {
+      unlock(ctl, LOCK);
+      return len;
+    }
+    if (remaining(deadline) === 0) {
+      unlock(ctl, LOCK);
+      throw new Empty('queue is empty');
+    }
+    return -1;
+  }
+
   // ---- public API ----
 
   /**
@@ -484,46 +538,21 @@ export class Queue<T = unknown> implements Shareable {
     const { timeout, signal } = parseQueueWait(options);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const rec = this.#encode(item);
-    const ctl = this._ctl;
-    lock(ctl, LOCK);
-    let ok: boolean;
+    const deadline = deadlineOf(timeout);
     try {
-      ok = this.#tryPut(rec);
+      if (this.#attemptPut(rec, deadline)) return Promise.resolve();
     } catch (err) {
-      unlock(ctl, LOCK);
       return Promise.reject(err);
     }
-    if (ok || timeout === 0) {
-      unlock(ctl, LOCK);
-      return ok ? Promise.resolve() : Promise.reject(this.#full());
-    }
     rec.bytes = Buffer.from(rec.bytes); // the writer's buffer is reused by the next put
-    return this.#putSlow(rec, deadlineOf(timeout), signal);
+    return this.#putSlow(rec, deadline, signal);
   }
 
   /** The waiting part of `put`; called holding the mutex. */
   async #putSlow(rec: Encoded, deadline: number, signal: AbortSignal | undefined): Promise<void> {
-    const ctl = this._ctl;
-    for (;;) {
-      await waitAsync(ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline), signal);
-      lock(ctl, LOCK);
-      let ok: boolean;
-      try {
-        ok = this.#tryPut(rec);
-      } catch (err) {
-        unlock(ctl, LOCK);
-        throw err;
-      }
-      if (ok) {
-        unlock(ctl, LOCK);
-        return;
-      }
-      if (remaining(deadline) === 0) {
-        const err = this.#full();
-        unlock(ctl, LOCK);
-        throw err;
-      }
-    }
+    do {
+      await waitAsync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline), signal);
+    } while (!this.#attemptPut(rec, deadline));
   }
 
   /**
@@ -537,27 +566,8 @@ export class Queue<T = unknown> implements Shareable {
     if (signal?.aborted) throw signal.reason;
     const rec = this.#encode(item);
     const deadline = deadlineOf(timeout);
-    const ctl = this._ctl;
-    for (;;) {
-      lock(ctl, LOCK);
-      let ok: boolean;
-      try {
-        ok = this.#tryPut(rec);
-      } catch (err) {
-        unlock(ctl, LOCK);
-        throw err;
-      }
-      if (ok) {
-        unlock(ctl, LOCK);
-        return;
-      }
-      const left = remaining(deadline);
-      if (left === 0) {
-        const err = this.#full();
-        unlock(ctl, LOCK);
-        throw err;
-      }
-      waitSync(ctl, LOCK, NOT_FULL, PUT_WAITERS, left);
+    while (!this.#attemptPut(rec, deadline)) {
+      waitSync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline));
     }
   }
 
@@ -584,47 +594,23 @@ export class Queue<T = unknown> implements Shareable {
   get(options?: number | QueueWaitOptions): Promise<T> {
     const { timeout, signal } = parseQueueWait(options);
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const ctl = this._ctl;
-    lock(ctl, LOCK);
+    const deadline = deadlineOf(timeout);
     let len: number;
     try {
-      len = this.#tryGet();
+      len = this.#attemptGet(deadline);
     } catch (err) {
-      unlock(ctl, LOCK);
       return Promise.reject(err);
     }
-    if (len >= 0) {
-      unlock(ctl, LOCK);
-      return Promise.resolve(this.#reader.read(0, len) as T);
-    }
-    if (timeout === 0) {
-      unlock(ctl, LOCK);
-      return Promise.reject(new Empty('queue is empty'));
-    }
-    return this.#getSlow(deadlineOf(timeout), signal);
+    if (len >= 0) return Promise.resolve(this.#reader.read(0, len) as T);
+    return this.#getSlow(deadline, signal);
   }
 
   /** The waiting part of `get`; called holding the mutex. */
   async #getSlow(deadline: number, signal: AbortSignal | undefined): Promise<T> {
-    const ctl = this._ctl;
     for (;;) {
-      await waitAsync(ctl, LOCK, NOT_EMPTY, GET_WAITERS, remaining(deadline), signal);
-      lock(ctl, LOCK);
-      let len: number;
-      try {
-        len = this.#tryGet();
-      } catch (err) {
-        unlock(ctl, LOCK);
-        throw err;
-      }
-      if (len >= 0) {
-        unlock(ctl, LOCK);
-        return this.#reader.read(0, len) as T;
-      }
-      if (remaining(deadline) === 0) {
-        unlock(ctl, LOCK);
-        throw new Empty('queue is empty');
-      }
+      await waitAsync(this._ctl, LOCK, NOT_EMPTY, GET_WAITERS, remaining(deadline), signal);
+      const len = this.#attemptGet(deadline);
+      if (len >= 0) return this.#reader.read(0, len) as T;
     }
   }
 
@@ -637,26 +623,10 @@ export class Queue<T = unknown> implements Shareable {
     const { timeout, signal } = parseQueueWait(options);
     if (signal?.aborted) throw signal.reason;
     const deadline = deadlineOf(timeout);
-    const ctl = this._ctl;
     for (;;) {
-      lock(ctl, LOCK);
-      let len: number;
-      try {
-        len = this.#tryGet();
-      } catch (err) {
-        unlock(ctl, LOCK);
-        throw err;
-      }
-      if (len >= 0) {
-        unlock(ctl, LOCK);
-        return this.#reader.read(0, len) as T;
-      }
-      const left = remaining(deadline);
-      if (left === 0) {
-        unlock(ctl, LOCK);
-        throw new Empty('queue is empty');
-      }
-      waitSync(ctl, LOCK, NOT_EMPTY, GET_WAITERS, left);
+      const len = this.#attemptGet(deadline);
+      if (len >= 0) return this.#reader.read(0, len) as T;
+      waitSync(this._ctl, LOCK, NOT_EMPTY, GET_WAITERS, remaining(deadline));
     }
   }
 
