@@ -10,7 +10,8 @@ import { currentProcessInfo, nextProcessNumber } from '../core/identity.js';
 import { joinWait } from '../core/join-wait.js';
 import { spawnProcess } from '../core/process-transport.js';
 import { encodeValue } from '../core/serialize.js';
-import { type AnyFunction, type TaskRef, type TaskSpec, toTaskSpec } from '../core/task.js';
+import { checkName, checkStartOptions } from '../core/start-options.js';
+import type { AnyFunction, TaskRef, TaskSpec } from '../core/task.js';
 import type { TransportExit } from '../core/transport.js';
 import { parseWait, type WaitOptions } from '../core/wait-options.js';
 import { WorkerClient } from '../core/worker-client.js';
@@ -91,15 +92,8 @@ export class Process<F extends AnyFunction = AnyFunction> {
    *   array, or `name`/`daemon` have the wrong type.
    */
   constructor(options: ProcessOptions<F> = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError('Process(options): options must be an object ({ target, args, name, daemon })');
-    }
-    const { target, args = [], name, daemon } = options;
-    this.#spec = target === undefined || target === null ? undefined : toTaskSpec(target, 'Process target');
-    if (!Array.isArray(args)) throw new TypeError('Process args must be an array');
-    if (name !== undefined && typeof name !== 'string') throw new TypeError('Process name must be a string');
-    if (daemon !== undefined && typeof daemon !== 'boolean')
-      throw new TypeError('Process daemon must be a boolean');
+    const { spec, args, name, daemon } = checkStartOptions('Process', options);
+    this.#spec = spec;
     this.#args = args;
     this.#name = name ?? `Process-${nextProcessNumber()}`;
     this.#daemon = daemon ?? currentProcessInfo().daemon;
@@ -110,7 +104,7 @@ export class Process<F extends AnyFunction = AnyFunction> {
     return this.#name;
   }
   set name(value: string) {
-    if (typeof value !== 'string') throw new TypeError('Process name must be a string');
+    checkName('Process', value);
     this.#name = value;
   }
 

@@ -15,7 +15,8 @@ import {
 } from '../core/identity.js';
 import { joinWait, timerKeepAlive } from '../core/join-wait.js';
 import { encodeValue } from '../core/serialize.js';
-import { type AnyFunction, type TaskRef, type TaskSpec, toTaskSpec } from '../core/task.js';
+import { checkName, checkStartOptions } from '../core/start-options.js';
+import type { AnyFunction, TaskRef, TaskSpec } from '../core/task.js';
 import { parseWait, type WaitOptions } from '../core/wait-options.js';
 import type { Outcome } from '../core/worker-client.js';
 import { excepthook } from './excepthook.js';
@@ -80,16 +81,9 @@ export class Thread<F extends AnyFunction = AnyFunction> {
    *   array, or `name`/`daemon` have the wrong type.
    */
   constructor(options: ThreadOptions<F> = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError('Thread(options): options must be an object ({ target, args, name, daemon })');
-    }
-    const { target, args = [], name, daemon } = options;
-    this.#spec = target === undefined || target === null ? undefined : toTaskSpec(target, 'Thread target');
-    if (!Array.isArray(args)) throw new TypeError('Thread args must be an array');
+    const { spec, args, name, daemon } = checkStartOptions('Thread', options);
+    this.#spec = spec;
     this.#args = args;
-    if (name !== undefined && typeof name !== 'string') throw new TypeError('Thread name must be a string');
-    if (daemon !== undefined && typeof daemon !== 'boolean')
-      throw new TypeError('Thread daemon must be a boolean');
     const id = (options as { [kMain]?: ThreadIdentity })[kMain];
     this.#main = id !== undefined;
     if (id !== undefined) {
@@ -102,7 +96,7 @@ export class Thread<F extends AnyFunction = AnyFunction> {
       this.#state = 'started';
       return;
     }
-    const n = name ?? defaultName(target);
+    const n = name ?? defaultName(options.target);
     this.#name = n;
     this.#daemon = daemon ?? currentIdentity().daemon;
   }
@@ -112,7 +106,7 @@ export class Thread<F extends AnyFunction = AnyFunction> {
     return this.#name;
   }
   set name(value: string) {
-    if (typeof value !== 'string') throw new TypeError('Thread name must be a string');
+    checkName('Thread', value);
     this.#name = value;
   }
 
