@@ -52,6 +52,11 @@ const TAG_OBJECT = 9;
 const TAG_BIGINT = 10;
 const TAG_V8 = 0xf0;
 
+/** Latin-1 strings up to this length are looked up in the Reader's cache. */
+const CACHED_STRING = 32;
+/** Entries of the Reader's string cache (a power of two). */
+const STRING_CACHE = 256;
+
 /** Objects nested deeper than this go to V8's serializer (which handles depth on its own). */
 const MAX_DEPTH = 64;
 /** More distinct objects than this in one item: V8's serializer (its reference table scales). */
@@ -62,20 +67,26 @@ const MAX_OBJECTS = 256;
  * Not shared: it lives in the encoding thread only.
  */
 export class Writer {
-  buf: Buffer = Buffer.allocUnsafe(256);
-  view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  /** The bytes; starts at offset 0 of its own ArrayBuffer, so {@link words} views it too. */
+  buf: Buffer = Buffer.allocUnsafeSlow(256);
+  view = new DataView(this.buf.buffer, 0, this.buf.byteLength);
+  /** The same memory as 32-bit words: a queue copies records word by word (see copyWords). */
+  words = new Int32Array(this.buf.buffer, 0, this.buf.byteLength >> 2);
   pos = 0;
-  #seen: object[] = [];
+  /** Objects on the current path and before it (repeated references go to V8); `#nSeen` used. */
+  readonly #seen: object[] = [];
+  #nSeen = 0;
 
   /** Makes room for `n` more bytes. */
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
+    const next = Buffer.allocUnsafeSlow(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
-    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+    this.view = new DataView(next.buffer, 0, next.byteLength);
+    this.words = new Int32Array(next.buffer, 0, next.byteLength >> 2);
   }
 
   /** The bytes written so far (a view, valid until the next write). */
@@ -91,8 +102,12 @@ export class Writer {
    */
   write(value: unknown, path: string): void {
     const start = this.pos;
-    this.#seen.length = 0;
-    if (this.#fast(value, 0)) return;
+    this.#nSeen = 0;
+    const ok = this.#fast(value, 0);
+    // Drop the references so a put item is not kept alive by the writer.
+    const seen = this.#seen;
+    for (let i = this.#nSeen - 1; i >= 0; i--) seen[i] = undefined as unknown as object;
+    if (ok) return;
     this.pos = start;
     const bytes = slowEncode(value, path);
     this.ensure(1 + bytes.length);
@@ -140,7 +155,7 @@ export class Writer {
         return true;
       case 'number':
         this.ensure(9);
-        if ((value | 0) === value && !Object.is(value, -0)) {
+        if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
           this.buf[this.pos++] = TAG_INT32;
           this.view.setInt32(this.pos, value, true);
           this.pos += 4;
@@ -173,9 +188,12 @@ export class Writer {
     }
     if (depth > MAX_DEPTH) return false;
     const seen = this.#seen;
+    const nSeen = this.#nSeen;
     // Repeated references and cycles must keep their shape: leave them to V8.
-    if (seen.length >= MAX_OBJECTS || seen.includes(value)) return false;
-    seen.push(value);
+    if (nSeen >= MAX_OBJECTS) return false;
+    for (let i = 0; i < nSeen; i++) if (seen[i] === value) return false;
+    seen[nSeen] = value;
+    this.#nSeen = nSeen + 1;
     if (Array.isArray(value)) {
       if (Object.getPrototypeOf(value) !== Array.prototype) return false;
       const len = value.length;
@@ -193,7 +211,8 @@ export class Writer {
       return len > 1024 || Object.keys(value).length === len;
     }
     if (Object.getPrototypeOf(value) !== Object.prototype) return false;
-    if (Object.getOwnPropertySymbols(value).length > 0) return false;
+    // Symbol-keyed properties are not looked for: listing them costs more than encoding a small
+    // object. Structured clone drops them too, and so does this format.
     const keys = Object.keys(value);
     this.ensure(5);
     this.buf[this.pos++] = TAG_OBJECT;
@@ -268,16 +287,37 @@ function slowEncode(value: unknown, path: string): Buffer {
   }
 }
 
+/**
+ * Copies `words` 32-bit words from `src[from…]` to `dst[to…]` (word indexes). Records are
+ * 16-byte aligned in a queue's arena and the codec's buffers start at offset 0, so a record
+ * moves a word at a time; for the small items a queue mostly carries this beats both a byte
+ * loop and `TypedArray.set` (which needs a subarray allocated per call).
+ */
+export function copyWords(src: Int32Array, from: number, dst: Int32Array, to: number, words: number): void {
+  for (let i = 0; i < words; i++) dst[to + i] = src[from + i]!;
+}
+
 /** Reads items back from a (non-shared) copy of their bytes. */
 export class Reader {
+  /** The bytes; starts at offset 0 of its own ArrayBuffer, so {@link words} views it too. */
   buf: Buffer;
   view: DataView;
+  /** The same memory as 32-bit words (a queue copies records in word by word). */
+  words: Int32Array;
   pos = 0;
   end = 0;
+  /**
+   * Recently decoded short Latin-1 strings, direct-mapped by a hash of their bytes. Queue items
+   * repeat the same keys (and often the same values) over and over: finding the string here
+   * costs one pass over its bytes, where building it costs an allocation per character and,
+   * for a key, V8's internalization on the first store.
+   */
+  readonly #strings: (string | undefined)[] = new Array<string | undefined>(STRING_CACHE).fill(undefined);
 
-  constructor(buf: Buffer = Buffer.allocUnsafe(256)) {
-    this.buf = buf;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  constructor() {
+    this.buf = Buffer.allocUnsafeSlow(256);
+    this.view = new DataView(this.buf.buffer, 0, this.buf.byteLength);
+    this.words = new Int32Array(this.buf.buffer, 0, this.buf.byteLength >> 2);
   }
 
   /** Makes the buffer at least `n` bytes long (its contents are then undefined). */
@@ -285,8 +325,9 @@ export class Reader {
     if (n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < n) size *= 2;
-    this.buf = Buffer.allocUnsafe(size);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.buf = Buffer.allocUnsafeSlow(size);
+    this.view = new DataView(this.buf.buffer, 0, this.buf.byteLength);
+    this.words = new Int32Array(this.buf.buffer, 0, this.buf.byteLength >> 2);
   }
 
   /** Decodes one value from `buf[start, end)`. */
@@ -312,12 +353,20 @@ export class Reader {
     let p = this.pos;
     if (tag === TAG_LATIN1) {
       this.pos = p + len;
-      if (len <= 24) {
-        let s = '';
-        for (let i = 0; i < len; i++) s += String.fromCharCode(buf[p++]!);
-        return s;
+      if (len > CACHED_STRING) return buf.toString('latin1', p, p + len);
+      let h = len;
+      for (let i = 0; i < len; i++) h = (Math.imul(h, 31) + buf[p + i]!) | 0;
+      const slot = (h ^ (h >>> 9)) & (STRING_CACHE - 1);
+      const cached = this.#strings[slot];
+      if (cached !== undefined && cached.length === len) {
+        let i = 0;
+        while (i < len && cached.charCodeAt(i) === buf[p + i]) i++;
+        if (i === len) return cached;
       }
-      return buf.toString('latin1', p, p + len);
+      let s = '';
+      for (let i = 0; i < len; i++) s += String.fromCharCode(buf[p + i]!);
+      this.#strings[slot] = s;
+      return s;
     }
     p += 2 * len;
     const s = buf.toString('utf16le', this.pos, p);

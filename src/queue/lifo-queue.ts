@@ -28,7 +28,11 @@ export class LifoQueue<T = unknown> extends Queue<T> {
 
   protected override _get(count: number, out: Int32Array): void {
     const at = (count - 1) * ENTRY_WORDS;
-    out.set(this._entries.subarray(at, at + ENTRY_WORDS));
+    const e = this._entries;
+    out[0] = e[at]!;
+    out[1] = e[at + 1]!;
+    out[2] = e[at + 2]!;
+    out[3] = e[at + 3]!;
   }
 
   protected override _slot(i: number): number {

@@ -72,7 +72,6 @@
  *
  * @module
  */
-import { Buffer } from 'node:buffer';
 import { Empty, Full, ShutDown, TimeoutError, ValueError } from '../core/errors.js';
 import {
   type Destination,
@@ -82,7 +81,7 @@ import {
   type SharedDescriptor,
 } from '../core/shared-registry.js';
 import { checkTimeout, deadlineOf, type ParsedWait, parseWait, remaining } from '../core/wait-options.js';
-import { Reader, Writer } from './codec.js';
+import { copyWords, Reader, Writer } from './codec.js';
 import { lock, signal, unlock, waitAsync, waitSync } from './mutex.js';
 
 // Control words (see the overview).
@@ -181,12 +180,16 @@ export interface QueueBuffers {
   arena: SharedArrayBuffer;
 }
 
-/** An item encoded for a put: its record bytes and its key (PriorityQueue). */
+/**
+ * An item encoded for a put: its record (key bytes ‖ item bytes) as words, its length in
+ * bytes, and its key (PriorityQueue). A put that completes at once uses the queue's own
+ * writer's memory; one that must wait takes a copy, since the writer serves the next put.
+ */
 interface Encoded {
-  bytes: Buffer;
+  words: Int32Array;
+  length: number;
   keyLength: number;
   key: unknown;
-  owned: boolean;
 }
 
 type QueueClass = new () => Queue<unknown>;
@@ -244,10 +247,17 @@ export class Queue<T = unknown> implements Shareable {
   readonly #buffers: QueueBuffers;
   /** The arena bytes. For the variants' hooks (PriorityQueue reads keys). */
   protected readonly _arena: Uint8Array;
+  /** The arena as words: records start 16-byte aligned and are copied a word at a time. */
+  readonly #arenaWords: Int32Array;
   readonly #capacity: number;
   readonly #writer = new Writer();
   readonly #reader = new Reader();
   readonly #out = new Int32Array(ENTRY_WORDS);
+  /** The record of the put in progress when it needs no copy (see {@link Encoded}). */
+  readonly #rec: Encoded = { words: this.#writer.words, length: 0, keyLength: 0, key: undefined };
+  /** Where the item taken by the last successful get attempt lies in the reader's buffer. */
+  #from = 0;
+  #to = 0;
 
   /**
    * Creates a queue: Python's `queue.Queue(maxsize=0)`.
@@ -292,6 +302,7 @@ export class Queue<T = unknown> implements Shareable {
     }
     this._entries = new Int32Array(this.#buffers.entries);
     this._arena = new Uint8Array(this.#buffers.arena);
+    this.#arenaWords = new Int32Array(this.#buffers.arena);
     this._slots = this._ctl[SLOTS]!;
     this.#capacity = this._ctl[CAPACITY]!;
   }
@@ -319,7 +330,12 @@ export class Queue<T = unknown> implements Shareable {
   /** Removes the next entry (`count > 0` are live) and writes its words into `out`. */
   protected _get(_count: number, out: Int32Array): void {
     const head = Atomics.load(this._ctl, HEAD);
-    out.set(this._entries.subarray(head * ENTRY_WORDS, head * ENTRY_WORDS + ENTRY_WORDS));
+    const e = this._entries;
+    const at = head * ENTRY_WORDS;
+    out[0] = e[at]!;
+    out[1] = e[at + 1]!;
+    out[2] = e[at + 2]!;
+    out[3] = e[at + 3]!;
     Atomics.store(this._ctl, HEAD, (head + 1) % this._slots);
   }
 
@@ -330,6 +346,7 @@ export class Queue<T = unknown> implements Shareable {
 
   // ---- the mechanism ----
 
+  /** Encodes `item` into the writer; returns {@link #rec} describing it (valid until the next put). */
   #encode(item: T): Encoded {
     const w = this.#writer;
     w.pos = 0;
@@ -337,14 +354,29 @@ export class Queue<T = unknown> implements Shareable {
     if (key !== undefined) w.write(key, 'item');
     const keyLength = w.pos;
     w.write(item, 'item');
-    const bytes = w.bytes();
-    if (charge(bytes.length) > this.#capacity) {
+    const length = w.pos;
+    if (charge(length) > this.#capacity) {
       throw new ValueError(
-        `item needs ${bytes.length} bytes serialized, more than this queue's capacity of ${this.#capacity} ` +
+        `item needs ${length} bytes serialized, more than this queue's capacity of ${this.#capacity} ` +
           'bytes: it could never fit. Create the queue with a larger capacity: new Queue(maxsize, { capacity }).',
       );
     }
-    return { bytes, keyLength, key, owned: false };
+    const rec = this.#rec;
+    rec.words = w.words;
+    rec.length = length;
+    rec.keyLength = keyLength;
+    rec.key = key;
+    return rec;
+  }
+
+  /** A copy of the record in progress that outlives the next put (for a put that waits). */
+  #keep(rec: Encoded): Encoded {
+    return {
+      words: rec.words.slice(0, (rec.length + 3) >> 2),
+      length: rec.length,
+      keyLength: rec.keyLength,
+      key: rec.key,
+    };
   }
 
   #alloc(size: number): number {
@@ -401,14 +433,12 @@ export class Queue<T = unknown> implements Shareable {
     const count = ctl[COUNT]!;
     const max = ctl[MAXSIZE]!;
     if ((max > 0 && count >= max) || count >= this._slots) return false;
-    const bytes = rec.bytes;
-    const len = bytes.length;
+    const len = rec.length;
     const size = charge(len);
     const off = this.#alloc(size);
     if (off < 0) return false;
-    const arena = this._arena;
-    if (len <= 64) for (let i = 0; i < len; i++) arena[off + i] = bytes[i]!;
-    else arena.set(bytes, off);
+    // The record's last word may carry a few bytes past its end: they lie within its charge.
+    copyWords(rec.words, 0, this.#arenaWords, off >> 2, (len + 3) >> 2);
     try {
       this._put(count, off, len, rec.keyLength, rec.key);
     } catch (err) {
@@ -423,7 +453,10 @@ export class Queue<T = unknown> implements Shareable {
     return true;
   }
 
-  /** One get attempt, under the mutex: the item's byte length in the reader, or -1 when empty. */
+  /**
+   * One get attempt, under the mutex: copies the record into the reader and returns its length
+   * (the item lies in `[#from, #to)` of the reader's buffer), or -1 when empty.
+   */
   #tryGet(): number {
     const ctl = this._ctl;
     const count = ctl[COUNT]!;
@@ -433,15 +466,13 @@ export class Queue<T = unknown> implements Shareable {
     }
     const out = this.#out;
     this._get(count, out);
-    const off = out[0]! + out[2]!;
-    const len = out[1]! - out[2]!;
+    const len = out[1]!;
     const reader = this.#reader;
-    reader.reserve(len);
-    const buf = reader.buf;
-    const arena = this._arena;
-    if (len <= 64) for (let i = 0; i < len; i++) buf[i] = arena[off + i]!;
-    else buf.set(arena.subarray(off, off + len));
-    this.#release(count, out[1]!);
+    reader.reserve(len + 3);
+    copyWords(this.#arenaWords, out[0]! >> 2, reader.words, 0, (len + 3) >> 2);
+    this.#from = out[2]!;
+    this.#to = len;
+    this.#release(count, len);
     return len;
   }
 
@@ -544,8 +575,7 @@ export class Queue<T = unknown> implements Shareable {
     } catch (err) {
       return Promise.reject(err);
     }
-    rec.bytes = Buffer.from(rec.bytes); // the writer's buffer is reused by the next put
-    return this.#putSlow(rec, deadline, signal);
+    return this.#putSlow(this.#keep(rec), deadline, signal);
   }
 
   /** The waiting part of `put`; called holding the mutex. */
@@ -601,8 +631,13 @@ export class Queue<T = unknown> implements Shareable {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (len >= 0) return Promise.resolve(this.#reader.read(0, len) as T);
+    if (len >= 0) return Promise.resolve(this.#item());
     return this.#getSlow(deadline, signal);
+  }
+
+  /** Decodes the item the last successful get attempt copied out. */
+  #item(): T {
+    return this.#reader.read(this.#from, this.#to) as T;
   }
 
   /** The waiting part of `get`; called holding the mutex. */
@@ -610,7 +645,7 @@ export class Queue<T = unknown> implements Shareable {
     for (;;) {
       await waitAsync(this._ctl, LOCK, NOT_EMPTY, GET_WAITERS, remaining(deadline), signal);
       const len = this.#attemptGet(deadline);
-      if (len >= 0) return this.#reader.read(0, len) as T;
+      if (len >= 0) return this.#item();
     }
   }
 
@@ -625,7 +660,7 @@ export class Queue<T = unknown> implements Shareable {
     const deadline = deadlineOf(timeout);
     for (;;) {
       const len = this.#attemptGet(deadline);
-      if (len >= 0) return this.#reader.read(0, len) as T;
+      if (len >= 0) return this.#item();
       waitSync(this._ctl, LOCK, NOT_EMPTY, GET_WAITERS, remaining(deadline));
     }
   }

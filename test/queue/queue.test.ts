@@ -173,6 +173,15 @@ describe('Queue errors and bad input', T, () => {
     assert.ok(q.empty());
   });
 
+  test('symbol-keyed properties of a plain object item are dropped, as structured clone drops them', () => {
+    const q = new Queue<Record<string | symbol, unknown>>();
+    const tag = Symbol('tag');
+    q.putNowait({ a: 1, [tag]: 'x' });
+    const got = q.getNowait();
+    assert.deepEqual(got, { a: 1 });
+    assert.equal(Object.getOwnPropertySymbols(got).length, 0);
+  });
+
   test('a skein shared object or SharedArrayBuffer inside an item is a clear TypeError', () => {
     const q = new Queue();
     const inner = new Queue();
