@@ -4,7 +4,18 @@
  * both. `LifoQueue` and `PriorityQueue` are this class with four small hooks overridden
  * (`_key`, `_put`, `_get`, `_slot`), as CPython's variants override `_init/_qsize/_put/_get`.
  *
- * ## Implementer's overview
+ * ## Two stores
+ *
+ * A queue whose hooks are Queue's own — a plain FIFO, and `SimpleQueue` — keeps its items in
+ * the lock-free ring of ring.ts: a put and a get each claim their slots with one CAS and never
+ * wait for each other, which is what lets two threads move a couple of million small items a
+ * second through it. The hooks need an ordered structure they can rearrange under a lock, so a
+ * class that overrides one (LifoQueue, PriorityQueue, a user's subclass) gets the mutex store
+ * described below. Both give the same API, semantics and errors; each public method picks its
+ * store in its first line. Encoding and decoding (codec.ts) are shared and happen outside either
+ * store's critical part.
+ *
+ * ## Implementer's overview (the mutex store)
  *
  * A queue is three SharedArrayBuffers; an instance in any thread is a view on them.
  *
@@ -83,6 +94,7 @@ import {
 import { checkTimeout, deadlineOf, type ParsedWait, parseWait, remaining } from '../core/wait-options.js';
 import { copyWords, Reader, Writer } from './codec.js';
 import { lock, signal, unlock, waitAsync, waitSync } from './mutex.js';
+import { Ring, RingShutDown } from './ring.js';
 
 // Control words (see the overview).
 const LOCK = 0;
@@ -123,9 +135,11 @@ function charge(length: number): number {
 /** Options of a new queue (beyond Python's `maxsize`). */
 export interface QueueOptions {
   /**
-   * Bytes of shared memory for the items the queue holds at once (serialized; each item is
-   * charged at least 32 bytes). Default 1 MiB; fixed for the queue's life. A put that does not
-   * fit waits as on a full queue; an item that could never fit throws `ValueError`.
+   * Bytes of shared memory for the items the queue holds at once, serialized. Default 1 MiB;
+   * fixed for the queue's life. A FIFO `Queue` and `SimpleQueue` round it up to a power of two
+   * of 64-byte slots (an item takes one slot per 60 bytes, the first holds 56); LifoQueue and
+   * PriorityQueue charge each item its size rounded up to 16 bytes, at least 32. A put that
+   * does not fit waits as on a full queue; an item that could never fit throws `ValueError`.
    */
   capacity?: number | undefined;
 }
@@ -173,12 +187,13 @@ export function parseQueueWait(arg: number | QueueWaitOptions | null | undefined
   return parsed;
 }
 
-/** The shared memory behind a queue, as it crosses into another thread. */
-export interface QueueBuffers {
-  control: SharedArrayBuffer;
-  entries: SharedArrayBuffer;
-  arena: SharedArrayBuffer;
-}
+/**
+ * The shared memory behind a queue, as it crosses into another thread: the mutex store's
+ * control words, entries and arena, or the ring store's control words and ring (ring.ts).
+ */
+export type QueueBuffers =
+  | { control: SharedArrayBuffer; entries: SharedArrayBuffer; arena: SharedArrayBuffer; ring?: undefined }
+  | { control: SharedArrayBuffer; ring: SharedArrayBuffer };
 
 /**
  * An item encoded for a put: its record (key bytes ‖ item bytes) as words, its length in
@@ -245,6 +260,8 @@ export class Queue<T = unknown> implements Shareable {
   /** Number of entry slots. */
   protected readonly _slots: number;
   readonly #buffers: QueueBuffers;
+  /** The lock-free store, for a FIFO whose hooks are Queue's own (see ring.ts); else undefined. */
+  readonly #ring: Ring | undefined;
   /** The arena bytes. For the variants' hooks (PriorityQueue reads keys). */
   protected readonly _arena: Uint8Array;
   /** The arena as words: records start 16-byte aligned and are copied a word at a time. */
@@ -270,9 +287,9 @@ export class Queue<T = unknown> implements Shareable {
   constructor(maxsize = 0, options: QueueOptions = {}) {
     const adopted = adopting;
     adopting = undefined;
+    let buffers: QueueBuffers;
     if (adopted !== undefined) {
-      this.#buffers = adopted;
-      this._ctl = new Int32Array(adopted.control);
+      buffers = adopted;
     } else {
       if (typeof maxsize !== 'number' || !Number.isInteger(maxsize)) {
         throw new TypeError(`maxsize must be an integer, got ${String(maxsize)}`);
@@ -287,24 +304,59 @@ export class Queue<T = unknown> implements Shareable {
           `capacity must be between ${MIN_CAPACITY} and ${MAX_CAPACITY} bytes, got ${capacity}`,
         );
       }
-      const cap = capacity & ~15;
-      let slots = Math.floor(cap / MIN_CHARGE);
-      if (maxsize > 0) slots = Math.min(slots, maxsize);
-      this.#buffers = {
-        control: new SharedArrayBuffer(CONTROL_WORDS * 4),
-        entries: new SharedArrayBuffer(slots * ENTRY_WORDS * 4),
-        arena: new SharedArrayBuffer(cap),
-      };
-      this._ctl = new Int32Array(this.#buffers.control);
-      this._ctl[MAXSIZE] = Math.max(0, Math.min(maxsize, 0x7fffffff));
-      this._ctl[SLOTS] = slots;
-      this._ctl[CAPACITY] = cap;
+      const max = Math.max(0, Math.min(maxsize, 0x7fffffff));
+      if (this.#fifo()) {
+        buffers = Ring.create(Ring.slotsFor(capacity), max);
+      } else {
+        const cap = capacity & ~15;
+        let slots = Math.floor(cap / MIN_CHARGE);
+        if (maxsize > 0) slots = Math.min(slots, maxsize);
+        buffers = {
+          control: new SharedArrayBuffer(CONTROL_WORDS * 4),
+          entries: new SharedArrayBuffer(slots * ENTRY_WORDS * 4),
+          arena: new SharedArrayBuffer(cap),
+        };
+        const ctl = new Int32Array(buffers.control);
+        ctl[MAXSIZE] = max;
+        ctl[SLOTS] = slots;
+        ctl[CAPACITY] = cap;
+      }
     }
-    this._entries = new Int32Array(this.#buffers.entries);
-    this._arena = new Uint8Array(this.#buffers.arena);
-    this.#arenaWords = new Int32Array(this.#buffers.arena);
-    this._slots = this._ctl[SLOTS]!;
-    this.#capacity = this._ctl[CAPACITY]!;
+    this.#buffers = buffers;
+    if (buffers.ring !== undefined) {
+      const ring = new Ring(buffers.control, buffers.ring);
+      this.#ring = ring;
+      // The mutex store's fields stay empty: the hooks that read them are never called.
+      this._ctl = new Int32Array(0);
+      this._entries = new Int32Array(0);
+      this._arena = new Uint8Array(0);
+      this.#arenaWords = new Int32Array(0);
+      this._slots = 0;
+      this.#capacity = ring.capacity;
+    } else {
+      this.#ring = undefined;
+      this._ctl = new Int32Array(buffers.control);
+      this._entries = new Int32Array(buffers.entries);
+      this._arena = new Uint8Array(buffers.arena);
+      this.#arenaWords = new Int32Array(buffers.arena);
+      this._slots = this._ctl[SLOTS]!;
+      this.#capacity = this._ctl[CAPACITY]!;
+    }
+  }
+
+  /**
+   * True when this queue keeps Queue's own order hooks — a plain FIFO — and so can use the
+   * lock-free ring store (ring.ts). A class that overrides a hook (LifoQueue, PriorityQueue, a
+   * user's subclass) gets the mutex store, on which the hooks run.
+   */
+  #fifo(): boolean {
+    const base = Queue.prototype;
+    return (
+      this._key === base._key &&
+      this._put === base._put &&
+      this._get === base._get &&
+      this._slot === base._slot
+    );
   }
 
   // ---- the variant hooks (CPython's _put/_get); all run under the mutex ----
@@ -355,7 +407,7 @@ export class Queue<T = unknown> implements Shareable {
     const keyLength = w.pos;
     w.write(item, 'item');
     const length = w.pos;
-    if (charge(length) > this.#capacity) {
+    if (this.#ring !== undefined ? !this.#ring.fits(length) : charge(length) > this.#capacity) {
       throw new ValueError(
         `item needs ${length} bytes serialized, more than this queue's capacity of ${this.#capacity} ` +
           'bytes: it could never fit. Create the queue with a larger capacity: new Queue(maxsize, { capacity }).',
@@ -487,9 +539,9 @@ export class Queue<T = unknown> implements Shareable {
   }
 
   #full(): Full {
-    const max = this._ctl[MAXSIZE]!;
+    const max = this.maxsize;
     return new Full(
-      max > 0 && this._ctl[COUNT]! >= max
+      max > 0 && this.qsize() >= max
         ? `queue is full (maxsize ${max})`
         : `queue is full: no room for the item in its ${this.#capacity}-byte capacity`,
     );
@@ -549,6 +601,56 @@ export class Queue<T = unknown> implements Shareable {
     return -1;
   }
 
+  /** One put attempt on the ring store: true when the item is in; false to wait. Throws as {@link #attemptPut}. */
+  #ringPut(ring: Ring, rec: Encoded, deadline: number): boolean {
+    let ok: boolean;
+    try {
+      ok = ring.tryPut(rec.words, rec.length);
+    } catch (err) {
+      if (err instanceof RingShutDown) throw new ShutDown('put() on a queue that was shut down');
+      throw err;
+    }
+    if (ok) return true;
+    if (remaining(deadline) === 0) throw this.#full();
+    return false;
+  }
+
+  /** One get attempt on the ring store: the record's length (see {@link #item}), or -1 to wait. Throws as {@link #attemptGet}. */
+  #ringGet(ring: Ring, deadline: number): number {
+    let len: number;
+    try {
+      len = ring.tryGet(this.#reader);
+    } catch (err) {
+      if (err instanceof RingShutDown) throw new ShutDown('get() on a queue that was shut down and is empty');
+      throw err;
+    }
+    if (len >= 0) {
+      this.#from = 0;
+      this.#to = len;
+      return len;
+    }
+    if (remaining(deadline) === 0) throw new Empty('queue is empty');
+    return -1;
+  }
+
+  async #ringPutSlow(
+    ring: Ring,
+    rec: Encoded,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    do {
+      await ring.waitPut(rec.length, remaining(deadline), signal);
+    } while (!this.#ringPut(ring, rec, deadline));
+  }
+
+  async #ringGetSlow(ring: Ring, deadline: number, signal: AbortSignal | undefined): Promise<T> {
+    for (;;) {
+      await ring.waitGet(remaining(deadline), signal);
+      if (this.#ringGet(ring, deadline) >= 0) return this.#item();
+    }
+  }
+
   // ---- public API ----
 
   /**
@@ -570,11 +672,14 @@ export class Queue<T = unknown> implements Shareable {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const rec = this.#encode(item);
     const deadline = deadlineOf(timeout);
+    const ring = this.#ring;
     try {
-      if (this.#attemptPut(rec, deadline)) return Promise.resolve();
+      if (ring !== undefined ? this.#ringPut(ring, rec, deadline) : this.#attemptPut(rec, deadline))
+        return Promise.resolve();
     } catch (err) {
       return Promise.reject(err);
     }
+    if (ring !== undefined) return this.#ringPutSlow(ring, this.#keep(rec), deadline, signal);
     return this.#putSlow(this.#keep(rec), deadline, signal);
   }
 
@@ -596,6 +701,11 @@ export class Queue<T = unknown> implements Shareable {
     if (signal?.aborted) throw signal.reason;
     const rec = this.#encode(item);
     const deadline = deadlineOf(timeout);
+    const ring = this.#ring;
+    if (ring !== undefined) {
+      while (!this.#ringPut(ring, rec, deadline)) ring.waitPutSync(rec.length, remaining(deadline));
+      return;
+    }
     while (!this.#attemptPut(rec, deadline)) {
       waitSync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline));
     }
@@ -625,13 +735,15 @@ export class Queue<T = unknown> implements Shareable {
     const { timeout, signal } = parseQueueWait(options);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const deadline = deadlineOf(timeout);
+    const ring = this.#ring;
     let len: number;
     try {
-      len = this.#attemptGet(deadline);
+      len = ring !== undefined ? this.#ringGet(ring, deadline) : this.#attemptGet(deadline);
     } catch (err) {
       return Promise.reject(err);
     }
     if (len >= 0) return Promise.resolve(this.#item());
+    if (ring !== undefined) return this.#ringGetSlow(ring, deadline, signal);
     return this.#getSlow(deadline, signal);
   }
 
@@ -658,6 +770,13 @@ export class Queue<T = unknown> implements Shareable {
     const { timeout, signal } = parseQueueWait(options);
     if (signal?.aborted) throw signal.reason;
     const deadline = deadlineOf(timeout);
+    const ring = this.#ring;
+    if (ring !== undefined) {
+      for (;;) {
+        if (this.#ringGet(ring, deadline) >= 0) return this.#item();
+        ring.waitGetSync(remaining(deadline));
+      }
+    }
     for (;;) {
       const len = this.#attemptGet(deadline);
       if (len >= 0) return this.#item();
@@ -679,16 +798,24 @@ export class Queue<T = unknown> implements Shareable {
    * @throws ValueError when called more times than items were put.
    */
   taskDone(): void {
+    if (this.#ring !== undefined) {
+      if (!this.#ring.taskDone()) throw this.#tooManyTaskDone();
+      return;
+    }
     const ctl = this._ctl;
     lock(ctl, LOCK);
     const unfinished = ctl[UNFINISHED]! - 1;
     if (unfinished < 0) {
       unlock(ctl, LOCK);
-      throw new ValueError('taskDone() called too many times: more than items were put in the queue');
+      throw this.#tooManyTaskDone();
     }
     ctl[UNFINISHED] = unfinished;
     if (unfinished === 0) signal(ctl, ALL_DONE, JOIN_WAITERS, Number.POSITIVE_INFINITY);
     unlock(ctl, LOCK);
+  }
+
+  #tooManyTaskDone(): ValueError {
+    return new ValueError('taskDone() called too many times: more than items were put in the queue');
   }
 
   /**
@@ -703,6 +830,16 @@ export class Queue<T = unknown> implements Shareable {
     const { timeout, signal } = parseWait(options);
     if (signal?.aborted) throw signal.reason;
     const deadline = deadlineOf(timeout);
+    const ring = this.#ring;
+    if (ring !== undefined) {
+      for (;;) {
+        const unfinished = ring.unfinished();
+        if (unfinished <= 0) return;
+        const left = remaining(deadline);
+        if (left === 0) throw new TimeoutError(`queue.join() timed out with ${unfinished} unfinished tasks`);
+        await ring.waitDone(left, signal);
+      }
+    }
     const ctl = this._ctl;
     for (;;) {
       lock(ctl, LOCK);
@@ -725,6 +862,17 @@ export class Queue<T = unknown> implements Shareable {
    */
   joinSync(timeout?: number): void {
     const deadline = deadlineOf(checkTimeout(timeout));
+    const ring = this.#ring;
+    if (ring !== undefined) {
+      for (;;) {
+        const unfinished = ring.unfinished();
+        if (unfinished <= 0) return;
+        const left = remaining(deadline);
+        if (left === 0)
+          throw new TimeoutError(`queue.joinSync() timed out with ${unfinished} unfinished tasks`);
+        ring.waitDoneSync(left);
+      }
+    }
     const ctl = this._ctl;
     for (;;) {
       lock(ctl, LOCK);
@@ -754,6 +902,10 @@ export class Queue<T = unknown> implements Shareable {
       throw new TypeError('shutdown options must be an object');
     const { immediate = false } = options;
     if (typeof immediate !== 'boolean') throw new TypeError('immediate must be a boolean');
+    if (this.#ring !== undefined) {
+      this.#ring.shutdown(immediate, this.#reader, () => {});
+      return;
+    }
     const ctl = this._ctl;
     lock(ctl, LOCK);
     ctl[SHUTDOWN] = 1;
@@ -774,6 +926,7 @@ export class Queue<T = unknown> implements Shareable {
 
   /** True once `shutdown()` was called (Python's `is_shutdown`). */
   get isShutdown(): boolean {
+    if (this.#ring !== undefined) return this.#ring.isShutdown;
     return Atomics.load(this._ctl, SHUTDOWN) !== 0;
   }
 
@@ -782,6 +935,7 @@ export class Queue<T = unknown> implements Shareable {
    * thread may put or get before you act on it.
    */
   qsize(): number {
+    if (this.#ring !== undefined) return this.#ring.qsize();
     return Atomics.load(this._ctl, COUNT);
   }
 
@@ -795,12 +949,13 @@ export class Queue<T = unknown> implements Shareable {
    * {@link qsize}. A put may still find no room when the byte capacity is exhausted.
    */
   full(): boolean {
-    const max = Atomics.load(this._ctl, MAXSIZE);
+    const max = this.maxsize;
     return max > 0 && this.qsize() >= max;
   }
 
   /** The item limit given at construction (`0`: none); Python's `maxsize`. */
   get maxsize(): number {
+    if (this.#ring !== undefined) return this.#ring.maxsize;
     return Atomics.load(this._ctl, MAXSIZE);
   }
 
