@@ -62,6 +62,14 @@ const MAX_DEPTH = 64;
 /** More distinct objects than this in one item: V8's serializer (its reference table scales). */
 const MAX_OBJECTS = 256;
 
+const EMPTY: Record<string, unknown> = {};
+
+/** True when plain objects inherit an enumerable property (a polluted Object.prototype). */
+function inheritsEnumerable(): boolean {
+  for (const _ in EMPTY) return true;
+  return false;
+}
+
 /**
  * A growable byte buffer an item is encoded into, reused from one `put` to the next.
  * Not shared: it lives in the encoding thread only.
@@ -103,7 +111,9 @@ export class Writer {
   write(value: unknown, path: string): void {
     const start = this.pos;
     this.#nSeen = 0;
-    const ok = this.#fast(value, 0);
+    // Someone made a property of Object.prototype enumerable: plain objects would list it in
+    // `for…in` (see #fast), so let V8's serializer, which copies own properties only, do it all.
+    const ok = !inheritsEnumerable() && this.#fast(value, 0);
     // Drop the references so a put item is not kept alive by the writer.
     const seen = this.#seen;
     for (let i = this.#nSeen - 1; i >= 0; i--) seen[i] = undefined as unknown as object;
@@ -213,15 +223,21 @@ export class Writer {
     if (Object.getPrototypeOf(value) !== Object.prototype) return false;
     // Symbol-keyed properties are not looked for: listing them costs more than encoding a small
     // object. Structured clone drops them too, and so does this format.
-    const keys = Object.keys(value);
+    // `for…in` rather than Object.keys(): V8 then loads each value straight from its field (no
+    // keys array, no keyed lookup), a third faster for a small object. It would also list
+    // enumerable properties inherited from Object.prototype; `write` checked there are none.
     this.ensure(5);
     this.buf[this.pos++] = TAG_OBJECT;
-    this.#u32(keys.length);
+    const countAt = this.pos;
+    this.pos += 4;
+    let n = 0;
     const rec = value as Record<string, unknown>;
-    for (const key of keys) {
+    for (const key in rec) {
       this.#string(key);
       if (!this.#fast(rec[key], depth + 1)) return false;
+      n++;
     }
+    this.view.setUint32(countAt, n, true);
     return true;
   }
 }
@@ -307,7 +323,7 @@ export class Reader {
   pos = 0;
   end = 0;
   /**
-   * Recently decoded short Latin-1 strings, direct-mapped by a hash of their bytes. Queue items
+   * Recently decoded short Latin-1 strings, direct-mapped by a hash of their length and bytes. Queue items
    * repeat the same keys (and often the same values) over and over: finding the string here
    * costs one pass over its bytes, where building it costs an allocation per character and,
    * for a key, V8's internalization on the first store.
@@ -354,9 +370,11 @@ export class Reader {
     if (tag === TAG_LATIN1) {
       this.pos = p + len;
       if (len > CACHED_STRING) return buf.toString('latin1', p, p + len);
-      let h = len;
-      for (let i = 0; i < len; i++) h = (Math.imul(h, 31) + buf[p + i]!) | 0;
-      const slot = (h ^ (h >>> 9)) & (STRING_CACHE - 1);
+      // Hashed on the length and three bytes, not all of them: a collision only costs a rebuild.
+      const slot =
+        len === 0
+          ? 0
+          : (len * 37 + buf[p]! * 11 + buf[p + (len >> 1)]! * 5 + buf[p + len - 1]!) & (STRING_CACHE - 1);
       const cached = this.#strings[slot];
       if (cached !== undefined && cached.length === len) {
         let i = 0;

@@ -182,6 +182,20 @@ describe('Queue errors and bad input', T, () => {
     assert.equal(Object.getOwnPropertySymbols(got).length, 0);
   });
 
+  test('an enumerable property added to Object.prototype does not leak into items', () => {
+    const q = new Queue<Record<string, unknown>>();
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = 1;
+    try {
+      q.putNowait({ a: 1, b: { c: 'x' } });
+    } finally {
+      delete proto.polluted;
+    }
+    const got = q.getNowait();
+    assert.deepEqual(Object.keys(got), ['a', 'b']);
+    assert.deepEqual(Object.keys(got.b as object), ['c']);
+  });
+
   test('a skein shared object or SharedArrayBuffer inside an item is a clear TypeError', () => {
     const q = new Queue();
     const inner = new Queue();
