@@ -413,6 +413,10 @@ export class Ring {
     signal: AbortSignal | undefined,
     ready: () => boolean,
   ): Promise<void> {
+    // A short synchronous spin first, as the blocking wait does: a busy peer usually answers
+    // within a microsecond, and a wake-up through Atomics.waitAsync costs a trip through the
+    // event loop's task queue.
+    for (let i = 0; i < SPIN; i++) if (ready()) return;
     const ctl = this.#ctl;
     Atomics.add(ctl, waiters, 1);
     // The keep-alive timer for timed waits: see waitAsync in mutex.ts.
