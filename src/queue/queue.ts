@@ -82,7 +82,7 @@ import {
   type SharedDescriptor,
 } from '../core/shared-registry.js';
 import { checkTimeout, deadlineOf, type ParsedWait, parseWait, remaining } from '../core/wait-options.js';
-import { Reader, Writer } from './codec.js';
+import { depositOf, discardDeposit, discardRecord, Reader, Writer } from './codec.js';
 import { lock, signal, unlock, waitAsync, waitSync } from './mutex.js';
 
 // Control words (see the overview).
@@ -189,6 +189,16 @@ interface Encoded {
   owned: boolean;
 }
 
+/**
+ * The module the queue classes name for reviving: `skein/queue`'s index, which loads all four,
+ * so a thread that revives one queue can also revive the others synchronously (items may hold
+ * queues; see codec.ts).
+ */
+export const QUEUE_MODULE = new URL(
+  import.meta.url.endsWith('.ts') ? './index.ts' : './index.js',
+  import.meta.url,
+).href;
+
 type QueueClass = new () => Queue<unknown>;
 const kinds = new Map<Function, { tag: string; module: string }>();
 let adopting: QueueBuffers | undefined;
@@ -222,8 +232,12 @@ export function attachQueue<Q extends Queue<unknown>>(cls: new () => Q, buffers:
  *
  * Differences from Python: `put`/`get`/`join` return Promises and have `…Sync` twins that block
  * the calling thread; timeouts are milliseconds; waits take an `AbortSignal`; `join` takes an
- * optional timeout (throws `TimeoutError`); items are copied, not shared; a skein shared object
- * (a lock, a queue) cannot be an item or inside one (`TypeError`: pass it as a thread argument).
+ * optional timeout (throws `TimeoutError`); items are copied, not shared — except skein's
+ * shared objects (a lock, a queue, a `Value`…), SharedArrayBuffers and views of them inside an
+ * item, which arrive as themselves (the same lock, the same memory) in whichever thread gets
+ * the item. Such items pass through skein's depot thread (see core/depot.ts), which costs tens
+ * of microseconds per item rather than a few hundred nanoseconds; in a worker thread that skein
+ * did not start they cannot be put or got (`TypeError`).
  *
  * @example
  * const q = new Queue<number>();
@@ -339,6 +353,7 @@ export class Queue<T = unknown> implements Shareable {
     w.write(item, 'item');
     const bytes = w.bytes();
     if (charge(bytes.length) > this.#capacity) {
+      discardRecord(bytes, keyLength);
       throw new ValueError(
         `item needs ${bytes.length} bytes serialized, more than this queue's capacity of ${this.#capacity} ` +
           'bytes: it could never fit. Create the queue with a larger capacity: new Queue(maxsize, { capacity }).',
@@ -542,6 +557,7 @@ export class Queue<T = unknown> implements Shareable {
     try {
       if (this.#attemptPut(rec, deadline)) return Promise.resolve();
     } catch (err) {
+      discardRecord(rec.bytes, rec.keyLength);
       return Promise.reject(err);
     }
     rec.bytes = Buffer.from(rec.bytes); // the writer's buffer is reused by the next put
@@ -550,9 +566,14 @@ export class Queue<T = unknown> implements Shareable {
 
   /** The waiting part of `put`; called holding the mutex. */
   async #putSlow(rec: Encoded, deadline: number, signal: AbortSignal | undefined): Promise<void> {
-    do {
-      await waitAsync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline), signal);
-    } while (!this.#attemptPut(rec, deadline));
+    try {
+      do {
+        await waitAsync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline), signal);
+      } while (!this.#attemptPut(rec, deadline));
+    } catch (err) {
+      discardRecord(rec.bytes, rec.keyLength);
+      throw err;
+    }
   }
 
   /**
@@ -566,8 +587,13 @@ export class Queue<T = unknown> implements Shareable {
     if (signal?.aborted) throw signal.reason;
     const rec = this.#encode(item);
     const deadline = deadlineOf(timeout);
-    while (!this.#attemptPut(rec, deadline)) {
-      waitSync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline));
+    try {
+      while (!this.#attemptPut(rec, deadline)) {
+        waitSync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline));
+      }
+    } catch (err) {
+      discardRecord(rec.bytes, rec.keyLength);
+      throw err;
     }
   }
 
@@ -722,10 +748,13 @@ export class Queue<T = unknown> implements Shareable {
     const ctl = this._ctl;
     lock(ctl, LOCK);
     ctl[SHUTDOWN] = 1;
+    const discarded: number[] = [];
     if (immediate) {
       const out = this.#out;
       for (let count = ctl[COUNT]!; count > 0; count--) {
         this._get(count, out);
+        const id = depositOf(this._arena, out[0]! + out[2]!);
+        if (id !== 0) discarded.push(id);
         Atomics.store(ctl, COUNT, count - 1);
         if (ctl[UNFINISHED]! > 0) ctl[UNFINISHED] = ctl[UNFINISHED]! - 1;
       }
@@ -735,6 +764,7 @@ export class Queue<T = unknown> implements Shareable {
     signal(ctl, NOT_EMPTY, GET_WAITERS, Number.POSITIVE_INFINITY);
     signal(ctl, NOT_FULL, PUT_WAITERS, Number.POSITIVE_INFINITY);
     unlock(ctl, LOCK);
+    for (const id of discarded) discardDeposit(id);
   }
 
   /** True once `shutdown()` was called (Python's `is_shutdown`). */
@@ -789,4 +819,4 @@ export class Queue<T = unknown> implements Shareable {
   }
 }
 
-registerQueueClass(Queue, 'skein.queue.Queue', import.meta.url);
+registerQueueClass(Queue, 'skein.queue.Queue', QUEUE_MODULE);
