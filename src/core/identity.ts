@@ -9,7 +9,8 @@
  * Int32 word 0  next ident            (Atomics.add by whoever starts a thread)
  * Int32 word 1  next Thread-N number  (Atomics.add when a Thread gets a default name)
  * Int32 word 2  next Process-N number (Atomics.add when a Process gets a default name)
- * Int32 word 3  (unused)
+ * Int32 word 3  depot wanted: 0 no, 1 a worker wants it (compareExchange + notify), 2 started
+ *               (stored by the main thread alone, which waits on this word; see depot.ts)
  * Int32 words 4…  liveness bitmap: bit `ident` set ⇔ that thread has ended
  * ```
  *
@@ -24,7 +25,7 @@
  *
  * @module
  */
-import { isMainThread, threadId, workerData } from 'node:worker_threads';
+import { isMainThread, type MessagePort, threadId, workerData } from 'node:worker_threads';
 
 /** The identity of a thread as every isolate can see it. */
 export interface ThreadIdentity {
@@ -46,6 +47,8 @@ export interface ThreadIdentity {
 export interface SkeinWorkerData {
   state: SharedArrayBuffer;
   identity: ThreadIdentity;
+  /** The worker's link to skein's depot (see depot.ts); absent when its parent had none. */
+  depot?: MessagePort | undefined;
   /** Opaque data for the runtime (for example which transport it serves). */
   [key: string]: unknown;
 }

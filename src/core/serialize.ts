@@ -22,6 +22,7 @@ import {
   isSharedEnvelope,
   kShare,
   loadSharedType,
+  loadSharedTypeSync,
   reviveSharedSync,
   SHARED_KEY,
   type SharedDescriptor,
@@ -310,8 +311,16 @@ export function decodeValue<T>(value: T, shared: readonly string[] | undefined):
   })();
 }
 
-/** Rebuilds shared objects synchronously (their modules must be loaded here). */
+/**
+ * Rebuilds shared objects synchronously. A type whose module is not loaded in this isolate yet
+ * is loaded synchronously first (`loadSharedTypeSync`).
+ */
 export function decodeValueSync<T>(value: T, shared: readonly string[] | undefined): T {
   if (shared === undefined || shared.length === 0) return value;
+  if (!allRegistered(shared))
+    reviveIn(value, new Set(), (env) => {
+      loadSharedTypeSync(env[SHARED_KEY]);
+      return env;
+    });
   return reviveIn(value, new Set(), (env) => reviveSharedSync(env[SHARED_KEY])) as T;
 }

@@ -14,6 +14,8 @@
  *
  * @module
  */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 /** Where a value is going: another thread of this process, or another process. */
 export type Destination = 'thread' | 'process';
@@ -76,6 +78,24 @@ export function isSharedEnvelope(value: unknown): value is SharedEnvelope {
 export async function loadSharedType(descriptor: SharedDescriptor): Promise<void> {
   if (decoders.has(descriptor.tag)) return;
   await import(descriptor.module);
+  if (!decoders.has(descriptor.tag)) {
+    throw new TypeError(`skein: module ${descriptor.module} did not register shared type ${descriptor.tag}`);
+  }
+}
+
+const requireHere = createRequire(import.meta.url);
+
+/**
+ * Like {@link loadSharedType}, without waiting: loads the defining module with `require`, which
+ * (Node ≥ 20.19) loads an ES module synchronously and returns the same instance `import()`
+ * would. For a thread that must revive a shared object with no event loop turning (a queue's
+ * `getSync`). The module must not use top-level `await`.
+ * @throws TypeError when the module does not register the tag.
+ */
+export function loadSharedTypeSync(descriptor: SharedDescriptor): void {
+  if (decoders.has(descriptor.tag)) return;
+  const m = descriptor.module;
+  requireHere(m.startsWith('file:') ? fileURLToPath(m) : m);
   if (!decoders.has(descriptor.tag)) {
     throw new TypeError(`skein: module ${descriptor.module} did not register shared type ${descriptor.tag}`);
   }

@@ -2,11 +2,14 @@
  * The worker-thread transport: a `worker_threads.Worker` running `worker-entry.js`.
  *
  * Workers share the process's environment (`SHARE_ENV`), as Python threads share
- * `os.environ`, and write their console output synchronously (see `worker-stdio.ts`).
+ * `os.environ`, and write their console output synchronously (see `worker-stdio.ts`). Each gets
+ * its own link to the depot (`workerData.skein.depot`, see `depot.ts`): this is the one place
+ * skein starts worker threads for threads and pools, so every such thread has one.
  *
  * @module
  */
 import { type ResourceLimits, SHARE_ENV, Worker } from 'node:worker_threads';
+import { linkForChild } from './depot.js';
 import { fromEnvelope } from './error-transport.js';
 import type { SkeinWorkerData, ThreadIdentity } from './identity.js';
 import { processState } from './identity.js';
@@ -50,9 +53,13 @@ class ThreadTransport implements Transport {
   constructor(options: ThreadTransportOptions) {
     const e = entry();
     const skein: SkeinWorkerData = { state: processState, identity: options.identity, ...options.data };
+    // Every worker skein starts gets its own link to the depot (see depot.ts).
+    const depot = linkForChild();
+    if (depot !== undefined) skein.depot = depot;
     this.worker = new Worker(e.url, {
       eval: e.eval,
       workerData: { skein },
+      transferList: depot === undefined ? undefined : [depot],
       env: SHARE_ENV,
       resourceLimits: options.resourceLimits,
       name: options.identity.name,

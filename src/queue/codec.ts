@@ -4,7 +4,8 @@
  * A queue stores items as bytes in its SharedArrayBuffer, so every `put` serializes and every
  * `get` deserializes. `v8.serialize` does the job for anything structured clone accepts, but
  * it costs several microseconds even for a small object (about 177k/s, see FACTS.md), which
- * alone would cap a queue far below a million items a second. So there are two formats:
+ * alone would cap a queue far below a million items a second. So there are two formats, and a
+ * third for items holding shared memory:
  *
  * - **Fast format** (first byte < `TAG_V8`): a tagged, depth-first encoding of the values
  *   that make up nearly every queue item — `undefined`, `null`, booleans, numbers (int32 or
@@ -15,6 +16,19 @@
  *   Set, Date, RegExp, typed arrays, errors, sparse arrays, cycles and repeated references).
  *   The encoder falls back to it as soon as it meets anything outside the fast format; it
  *   never guesses.
+ * - **Shared format** (`TAG_SHARED`): an item holding shared memory — a skein shared object (a
+ *   lock, a queue, a shared value…), a SharedArrayBuffer or a view of one — arrives in the getter
+ *   as *itself* (the same lock, the same memory). Bytes cannot hold a SharedArrayBuffer, so the
+ *   item is written as V8 bytes of a copy in which each shared object is its envelope (as
+ *   `encodeValue` makes it), each SharedArrayBuffer a placeholder `{ __skein_sab__: i }` and each
+ *   view of one `{ __skein_sab__: i, type, byteOffset, length }`; the SharedArrayBuffers
+ *   themselves (`i` indexes them) are deposited in the depot (core/depot.ts) under an id the
+ *   record carries. The getter withdraws them from the depot (synchronously: it may be in
+ *   `getSync`), puts them back where the placeholders are, and revives the shared objects. Every
+ *   failed put (Full, timeout, abort, ShutDown, an incomparable key, ValueError) and every item
+ *   `shutdown({ immediate })` discards tells the depot to drop its id (queue.ts), so the depot
+ *   holds only items in transit. (A plain object of the user's own with an own key
+ *   `__skein_sab__` inside such an item would be mistaken for a placeholder.)
  *
  * ```
  * fast:  tag:u8 payload…          (nested values follow their container's header)
@@ -22,22 +36,39 @@
  *   6 latin1 string  len:u32 bytes[len]      7 utf16 string  len:u32 units:u16[len]
  *   8 array  len:u32 values[len]             9 object  n:u32 (key:string-without-tag value)[n]
  *   10 bigint  len:u32 decimal-ascii[len]
- * v8:    0xF0 v8.serialize(value)
+ * v8:     0xF0 v8.serialize(value)
+ * shared: 0xF1 depotId:f64 v8.serialize({ v: copy with placeholders, s: shared tags })
+ *         (depotId 0: nothing deposited — only envelopes without shared memory)
  * ```
  *
  * Before anything is written, the value is checked like every other value skein sends
  * (`encodeValue` from core): a function, a symbol, a class instance… is a `TypeError` naming
- * its path (`item.handler`). skein's own shared objects (locks, queues) cannot ride inside an
- * item: V8's serializer cannot carry the SharedArrayBuffers behind them, and a queue has no
- * message port to carry them another way (a blocked `getSync` could not receive one). That is a
- * `TypeError` naming the path too, and suggesting to pass the object as a thread argument.
+ * its path (`item.handler`), shared objects or not next to it.
+ *
+ * skein's shared primitives (sync/) are imported here, so any thread holding a queue can revive
+ * them synchronously; other shared types are loaded with `require` when first met (see
+ * `loadSharedTypeSync`). (Under tsx, `require` of an ES module makes a second instance of it:
+ * such a type — a `local`, a multiprocessing object — must already be imported by the getting
+ * thread.)
  *
  * @module
  */
 import { Buffer } from 'node:buffer';
 import v8 from 'node:v8';
-import { encodeValue } from '../core/serialize.js';
-import { isShareable } from '../core/shared-registry.js';
+import { deposit, drop, withdraw } from '../core/depot.js';
+import { decodeValueSync, encodeValue } from '../core/serialize.js';
+// skein's shared primitives, loaded wherever a queue is, so a getter (perhaps blocked in
+// getSync, with no event loop to import a module) can rebuild any of them inside an item. Other
+// shared types are loaded on demand with `require` (see loadSharedTypeSync).
+import '../sync/barrier.js';
+import '../sync/bounded-semaphore.js';
+import '../sync/condition.js';
+import '../sync/event.js';
+import '../sync/lock.js';
+import '../sync/rlock.js';
+import '../sync/semaphore.js';
+import '../sync/shared-array.js';
+import '../sync/value.js';
 
 const TAG_UNDEFINED = 0;
 const TAG_NULL = 1;
@@ -51,6 +82,7 @@ const TAG_ARRAY = 8;
 const TAG_OBJECT = 9;
 const TAG_BIGINT = 10;
 const TAG_V8 = 0xf0;
+const TAG_SHARED = 0xf1;
 
 /** Latin-1 strings up to this length are looked up in the Reader's cache. */
 const CACHED_STRING = 32;
@@ -119,9 +151,9 @@ export class Writer {
     for (let i = this.#nSeen - 1; i >= 0; i--) seen[i] = undefined as unknown as object;
     if (ok) return;
     this.pos = start;
-    const bytes = slowEncode(value, path);
+    const { tag, bytes } = slowEncode(value, path);
     this.ensure(1 + bytes.length);
-    this.buf[this.pos++] = TAG_V8;
+    this.buf[this.pos++] = tag;
     bytes.copy(this.buf, this.pos);
     this.pos += bytes.length;
   }
@@ -242,65 +274,221 @@ export class Writer {
   }
 }
 
-/** Finds the path of the first skein shared object inside `value`, if any. */
-function sharedPath(value: unknown, path: string, seen: Set<object>): string | undefined {
-  if (typeof value !== 'object' || value === null || seen.has(value)) return undefined;
+/** True when `value` holds a SharedArrayBuffer or a view of one (anywhere inside). */
+function holdsSab(value: unknown, seen: Set<object>): boolean {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return false;
   seen.add(value);
-  if (isShareable(value) || value instanceof SharedArrayBuffer) return path;
-  if (ArrayBuffer.isView(value)) return value.buffer instanceof SharedArrayBuffer ? path : undefined;
+  if (value instanceof SharedArrayBuffer) return true;
+  if (ArrayBuffer.isView(value)) return value.buffer instanceof SharedArrayBuffer;
   if (value instanceof Map) {
-    let i = 0;
-    for (const [k, v] of value) {
-      const p = sharedPath(k, `${path}.<key ${i}>`, seen) ?? sharedPath(v, `${path}.<value ${i}>`, seen);
-      if (p) return p;
-      i++;
-    }
-    return undefined;
+    for (const [k, v] of value) if (holdsSab(k, seen) || holdsSab(v, seen)) return true;
+    return false;
   }
   if (value instanceof Set) {
-    let i = 0;
-    for (const v of value) {
-      const p = sharedPath(v, `${path}.<item ${i++}>`, seen);
-      if (p) return p;
-    }
-    return undefined;
+    for (const v of value) if (holdsSab(v, seen)) return true;
+    return false;
   }
-  for (const key of Object.keys(value)) {
-    const p = sharedPath(
-      (value as Record<string, unknown>)[key],
-      Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`,
-      seen,
-    );
-    if (p) return p;
-  }
-  return undefined;
+  for (const key of Object.keys(value))
+    if (holdsSab((value as Record<string, unknown>)[key], seen)) return true;
+  return false;
 }
 
-/** V8's format, after the same checks every skein value gets. */
-function slowEncode(value: unknown, path: string): Buffer {
+/** Marks a placeholder for shared memory in a TAG_SHARED record's value. */
+const SAB_KEY = '__skein_sab__';
+
+/** A SharedArrayBuffer (index) or a view of one, as it is written in a TAG_SHARED record. */
+interface Placeholder {
+  [SAB_KEY]: number;
+  type?: string;
+  byteOffset?: number;
+  length?: number;
+}
+
+/** The views a placeholder can rebuild, by constructor name. */
+const viewTypes: Record<string, new (b: SharedArrayBuffer, o: number, n: number) => ArrayBufferView> = {
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  DataView,
+  Buffer: Buffer.from as never,
+};
+
+function viewType(view: ArrayBufferView): string {
+  if (Buffer.isBuffer(view)) return 'Buffer';
+  for (
+    let p = Object.getPrototypeOf(view) as { constructor: { name: string } } | null;
+    p;
+    p = Object.getPrototypeOf(p)
+  )
+    if (Object.hasOwn(viewTypes, p.constructor.name)) return p.constructor.name;
+  return 'Uint8Array';
+}
+
+/**
+ * Copies `value`'s containers (arrays, plain objects, Maps, Sets; cycles and repeated references
+ * kept), replacing each SharedArrayBuffer by `{ [SAB_KEY]: index }` and each view of one by
+ * `{ [SAB_KEY]: index, type, byteOffset, length }`, `index` into `sabs`. Other objects are
+ * kept as they are; the user's value is never changed.
+ */
+function placeSabs(value: unknown, sabs: SharedArrayBuffer[], copies: Map<object, unknown>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const done = copies.get(value);
+  if (done !== undefined) return done;
+  const index = (sab: SharedArrayBuffer) => {
+    const i = sabs.indexOf(sab);
+    return i >= 0 ? i : sabs.push(sab) - 1;
+  };
+  let out: unknown;
+  if (value instanceof SharedArrayBuffer) out = { [SAB_KEY]: index(value) };
+  else if (ArrayBuffer.isView(value)) {
+    if (!(value.buffer instanceof SharedArrayBuffer)) return value;
+    const type = viewType(value);
+    const length =
+      type === 'DataView' || type === 'Buffer'
+        ? value.byteLength
+        : value.byteLength / (value as Int8Array).BYTES_PER_ELEMENT;
+    out = { [SAB_KEY]: index(value.buffer), type, byteOffset: value.byteOffset, length };
+  } else if (Array.isArray(value)) {
+    const arr = new Array<unknown>(value.length);
+    copies.set(value, arr);
+    for (const key of Object.keys(value))
+      (arr as unknown as Record<string, unknown>)[key] = placeSabs(
+        (value as unknown as Record<string, unknown>)[key],
+        sabs,
+        copies,
+      );
+    return arr;
+  } else if (value instanceof Map) {
+    const map = new Map();
+    copies.set(value, map);
+    for (const [k, v] of value) map.set(placeSabs(k, sabs, copies), placeSabs(v, sabs, copies));
+    return map;
+  } else if (value instanceof Set) {
+    const set = new Set();
+    copies.set(value, set);
+    for (const v of value) set.add(placeSabs(v, sabs, copies));
+    return set;
+  } else {
+    const proto = Object.getPrototypeOf(value) as object | null;
+    if (proto !== Object.prototype && proto !== null) return value;
+    const obj: Record<string, unknown> = proto === null ? Object.create(null) : {};
+    copies.set(value, obj);
+    for (const key of Object.keys(value)) {
+      const v = placeSabs((value as Record<string, unknown>)[key], sabs, copies);
+      if (key === '__proto__')
+        Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true });
+      else obj[key] = v;
+    }
+    return obj;
+  }
+  copies.set(value, out);
+  return out;
+}
+
+/** Puts shared memory back where {@link placeSabs} left placeholders (in place: a fresh copy). */
+function restoreSabs(value: unknown, sabs: readonly SharedArrayBuffer[], seen: Set<object>): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Object.hasOwn(value, SAB_KEY)) {
+    const p = value as Placeholder;
+    const sab = sabs[p[SAB_KEY]]!;
+    if (p.type === undefined) return sab;
+    const View = viewTypes[p.type] ?? Uint8Array;
+    return p.type === 'Buffer'
+      ? Buffer.from(sab, p.byteOffset, p.length)
+      : new View(sab, p.byteOffset!, p.length!);
+  }
+  if (seen.has(value)) return value;
+  seen.add(value);
+  if (value instanceof Map) {
+    const entries = [...value];
+    value.clear();
+    for (const [k, v] of entries) value.set(restoreSabs(k, sabs, seen), restoreSabs(v, sabs, seen));
+  } else if (value instanceof Set) {
+    const items = [...value];
+    value.clear();
+    for (const v of items) value.add(restoreSabs(v, sabs, seen));
+  } else if (!ArrayBuffer.isView(value) && !(value instanceof Error)) {
+    const rec = value as Record<string, unknown>;
+    for (const key of Object.keys(rec)) rec[key] = restoreSabs(rec[key], sabs, seen);
+  }
+  return value;
+}
+
+/** An item encoded for the V8 formats: its tag byte and the bytes that follow it. */
+interface SlowEncoded {
+  tag: number;
+  bytes: Buffer;
+}
+
+/**
+ * V8's format, after the same checks every skein value gets; or, for an item holding shared
+ * memory, the shared format (its SharedArrayBuffers deposited in the depot).
+ */
+function slowEncode(value: unknown, path: string): SlowEncoded {
   const enc = encodeValue(value, 'thread', path); // throws TypeError naming the path
-  const where = sharedPath(value, path, new Set());
-  if (where !== undefined && enc.shared === undefined) {
-    throw new TypeError(
-      `${where} cannot be put in a queue: it is shared memory (a SharedArrayBuffer or a view of one), which ` +
-        'cannot travel inside a queue item. Pass it to the thread as a Thread argument instead.',
-    );
+  // V8's serializer refuses a SharedArrayBuffer, and silently copies a view of one: both go the
+  // shared way.
+  if (enc.shared === undefined && !holdsSab(value, new Set())) {
+    try {
+      return { tag: TAG_V8, bytes: v8.serialize(value) };
+    } catch (err) {
+      throw new TypeError(`${path} cannot be put in a queue: ${(err as Error).message}`, { cause: err });
+    }
   }
-  if (enc.shared !== undefined) {
-    throw new TypeError(
-      `${where ?? path} cannot be put in a queue: it is a skein shared object (${enc.shared.join(', ')}), whose shared ` +
-        'memory cannot travel inside a queue item. Pass it to the thread as a Thread argument instead.',
-    );
-  }
+  const sabs: SharedArrayBuffer[] = [];
+  const copy = placeSabs(enc.value, sabs, new Map());
+  let body: Buffer;
   try {
-    return v8.serialize(value);
+    body = v8.serialize({ v: copy, s: enc.shared });
   } catch (err) {
-    throw new TypeError(
-      `${path} cannot be put in a queue: ${(err as Error).message} (SharedArrayBuffers and views of them cannot ` +
-        'travel inside a queue item; pass them to the thread as a Thread argument instead)',
-      { cause: err },
-    );
+    throw new TypeError(`${path} cannot be put in a queue: ${(err as Error).message}`, { cause: err });
   }
+  // Last, once nothing here can fail: the queue drops the id if the put itself fails.
+  const id = sabs.length === 0 ? 0 : deposit(sabs, path);
+  const bytes = Buffer.allocUnsafe(8 + body.length);
+  bytes.writeDoubleLE(id, 0);
+  body.copy(bytes, 8);
+  return { tag: TAG_SHARED, bytes };
+}
+
+/** Decodes a TAG_SHARED record's payload (`buf[start, end)`, after the tag). */
+function readShared(buf: Buffer, start: number, end: number): unknown {
+  const id = buf.readDoubleLE(start);
+  const sabs = id === 0 ? [] : withdraw(id);
+  const { v, s } = v8.deserialize(buf.subarray(start + 8, end)) as { v: unknown; s: string[] | undefined };
+  return decodeValueSync(sabs.length === 0 ? v : restoreSabs(v, sabs, new Set()), s);
+}
+
+/**
+ * The depot id of the item record starting at `bytes[at]`, or 0 when it deposited nothing.
+ * (For `shutdown({ immediate })`, which reads the ids under the queue's mutex and discards them
+ * after releasing it.)
+ */
+export function depositOf(bytes: Uint8Array, at: number): number {
+  if (bytes[at] !== TAG_SHARED) return 0;
+  return new DataView(bytes.buffer, bytes.byteOffset + at + 1, 8).getFloat64(0, true);
+}
+
+/**
+ * Tells the depot to forget what the item record at `bytes[at]` deposited, if anything: the
+ * record will never be got (its put failed, or `shutdown({ immediate })` discarded it).
+ */
+export function discardRecord(bytes: Uint8Array, at: number): void {
+  const id = depositOf(bytes, at);
+  if (id !== 0) drop(id);
+}
+
+/** Tells the depot to forget deposit `id` (see {@link depositOf}). Never waits. */
+export function discardDeposit(id: number): void {
+  drop(id);
 }
 
 /**
@@ -350,9 +538,11 @@ export class Reader {
   read(start: number, end: number): unknown {
     this.pos = start;
     this.end = end;
-    if (this.buf[start] === TAG_V8) {
+    const tag = this.buf[start]!;
+    if (tag >= TAG_V8) {
       // A fresh copy: deserialized typed arrays would otherwise be views into our buffer.
-      return v8.deserialize(Buffer.from(this.buf.subarray(start + 1, end)));
+      const bytes = Buffer.from(this.buf.subarray(start + 1, end));
+      return tag === TAG_V8 ? v8.deserialize(bytes) : readShared(bytes, 0, bytes.length);
     }
     return this.#value();
   }

@@ -92,7 +92,7 @@ import {
   type SharedDescriptor,
 } from '../core/shared-registry.js';
 import { checkTimeout, deadlineOf, type ParsedWait, parseWait, remaining } from '../core/wait-options.js';
-import { copyWords, Reader, Writer } from './codec.js';
+import { copyWords, depositOf, discardDeposit, discardRecord, Reader, Writer } from './codec.js';
 import { lock, signal, unlock, waitAsync, waitSync } from './mutex.js';
 import { Ring, RingShutDown } from './ring.js';
 
@@ -207,6 +207,16 @@ interface Encoded {
   key: unknown;
 }
 
+/**
+ * The module the queue classes name for reviving: `skein/queue`'s index, which loads all four,
+ * so a thread that revives one queue can also revive the others synchronously (items may hold
+ * queues; see codec.ts).
+ */
+export const QUEUE_MODULE = new URL(
+  import.meta.url.endsWith('.ts') ? './index.ts' : './index.js',
+  import.meta.url,
+).href;
+
 type QueueClass = new () => Queue<unknown>;
 const kinds = new Map<Function, { tag: string; module: string }>();
 let adopting: QueueBuffers | undefined;
@@ -240,8 +250,12 @@ export function attachQueue<Q extends Queue<unknown>>(cls: new () => Q, buffers:
  *
  * Differences from Python: `put`/`get`/`join` return Promises and have `…Sync` twins that block
  * the calling thread; timeouts are milliseconds; waits take an `AbortSignal`; `join` takes an
- * optional timeout (throws `TimeoutError`); items are copied, not shared; a skein shared object
- * (a lock, a queue) cannot be an item or inside one (`TypeError`: pass it as a thread argument).
+ * optional timeout (throws `TimeoutError`); items are copied, not shared — except skein's
+ * shared objects (a lock, a queue, a `Value`…), SharedArrayBuffers and views of them inside an
+ * item, which arrive as themselves (the same lock, the same memory) in whichever thread gets
+ * the item. Such items pass through skein's depot thread (see core/depot.ts), which costs tens
+ * of microseconds per item rather than a few hundred nanoseconds; in a worker thread that skein
+ * did not start they cannot be put or got (`TypeError`).
  *
  * @example
  * const q = new Queue<number>();
@@ -408,6 +422,7 @@ export class Queue<T = unknown> implements Shareable {
     w.write(item, 'item');
     const length = w.pos;
     if (this.#ring !== undefined ? !this.#ring.fits(length) : charge(length) > this.#capacity) {
+      discardRecord(w.buf, keyLength);
       throw new ValueError(
         `item needs ${length} bytes serialized, more than this queue's capacity of ${this.#capacity} ` +
           'bytes: it could never fit. Create the queue with a larger capacity: new Queue(maxsize, { capacity }).',
@@ -419,6 +434,14 @@ export class Queue<T = unknown> implements Shareable {
     rec.keyLength = keyLength;
     rec.key = key;
     return rec;
+  }
+
+  /**
+   * Tells the depot to forget what a record that will never be stored deposited (its put
+   * failed); nothing for the common record, which deposited nothing.
+   */
+  #discard(rec: Encoded): void {
+    discardRecord(new Uint8Array(rec.words.buffer, rec.words.byteOffset, rec.length), rec.keyLength);
   }
 
   /** A copy of the record in progress that outlives the next put (for a put that waits). */
@@ -639,9 +662,14 @@ export class Queue<T = unknown> implements Shareable {
     deadline: number,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    do {
-      await ring.waitPut(rec.length, remaining(deadline), signal);
-    } while (!this.#ringPut(ring, rec, deadline));
+    try {
+      do {
+        await ring.waitPut(rec.length, remaining(deadline), signal);
+      } while (!this.#ringPut(ring, rec, deadline));
+    } catch (err) {
+      this.#discard(rec);
+      throw err;
+    }
   }
 
   async #ringGetSlow(ring: Ring, deadline: number, signal: AbortSignal | undefined): Promise<T> {
@@ -677,6 +705,7 @@ export class Queue<T = unknown> implements Shareable {
       if (ring !== undefined ? this.#ringPut(ring, rec, deadline) : this.#attemptPut(rec, deadline))
         return Promise.resolve();
     } catch (err) {
+      this.#discard(rec);
       return Promise.reject(err);
     }
     if (ring !== undefined) return this.#ringPutSlow(ring, this.#keep(rec), deadline, signal);
@@ -685,9 +714,14 @@ export class Queue<T = unknown> implements Shareable {
 
   /** The waiting part of `put`; called holding the mutex. */
   async #putSlow(rec: Encoded, deadline: number, signal: AbortSignal | undefined): Promise<void> {
-    do {
-      await waitAsync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline), signal);
-    } while (!this.#attemptPut(rec, deadline));
+    try {
+      do {
+        await waitAsync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline), signal);
+      } while (!this.#attemptPut(rec, deadline));
+    } catch (err) {
+      this.#discard(rec);
+      throw err;
+    }
   }
 
   /**
@@ -702,12 +736,17 @@ export class Queue<T = unknown> implements Shareable {
     const rec = this.#encode(item);
     const deadline = deadlineOf(timeout);
     const ring = this.#ring;
-    if (ring !== undefined) {
-      while (!this.#ringPut(ring, rec, deadline)) ring.waitPutSync(rec.length, remaining(deadline));
-      return;
-    }
-    while (!this.#attemptPut(rec, deadline)) {
-      waitSync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline));
+    try {
+      if (ring !== undefined) {
+        while (!this.#ringPut(ring, rec, deadline)) ring.waitPutSync(rec.length, remaining(deadline));
+        return;
+      }
+      while (!this.#attemptPut(rec, deadline)) {
+        waitSync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline));
+      }
+    } catch (err) {
+      this.#discard(rec);
+      throw err;
     }
   }
 
@@ -903,16 +942,21 @@ export class Queue<T = unknown> implements Shareable {
     const { immediate = false } = options;
     if (typeof immediate !== 'boolean') throw new TypeError('immediate must be a boolean');
     if (this.#ring !== undefined) {
-      this.#ring.shutdown(immediate, this.#reader, () => {});
+      // Each item an immediate shutdown removes lands in the reader first: forget its deposit.
+      const reader = this.#reader;
+      this.#ring.shutdown(immediate, reader, () => discardRecord(reader.buf, 0));
       return;
     }
     const ctl = this._ctl;
     lock(ctl, LOCK);
     ctl[SHUTDOWN] = 1;
+    const discarded: number[] = [];
     if (immediate) {
       const out = this.#out;
       for (let count = ctl[COUNT]!; count > 0; count--) {
         this._get(count, out);
+        const id = depositOf(this._arena, out[0]! + out[2]!);
+        if (id !== 0) discarded.push(id);
         Atomics.store(ctl, COUNT, count - 1);
         if (ctl[UNFINISHED]! > 0) ctl[UNFINISHED] = ctl[UNFINISHED]! - 1;
       }
@@ -922,6 +966,7 @@ export class Queue<T = unknown> implements Shareable {
     signal(ctl, NOT_EMPTY, GET_WAITERS, Number.POSITIVE_INFINITY);
     signal(ctl, NOT_FULL, PUT_WAITERS, Number.POSITIVE_INFINITY);
     unlock(ctl, LOCK);
+    for (const id of discarded) discardDeposit(id);
   }
 
   /** True once `shutdown()` was called (Python's `is_shutdown`). */
@@ -979,4 +1024,4 @@ export class Queue<T = unknown> implements Shareable {
   }
 }
 
-registerQueueClass(Queue, 'skein.queue.Queue', import.meta.url);
+registerQueueClass(Queue, 'skein.queue.Queue', QUEUE_MODULE);

@@ -14,6 +14,7 @@ import {
 } from '../core/shared-registry.js';
 import {
   attachQueue,
+  QUEUE_MODULE,
   Queue,
   type QueueBuffers,
   type QueueOptions,
@@ -106,7 +107,7 @@ export class SimpleQueue<T = unknown> implements Shareable {
           'process; use multiprocessing.SimpleQueue or manager.Queue() instead',
       );
     }
-    return { tag: TAG, module: import.meta.url, data: this.#q[kShare](destination).data };
+    return { tag: TAG, module: QUEUE_MODULE, data: this.#q[kShare](destination).data };
   }
 }
 
