@@ -135,6 +135,11 @@ export class Thread<F extends AnyFunction = AnyFunction> {
 
   /**
    * Starts the thread (Python's `start()`). Does not wait.
+   *
+   * The thread is handed to an isolate by this thread's event loop: a thread that started
+   * another and then blocks before its loop turns (`t.start(); q.getSync()` on the main
+   * thread) keeps it from running. Wait with `await` there (`await q.get()`), as Node code
+   * does; the `…Sync` calls are for worker code.
    * @throws RuntimeError when called twice; TypeError when an argument cannot be sent to a
    *   thread (naming its path), in which case the thread is not started.
    */
