@@ -5,6 +5,10 @@
  * microseconds. To make threads feel lightweight without giving up real parallelism:
  *
  * - `start()` hands the thread to an **idle** isolate when there is one;
+ * - otherwise, while fewer than {@link MAX_BOOTING} isolates boot for threads of their own, it
+ *   boots one for this thread and sends the thread to it at once. In these two cases the
+ *   thread runs without waiting for the starter's event loop, so a starter that blocks right
+ *   after `start()` (`t.start(); q.getSync()`, Python's straight-line style) does not stop it;
  * - otherwise the thread is **queued** and an isolate boots for it. Invariant: while threads
  *   are queued, isolates are booting — as many as there are queued threads, but at most
  *   {@link MAX_BOOTING} at once (booting is CPU-bound: more at once only slows each). A queued
@@ -58,6 +62,8 @@ interface Slot {
 const idle: Slot[] = [];
 const booting = new Set<Slot>();
 const queue: ThreadJob[] = [];
+/** Isolates booting for a thread of their own (see {@link spawn}); at most MAX_BOOTING. */
+let ownBoots = 0;
 
 function setRef(slot: Slot): void {
   const job = slot.job;
@@ -72,7 +78,13 @@ function refreshBootingRefs(): void {
   for (const s of booting) setRef(s);
 }
 
-function spawn(): void {
+/**
+ * Starts an isolate. Without `job` it boots for the queue (counted in `booting`) and takes the
+ * first queued thread when ready; with `job` it is that thread's own, and the thread is sent to
+ * it at once (Node queues the message until the isolate listens), so the thread runs even if
+ * the starting thread blocks before its event loop turns again (`t.start(); q.getSync()`).
+ */
+function spawn(job?: ThreadJob): void {
   const ident = nextIdent();
   const identity: ThreadIdentity = {
     ident,
@@ -83,13 +95,25 @@ function spawn(): void {
   };
   const client = new WorkerClient(spawnThread({ identity }), 'thread');
   const slot: Slot = { client, job: undefined, idleTimer: undefined };
-  booting.add(slot);
-  setRef(slot);
-  client.onReady = () => {
-    booting.delete(slot);
-    dispatch(slot); // which boots more isolates if threads are still queued
+  // An own boot stops counting against MAX_BOOTING once the isolate is ready or dead.
+  let ownBoot = job !== undefined;
+  const bootEnded = () => {
+    if (ownBoot) ownBoots--;
+    ownBoot = false;
   };
+  if (job !== undefined) {
+    run(slot, job);
+    client.onReady = bootEnded;
+  } else {
+    booting.add(slot);
+    setRef(slot);
+    client.onReady = () => {
+      booting.delete(slot);
+      dispatch(slot); // which boots more isolates if threads are still queued
+    };
+  }
   client.onExit = () => {
+    bootEnded();
     booting.delete(slot);
     const i = idle.indexOf(slot);
     if (i >= 0) idle.splice(i, 1);
@@ -149,6 +173,8 @@ function run(slot: Slot, job: ThreadJob): void {
       shared: job.shared,
       label: `thread "${job.identity.name}"`,
     });
+    // Sent now, not at the next microtask: the starter may block before then.
+    slot.client.flushNow();
   } catch (error) {
     sent = Promise.resolve({ ok: false, error: error as Error, idle: true });
   }
@@ -163,11 +189,19 @@ function run(slot: Slot, job: ThreadJob): void {
   });
 }
 
-/** Runs a thread: on an idle isolate now, or on the first one free. */
+/**
+ * Runs a thread: on an idle isolate now; else on an isolate of its own, booting now, while
+ * fewer than {@link MAX_BOOTING} do; else on the first one free.
+ */
 export function scheduleThread(job: ThreadJob): void {
   const slot = idle.pop();
   if (slot !== undefined) {
     run(slot, job);
+    return;
+  }
+  if (ownBoots < MAX_BOOTING) {
+    ownBoots++;
+    spawn(job);
     return;
   }
   queue.push(job);

@@ -136,10 +136,9 @@ export class Thread<F extends AnyFunction = AnyFunction> {
   /**
    * Starts the thread (Python's `start()`). Does not wait.
    *
-   * The thread is handed to an isolate by this thread's event loop: a thread that started
-   * another and then blocks before its loop turns (`t.start(); q.getSync()` on the main
-   * thread) keeps it from running. Wait with `await` there (`await q.get()`), as Node code
-   * does; the `…Sync` calls are for worker code.
+   * The thread runs even if the caller blocks right after (`t.start(); q.getSync()`), as long
+   * as fewer than `availableParallelism()` threads are being started at that moment: beyond
+   * that, threads wait in a queue that the caller's event loop serves.
    * @throws RuntimeError when called twice; TypeError when an argument cannot be sent to a
    *   thread (naming its path), in which case the thread is not started.
    */

@@ -42,3 +42,11 @@ describe('daemon semantics: the program waits for non-daemon workers only', { ti
     assert.ok(r.stdout.includes('main finished'));
   });
 });
+
+describe('start() then block, without the event loop turning', { timeout: 60_000 }, () => {
+  test('the started thread still runs: cold isolates, warm ones, and a thread started in a thread', async () => {
+    const r = await runNode('test/fixtures/start-then-block.mjs', [], { timeout: 50_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['round 0', 'round 1', 'round 2', 'nested']);
+  });
+});
