@@ -5,10 +5,11 @@
  * microseconds. To make threads feel lightweight without giving up real parallelism:
  *
  * - `start()` hands the thread to an **idle** isolate when there is one;
- * - otherwise, while fewer than {@link MAX_BOOTING} isolates boot for threads of their own, it
- *   boots one for this thread and sends the thread to it at once. In these two cases the
- *   thread runs without waiting for the starter's event loop, so a starter that blocks right
- *   after `start()` (`t.start(); q.getSync()`, Python's straight-line style) does not stop it;
+ * - otherwise, when no booted isolate is busy (none may free up soon) and fewer than
+ *   {@link MAX_BOOTING} isolates boot for threads of their own, it boots one for this thread
+ *   and sends the thread to it at once. In these two cases the thread runs without waiting for
+ *   the starter's event loop, so a starter that blocks right after `start()` (`t.start();
+ *   q.getSync()`, Python's straight-line style) does not stop it;
  * - otherwise the thread is **queued** and an isolate boots for it. Invariant: while threads
  *   are queued, isolates are booting — as many as there are queued threads, but at most
  *   {@link MAX_BOOTING} at once (booting is CPU-bound: more at once only slows each). A queued
@@ -64,6 +65,14 @@ const booting = new Set<Slot>();
 const queue: ThreadJob[] = [];
 /** Isolates booting for a thread of their own (see {@link spawn}); at most MAX_BOOTING. */
 let ownBoots = 0;
+/** Isolates running a thread. */
+const running = new Set<Slot>();
+
+/** True when some isolate that has booted is running a thread (and may soon be free). */
+function busyReadyIsolate(): boolean {
+  for (const s of running) if (s.client.ready) return true;
+  return false;
+}
 
 function setRef(slot: Slot): void {
   const job = slot.job;
@@ -162,6 +171,7 @@ function run(slot: Slot, job: ThreadJob): void {
     slot.idleTimer = undefined;
   }
   slot.job = job;
+  running.add(slot);
   setRef(slot);
   const nativeId = slot.client.transport.id;
   job.onStart(nativeId);
@@ -180,6 +190,7 @@ function run(slot: Slot, job: ThreadJob): void {
   }
   void sent.then((outcome) => {
     slot.job = undefined;
+    running.delete(slot);
     // Before anyone learns the thread ended: locks it still holds become recoverable.
     markThreadEnded(job.identity.ident);
     job.onDone(outcome);
@@ -199,7 +210,9 @@ export function scheduleThread(job: ThreadJob): void {
     run(slot, job);
     return;
   }
-  if (ownBoots < MAX_BOOTING) {
+  // An isolate of its own, unless one that is ready and busy may free up for it sooner (the
+  // common burst of short threads, which warm isolates serve in microseconds).
+  if (ownBoots < MAX_BOOTING && !busyReadyIsolate()) {
     ownBoots++;
     spawn(job);
     return;

@@ -136,9 +136,10 @@ export class Thread<F extends AnyFunction = AnyFunction> {
   /**
    * Starts the thread (Python's `start()`). Does not wait.
    *
-   * The thread runs even if the caller blocks right after (`t.start(); q.getSync()`), as long
-   * as fewer than `availableParallelism()` threads are being started at that moment: beyond
-   * that, threads wait in a queue that the caller's event loop serves.
+   * The thread runs even if the caller blocks right after (`t.start(); q.getSync()`) when a warm
+   * isolate is idle or none is busy; when every isolate is busy running other threads, the new
+   * one waits for the first to free up, which the caller's event loop arranges (so block with
+   * `await` there).
    * @throws RuntimeError when called twice; TypeError when an argument cannot be sent to a
    *   thread (naming its path), in which case the thread is not started.
    */
