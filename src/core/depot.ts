@@ -82,6 +82,7 @@ import {
   workerData,
 } from 'node:worker_threads';
 import { processState, type SkeinWorkerData } from './identity.js';
+import { workerEntry } from './worker-url.js';
 
 /** Index of the "depot wanted" word in the process-wide state (see identity.ts). */
 const WANTED = 3;
@@ -102,18 +103,6 @@ let link: MessagePort | undefined;
 let depotEnd: MessagePort | undefined;
 /** Main thread: the depot worker, once started. */
 let depot: Worker | undefined;
-
-const here = import.meta.url;
-
-/** The depot's entry module (under tsx, a bootstrap that registers tsx first, as thread-transport.ts). */
-function entry(): { url: URL | string; eval: boolean } {
-  if (here.endsWith('.ts')) {
-    const target = new URL('./depot-entry.ts', here).href;
-    const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-    return { url: code, eval: true };
-  }
-  return { url: new URL('./depot-entry.js', here), eval: false };
-}
 
 /** This thread's link, making the main thread's on first use; `undefined` when it has none. */
 function ownLink(): MessagePort | undefined {
@@ -147,7 +136,7 @@ export function startDepot(): void {
   ownLink();
   const end = depotEnd!;
   depotEnd = undefined;
-  const e = entry();
+  const e = workerEntry(import.meta.url, 'depot-entry');
   depot = new Worker(e.url, {
     eval: e.eval,
     workerData: { port: end },

@@ -268,26 +268,42 @@ export function encodeValue<T>(value: T, destination: Destination, path = 'value
   }
 }
 
-function reviveIn(value: unknown, seen: Set<object>, revive: (env: SharedEnvelope) => unknown): unknown {
+/**
+ * Replaces, in place, each object inside `value` that `pick` selects with what `replace` makes
+ * of it, walking arrays, Maps, Sets and other objects (typed arrays and errors are left whole;
+ * shared or cyclic parts are walked once). Returns `value`, or its replacement when it is itself
+ * picked. For received values only: they are fresh copies, free to change.
+ */
+export function replaceInPlace<M extends object>(
+  value: unknown,
+  pick: (v: object) => v is M,
+  replace: (m: M) => unknown,
+  seen: Set<object> = new Set(),
+): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (isSharedEnvelope(value)) return revive(value);
+  if (pick(value)) return replace(value);
   if (seen.has(value)) return value;
   seen.add(value);
+  const again = (v: unknown) => replaceInPlace(v, pick, replace, seen);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = reviveIn(value[i], seen, revive);
+    for (let i = 0; i < value.length; i++) value[i] = again(value[i]);
   } else if (value instanceof Map) {
     const entries = [...value];
     value.clear();
-    for (const [k, v] of entries) value.set(reviveIn(k, seen, revive), reviveIn(v, seen, revive));
+    for (const [k, v] of entries) value.set(again(k), again(v));
   } else if (value instanceof Set) {
     const items = [...value];
     value.clear();
-    for (const v of items) value.add(reviveIn(v, seen, revive));
+    for (const v of items) value.add(again(v));
   } else if (!ArrayBuffer.isView(value) && !(value instanceof Error)) {
     const rec = value as Record<string, unknown>;
-    for (const key of Object.keys(rec)) rec[key] = reviveIn(rec[key], seen, revive);
+    for (const key of Object.keys(rec)) rec[key] = again(rec[key]);
   }
   return value;
+}
+
+function reviveIn(value: unknown, seen: Set<object>, revive: (env: SharedEnvelope) => unknown): unknown {
+  return replaceInPlace(value, isSharedEnvelope, revive, seen);
 }
 
 /**

@@ -15,6 +15,7 @@ import type { SkeinWorkerData, ThreadIdentity } from './identity.js';
 import { processState } from './identity.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import type { Transport, TransportExit } from './transport.js';
+import { workerEntry } from './worker-url.js';
 
 /** Options for a new worker thread. */
 export interface ThreadTransportOptions {
@@ -22,21 +23,6 @@ export interface ThreadTransportOptions {
   resourceLimits?: ResourceLimits | undefined;
   /** Extra data for the runtime, under `workerData.skein`. */
   data?: Record<string, unknown>;
-}
-
-const here = import.meta.url;
-
-/**
- * The entry module. When skein itself runs from TypeScript sources (under tsx), a worker cannot
- * load a `.ts` entry directly (FACTS.md), so a small JavaScript bootstrap registers tsx first.
- */
-function entry(): { url: URL | string; eval: boolean } {
-  if (here.endsWith('.ts')) {
-    const target = new URL('./worker-entry.ts', here).href;
-    const code = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(target)}); })`;
-    return { url: code, eval: true };
-  }
-  return { url: new URL('./worker-entry.js', here), eval: false };
 }
 
 class ThreadTransport implements Transport {
@@ -51,7 +37,7 @@ class ThreadTransport implements Transport {
   private readonly exitPromise: Promise<TransportExit>;
 
   constructor(options: ThreadTransportOptions) {
-    const e = entry();
+    const e = workerEntry(import.meta.url, 'worker-entry');
     const skein: SkeinWorkerData = { state: processState, identity: options.identity, ...options.data };
     // Every worker skein starts gets its own link to the depot (see depot.ts).
     const depot = linkForChild();

@@ -57,7 +57,7 @@
 import { Buffer } from 'node:buffer';
 import v8 from 'node:v8';
 import { deposit, drop, withdraw } from '../core/depot.js';
-import { decodeValueSync, encodeValue } from '../core/serialize.js';
+import { decodeValueSync, encodeValue, replaceInPlace } from '../core/serialize.js';
 // skein's shared primitives, loaded wherever a queue is, so a getter (perhaps blocked in
 // getSync, with no event loop to import a module) can rebuild any of them inside an item. Other
 // shared types are loaded on demand with `require` (see loadSharedTypeSync).
@@ -394,33 +394,20 @@ function placeSabs(value: unknown, sabs: SharedArrayBuffer[], copies: Map<object
   return out;
 }
 
+function isPlaceholder(value: object): value is Placeholder {
+  return Object.hasOwn(value, SAB_KEY);
+}
+
 /** Puts shared memory back where {@link placeSabs} left placeholders (in place: a fresh copy). */
-function restoreSabs(value: unknown, sabs: readonly SharedArrayBuffer[], seen: Set<object>): unknown {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Object.hasOwn(value, SAB_KEY)) {
-    const p = value as Placeholder;
+function restoreSabs(value: unknown, sabs: readonly SharedArrayBuffer[]): unknown {
+  return replaceInPlace(value, isPlaceholder, (p) => {
     const sab = sabs[p[SAB_KEY]]!;
     if (p.type === undefined) return sab;
     const View = viewTypes[p.type] ?? Uint8Array;
     return p.type === 'Buffer'
       ? Buffer.from(sab, p.byteOffset, p.length)
       : new View(sab, p.byteOffset!, p.length!);
-  }
-  if (seen.has(value)) return value;
-  seen.add(value);
-  if (value instanceof Map) {
-    const entries = [...value];
-    value.clear();
-    for (const [k, v] of entries) value.set(restoreSabs(k, sabs, seen), restoreSabs(v, sabs, seen));
-  } else if (value instanceof Set) {
-    const items = [...value];
-    value.clear();
-    for (const v of items) value.add(restoreSabs(v, sabs, seen));
-  } else if (!ArrayBuffer.isView(value) && !(value instanceof Error)) {
-    const rec = value as Record<string, unknown>;
-    for (const key of Object.keys(rec)) rec[key] = restoreSabs(rec[key], sabs, seen);
-  }
-  return value;
+  });
 }
 
 /** An item encoded for the V8 formats: its tag byte and the bytes that follow it. */
@@ -465,7 +452,7 @@ function readShared(buf: Buffer, start: number, end: number): unknown {
   const id = buf.readDoubleLE(start);
   const sabs = id === 0 ? [] : withdraw(id);
   const { v, s } = v8.deserialize(buf.subarray(start + 8, end)) as { v: unknown; s: string[] | undefined };
-  return decodeValueSync(sabs.length === 0 ? v : restoreSabs(v, sabs, new Set()), s);
+  return decodeValueSync(sabs.length === 0 ? v : restoreSabs(v, sabs), s);
 }
 
 /**

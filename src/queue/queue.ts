@@ -853,6 +853,19 @@ export class Queue<T = unknown> implements Shareable {
     unlock(ctl, LOCK);
   }
 
+  /**
+   * For `join` on the ring store: 0 when every item put was marked done, else the milliseconds
+   * left to wait for that.
+   * @throws TimeoutError when none are left.
+   */
+  #joinLeft(ring: Ring, deadline: number, what: string): number {
+    const unfinished = ring.unfinished();
+    if (unfinished <= 0) return 0;
+    const left = remaining(deadline);
+    if (left === 0) throw new TimeoutError(`queue.${what}() timed out with ${unfinished} unfinished tasks`);
+    return left;
+  }
+
   #tooManyTaskDone(): ValueError {
     return new ValueError('taskDone() called too many times: more than items were put in the queue');
   }
@@ -871,13 +884,13 @@ export class Queue<T = unknown> implements Shareable {
     const deadline = deadlineOf(timeout);
     const ring = this.#ring;
     if (ring !== undefined) {
-      for (;;) {
-        const unfinished = ring.unfinished();
-        if (unfinished <= 0) return;
-        const left = remaining(deadline);
-        if (left === 0) throw new TimeoutError(`queue.join() timed out with ${unfinished} unfinished tasks`);
+      for (
+        let left = this.#joinLeft(ring, deadline, 'join');
+        left > 0;
+        left = this.#joinLeft(ring, deadline, 'join')
+      )
         await ring.waitDone(left, signal);
-      }
+      return;
     }
     const ctl = this._ctl;
     for (;;) {
@@ -903,14 +916,13 @@ export class Queue<T = unknown> implements Shareable {
     const deadline = deadlineOf(checkTimeout(timeout));
     const ring = this.#ring;
     if (ring !== undefined) {
-      for (;;) {
-        const unfinished = ring.unfinished();
-        if (unfinished <= 0) return;
-        const left = remaining(deadline);
-        if (left === 0)
-          throw new TimeoutError(`queue.joinSync() timed out with ${unfinished} unfinished tasks`);
+      for (
+        let left = this.#joinLeft(ring, deadline, 'joinSync');
+        left > 0;
+        left = this.#joinLeft(ring, deadline, 'joinSync')
+      )
         ring.waitDoneSync(left);
-      }
+      return;
     }
     const ctl = this._ctl;
     for (;;) {

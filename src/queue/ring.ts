@@ -226,7 +226,7 @@ export class Ring {
     // and taskDone() must find it counted (DONE ≤ PUTS).
     Atomics.add(ctl, PUTS, 1);
     ring[first + 1] = length;
-    this.#copyIn(words, t, length);
+    this.#move(words, t, length, true);
     Atomics.store(ring, first, t + 1);
     this.#wakeGetters();
     return true;
@@ -251,18 +251,19 @@ export class Ring {
     }
   }
 
-  #copyIn(words: Int32Array, t: number, length: number): void {
+  /**
+   * Copies a record of `length` bytes between `words` and the slots from position `p` on:
+   * into the ring (`toRing`), or out of it. (Layout: see the module comment.)
+   */
+  #move(words: Int32Array, p: number, length: number, toRing: boolean): void {
     const ring = this.#ring;
-    const mask = this.#mask;
     const total = (length + 3) >> 2;
-    let at = (t & mask) * SLOT_WORDS;
-    let n = Math.min(total, FIRST_BYTES / 4);
-    copyWords(words, 0, ring, at + 2, n);
-    let done = n;
-    for (let p = (t + 1) | 0; done < total; p = (p + 1) | 0) {
-      at = (p & mask) * SLOT_WORDS;
-      n = Math.min(total - done, NEXT_BYTES / 4);
-      copyWords(words, done, ring, at + 1, n);
+    let done = 0;
+    for (let first = true; done < total; first = false, p = (p + 1) | 0) {
+      const at = (p & this.#mask) * SLOT_WORDS + (first ? 2 : 1);
+      const n = Math.min(total - done, (first ? FIRST_BYTES : NEXT_BYTES) / 4);
+      if (toRing) copyWords(words, done, ring, at, n);
+      else copyWords(ring, at, words, done, n);
       done += n;
     }
   }
@@ -333,28 +334,12 @@ export class Ring {
         continue;
       }
       into.reserve(header + 3);
-      this.#copyOut(into.words, h, header);
+      this.#move(into.words, h, header, false);
       this.#free(h, k);
       Atomics.add(ctl, GETS, 1);
       if (this.#maxsize > 0) Atomics.add(ctl, FREE, 1);
       this.#wakePutters();
       return header;
-    }
-  }
-
-  #copyOut(words: Int32Array, h: number, length: number): void {
-    const ring = this.#ring;
-    const mask = this.#mask;
-    const total = (length + 3) >> 2;
-    let at = (h & mask) * SLOT_WORDS;
-    let n = Math.min(total, FIRST_BYTES / 4);
-    copyWords(ring, at + 2, words, 0, n);
-    let done = n;
-    for (let p = (h + 1) | 0; done < total; p = (p + 1) | 0) {
-      at = (p & mask) * SLOT_WORDS;
-      n = Math.min(total - done, NEXT_BYTES / 4);
-      copyWords(ring, at + 1, words, done, n);
-      done += n;
     }
   }
 
