@@ -854,15 +854,20 @@ export class Queue<T = unknown> implements Shareable {
   }
 
   /**
-   * For `join` on the ring store: 0 when every item put was marked done, else the milliseconds
-   * left to wait for that.
-   * @throws TimeoutError when none are left.
+   * One check of `join`: 0 when every item put was marked done; else the milliseconds left to
+   * wait for that — holding the mutex store's mutex then, as its waits expect.
+   * @throws TimeoutError when none are left (mutex released).
    */
-  #joinLeft(ring: Ring, deadline: number, what: string): number {
-    const unfinished = ring.unfinished();
-    if (unfinished <= 0) return 0;
-    const left = remaining(deadline);
-    if (left === 0) throw new TimeoutError(`queue.${what}() timed out with ${unfinished} unfinished tasks`);
+  #joinLeft(deadline: number, what: 'join' | 'joinSync'): number {
+    const ring = this.#ring;
+    const ctl = this._ctl;
+    if (ring === undefined) lock(ctl, LOCK);
+    const unfinished = ring !== undefined ? ring.unfinished() : ctl[UNFINISHED]!;
+    const left = unfinished <= 0 ? 0 : remaining(deadline);
+    if (left === 0 && ring === undefined) unlock(ctl, LOCK);
+    if (unfinished > 0 && left === 0) {
+      throw new TimeoutError(`queue.${what}() timed out with ${unfinished} unfinished tasks`);
+    }
     return left;
   }
 
@@ -883,28 +888,9 @@ export class Queue<T = unknown> implements Shareable {
     if (signal?.aborted) throw signal.reason;
     const deadline = deadlineOf(timeout);
     const ring = this.#ring;
-    if (ring !== undefined) {
-      for (
-        let left = this.#joinLeft(ring, deadline, 'join');
-        left > 0;
-        left = this.#joinLeft(ring, deadline, 'join')
-      )
-        await ring.waitDone(left, signal);
-      return;
-    }
-    const ctl = this._ctl;
-    for (;;) {
-      lock(ctl, LOCK);
-      if (ctl[UNFINISHED] === 0) {
-        unlock(ctl, LOCK);
-        return;
-      }
-      const left = remaining(deadline);
-      if (left === 0) {
-        unlock(ctl, LOCK);
-        throw new TimeoutError(`queue.join() timed out with ${ctl[UNFINISHED]} unfinished tasks`);
-      }
-      await waitAsync(ctl, LOCK, ALL_DONE, JOIN_WAITERS, left, signal);
+    for (let left = this.#joinLeft(deadline, 'join'); left > 0; left = this.#joinLeft(deadline, 'join')) {
+      if (ring !== undefined) await ring.waitDone(left, signal);
+      else await waitAsync(this._ctl, LOCK, ALL_DONE, JOIN_WAITERS, left, signal);
     }
   }
 
@@ -915,28 +901,13 @@ export class Queue<T = unknown> implements Shareable {
   joinSync(timeout?: number): void {
     const deadline = deadlineOf(checkTimeout(timeout));
     const ring = this.#ring;
-    if (ring !== undefined) {
-      for (
-        let left = this.#joinLeft(ring, deadline, 'joinSync');
-        left > 0;
-        left = this.#joinLeft(ring, deadline, 'joinSync')
-      )
-        ring.waitDoneSync(left);
-      return;
-    }
-    const ctl = this._ctl;
-    for (;;) {
-      lock(ctl, LOCK);
-      if (ctl[UNFINISHED] === 0) {
-        unlock(ctl, LOCK);
-        return;
-      }
-      const left = remaining(deadline);
-      if (left === 0) {
-        unlock(ctl, LOCK);
-        throw new TimeoutError(`queue.joinSync() timed out with ${ctl[UNFINISHED]} unfinished tasks`);
-      }
-      waitSync(ctl, LOCK, ALL_DONE, JOIN_WAITERS, left);
+    for (
+      let left = this.#joinLeft(deadline, 'joinSync');
+      left > 0;
+      left = this.#joinLeft(deadline, 'joinSync')
+    ) {
+      if (ring !== undefined) ring.waitDoneSync(left);
+      else waitSync(this._ctl, LOCK, ALL_DONE, JOIN_WAITERS, left);
     }
   }
 
