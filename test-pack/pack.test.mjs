@@ -67,6 +67,17 @@ const queue = new Queue();
 const producer = new Thread({ target: async (qq) => { for (let i = 0; i < 3; i++) await qq.put(i); }, args: [queue] });
 producer.start();
 console.log('sync', n.value, await queue.get(), await queue.get(), await queue.get(), RootQueue === Queue);
+// Shared objects inside a queue item arrive as themselves: the same lock, a queue to answer on.
+const jobs = new Queue();
+const held = new Lock();
+await held.acquire();
+const worker = new Thread({ target: (jobs) => { const { lock, reply } = jobs.getSync(); reply.putSync(lock.locked()); }, args: [jobs] });
+worker.start();
+const replies = new Queue();
+await jobs.put({ lock: held, reply: replies });
+console.log('shared', await replies.get());
+held.release();
+await worker.join();
 
 const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
 console.log('futures', await pool.submit((x) => x * 10, 4).result());
@@ -89,6 +100,7 @@ left.close(); right.close();
       'process 0 0',
       'main <_MainThread(MainThread, started 1)> function ERR_SKEIN_RUNTIME',
       'sync 2000 0 1 2 true',
+      'shared true',
       'futures 40',
       'pool [1,4,9]',
       'pipe over the pipe',
