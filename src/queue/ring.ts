@@ -105,12 +105,12 @@ const GETS = 49;
 const DONE = 64;
 const FREE = 65;
 /** Int32 words of the control block: five 64-byte lines. */
-export const RING_CONTROL_WORDS = 80;
+const RING_CONTROL_WORDS = 80;
 
 /** Int32 words per slot (64 bytes): seq + 15 data words. */
 const SLOT_WORDS = 16;
 /** Bytes of a slot. */
-export const SLOT_BYTES = SLOT_WORDS * 4;
+const SLOT_BYTES = SLOT_WORDS * 4;
 /** Item bytes the first slot of an item holds (after seq and the length word). */
 const FIRST_BYTES = 56;
 /** Item bytes each further slot holds. */
@@ -178,6 +178,7 @@ export class Ring {
     return this.#slots * SLOT_BYTES;
   }
 
+  /** Python's `maxsize` (0: no item limit). */
   get maxsize(): number {
     return this.#maxsize;
   }
@@ -461,6 +462,7 @@ export class Ring {
 
   // ---- shutdown and sizes ----
 
+  /** True once shutdown() was called. */
   get isShutdown(): boolean {
     return Atomics.load(this.#ctl, SHUTDOWN) !== 0;
   }
