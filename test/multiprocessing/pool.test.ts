@@ -25,6 +25,10 @@ import { assertNoNewResources, rejectsWith, resources } from '../helpers.ts';
 const tasks = new URL('../fixtures/pool-tasks.mjs', import.meta.url);
 const waitForFile = task<(path: string, value: string) => Promise<string>>(tasks, 'waitForFile');
 const whoami = task<() => Promise<string>>(tasks, 'whoami');
+const markThenWait = task<(marker: string, path: string, value: string) => Promise<string>>(
+  tasks,
+  'markThenWait',
+);
 const pow = task<(a: number, b: number) => number>(tasks, 'pow');
 const failOn5 = task<(x: number) => number>(tasks, 'failOn5');
 
@@ -384,9 +388,10 @@ for (const kind of kinds) {
       const before = resources();
       const pool = kind.make({ processes: 2 });
       const never = gate();
-      // A is handed to a worker before pow runs (a fresh worker holds one task at a time).
-      const a = pool.applyAsync(waitForFile, [never, 'A']);
-      assert.equal(await pool.apply(pow, [2, 2]), 4);
+      // A has begun (it made its marker, which the other worker waited for) when terminate comes.
+      const begun = gate();
+      const a = pool.applyAsync(markThenWait, [begun, never, 'A']);
+      assert.equal(await pool.apply(waitForFile, [begun, 'A began']), 'A began');
       const rs = Array.from({ length: 6 }, (_, i) => pool.applyAsync(waitForFile, [never, String(i)]));
       const it = pool.imap(waitForFile as never as (x: string) => Promise<string>, [never]);
       const first = it.next();
