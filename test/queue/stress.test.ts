@@ -22,6 +22,8 @@ for (const Q of [Queue, LifoQueue]) {
     const counts = new SharedArrayBuffer(N * 4);
     const stats = new SharedArrayBuffer(8 * 4);
 
+    // Thread targets travel as source and cannot close over a shared helper: each carries its
+    // own copy of the seeded xorshift generator.
     const producer = async (
       q: Queue<number>,
       from: number,
