@@ -31,6 +31,7 @@
  */
 import type { ErrorEnvelope } from './error-transport.js';
 import type { ThreadIdentity } from './identity.js';
+import type { HandleTable } from './serialize.js';
 import type { TaskSpec } from './task.js';
 
 /**
@@ -51,7 +52,7 @@ export interface RunMsg {
   fid: number;
   args: unknown[];
   /** Shared types inside `args`, when there are any. */
-  shared?: string[] | undefined;
+  shared?: HandleTable | undefined;
   identity?: ThreadIdentity | undefined;
   /** Report whether the worker is left idle (no lingering timers or handles) after this task. */
   checkIdle?: boolean | undefined;
@@ -81,7 +82,7 @@ export interface OkMsg {
   op: 'ok';
   id: number;
   value: unknown;
-  shared?: string[] | undefined;
+  shared?: HandleTable | undefined;
   idle?: boolean | undefined;
   /**
    * For a `chunk` run: the items that failed, as `[index, error]` pairs (their slot in `value`

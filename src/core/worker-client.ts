@@ -31,7 +31,7 @@ import {
   type RunsMsg,
   type ToWorker,
 } from './protocol.js';
-import { decodeValue } from './serialize.js';
+import { decodeValue, type HandleTable } from './serialize.js';
 import type { TaskSpec } from './task.js';
 import type { Transport, TransportExit } from './transport.js';
 
@@ -88,7 +88,7 @@ export interface CallOptions {
   /** Ask the worker whether it is left without timers or handles afterwards. */
   checkIdle?: boolean | undefined;
   /** Shared types inside `args`, as reported by `encodeValue`. */
-  shared?: string[] | undefined;
+  shared?: HandleTable | undefined;
   /** ArrayBuffers to move instead of copy. */
   transfer?: readonly ArrayBuffer[] | undefined;
   /** Names the worker in this call's errors, instead of the client's label. */
@@ -291,7 +291,7 @@ export class WorkerClient {
       if (msg.op === 'ok') {
         let v: unknown;
         try {
-          v = decodeValue(msg.value, msg.shared);
+          v = decodeValue(msg.value, msg.shared, this.transport.kind);
         } catch (error) {
           p.resolve({ ok: false, error: error as Error, idle });
           continue;

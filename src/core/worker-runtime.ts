@@ -273,7 +273,7 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
     let args: unknown[] | Promise<unknown[]>;
     try {
       fn = loadTask(spec);
-      args = decodeValue(msg.args, msg.shared);
+      args = decodeValue(msg.args, msg.shared, destination);
     } catch (err) {
       fail(msg, err, spec);
       return;

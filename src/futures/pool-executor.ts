@@ -10,7 +10,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { RuntimeError } from '../core/errors.js';
 import type { PoolMetrics } from '../core/pool/metrics.js';
 import { PoolEngine, type PoolTask } from '../core/pool/pool.js';
-import { encodeValue } from '../core/serialize.js';
+import { encodeValue, type HandleTable } from '../core/serialize.js';
 import { type AnyFunction, toTaskSpec } from '../core/task.js';
 import { checkTimeout } from '../core/wait-options.js';
 import type { Outcome } from '../core/worker-client.js';
@@ -49,7 +49,7 @@ const PROCESS_PIPELINE = 32;
 class FutureTask implements PoolTask {
   spec: PoolTask['spec'];
   args: unknown[];
-  shared: string[] | undefined;
+  shared: HandleTable | undefined;
   transfer: readonly ArrayBuffer[] | undefined;
   timeout: number | undefined;
   signal: AbortSignal | undefined;

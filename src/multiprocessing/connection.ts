@@ -21,7 +21,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RuntimeError } from '../core/errors.js';
-import { decodeValue, decodeValueSync, encodeValue } from '../core/serialize.js';
+import {
+  decodeValue,
+  decodeValueSync,
+  encodeValue,
+  type HandleTable,
+  mergeHandles,
+} from '../core/serialize.js';
 import {
   type Destination,
   kShare,
@@ -29,7 +35,7 @@ import {
   type SharedDescriptor,
 } from '../core/shared-registry.js';
 import { checkTimeout } from '../core/wait-options.js';
-import { type Answer, clientFor, ownerToken, type ServerRef } from './wire/client.js';
+import { type Answer, checkServerRef, clientFor, ownerToken, type ServerRef } from './wire/client.js';
 import type { KindSpec } from './wire/protocol.js';
 import { requestSync } from './wire/sync.js';
 
@@ -49,12 +55,12 @@ interface ConnectionData {
 
 /** Decodes an answer that may carry shared objects. */
 export function answerValue<T>(a: Answer): T | Promise<T> {
-  return decodeValue(a.v as T, a.s);
+  return decodeValue(a.v as T, a.s, 'process');
 }
 
 /** Decodes an answer synchronously. */
 export function answerValueSync<T>(a: Answer): T {
-  return decodeValueSync(a.v as T, a.s);
+  return decodeValueSync(a.v as T, a.s, 'process');
 }
 
 /**
@@ -76,10 +82,12 @@ export class Connection<T = unknown> {
   readonly #ticket: () => string;
   /**
    * Messages fetched by one `recvMany` round trip and not yet returned by `recv` (raw:
-   * decoded only when taken). Put back on the server if this copy is closed.
+   * decoded only when taken), and the handle table that came with them (one for the batch; each
+   * message's handles are found in it by identity, see core/serialize.ts). Put back on the
+   * server, with the table, if this copy is closed.
    */
   #inbox: unknown[] = [];
-  #inboxTags: string[] | undefined;
+  #inboxHandles: HandleTable | undefined;
 
   /** @internal Use {@link Pipe}. */
   constructor(ref: ServerRef, id: string, end: 0 | 1, duplex: boolean, claim?: string) {
@@ -165,7 +173,7 @@ export class Connection<T = unknown> {
         }),
       );
     }
-    return answerValue<T>({ v: this.#inbox.shift(), s: this.#inboxTags });
+    return answerValue<T>({ v: this.#inbox.shift(), s: this.#inboxHandles });
   }
 
   /** {@link recv} that blocks the calling thread (for worker code in Python's style). */
@@ -183,13 +191,14 @@ export class Connection<T = unknown> {
         }),
       );
     }
-    return answerValueSync<T>({ v: this.#inbox.shift(), s: this.#inboxTags });
+    return answerValueSync<T>({ v: this.#inbox.shift(), s: this.#inboxHandles });
   }
 
   #fill(a: Answer): void {
     const got = a.v as unknown[];
+    // The table of messages already taken is dropped with them.
+    this.#inboxHandles = this.#inbox.length === 0 ? a.s : mergeHandles([this.#inboxHandles, a.s]);
     for (const v of got) this.#inbox.push(v);
-    if (a.s) this.#inboxTags = [...new Set([...(this.#inboxTags ?? []), ...a.s])];
   }
 
   /**
@@ -226,8 +235,9 @@ export class Connection<T = unknown> {
     if (c.dead) return;
     if (this.#inbox.length > 0) {
       // Fetched but never received: back to the server, for the end's other copies.
-      c.post({ o: 'call', t: this.#id, m: 'unrecv', a: [this.#end, this.#inbox], s: this.#inboxTags });
+      c.post({ o: 'call', t: this.#id, m: 'unrecv', a: [this.#end, this.#inbox], s: this.#inboxHandles });
       this.#inbox = [];
+      this.#inboxHandles = undefined;
     }
     c.post({ o: 'hold', t: this.#id, e: this.#end, d: -1 });
   }
@@ -247,7 +257,7 @@ export class Connection<T = unknown> {
       duplex: this.#duplex,
       ticket: this.#ticket(),
     };
-    return { tag: TAG, module: import.meta.url, data };
+    return { tag: TAG, data };
   }
 
   toString(): string {
@@ -256,6 +266,14 @@ export class Connection<T = unknown> {
 }
 
 registerSharedType(TAG, (data) => {
-  const d = data as ConnectionData;
-  return new Connection(d.ref, d.id, d.end, d.duplex, d.ticket);
+  // From another process, perhaps: checked before use.
+  const d = data as Partial<ConnectionData> | null;
+  if (
+    typeof d?.id !== 'string' ||
+    (d.end !== 0 && d.end !== 1) ||
+    typeof d.duplex !== 'boolean' ||
+    typeof d.ticket !== 'string'
+  )
+    throw new TypeError('skein: received a malformed Connection');
+  return new Connection(checkServerRef(d.ref, 'Connection'), d.id, d.end, d.duplex, d.ticket);
 });

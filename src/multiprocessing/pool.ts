@@ -34,7 +34,7 @@ import { availableParallelism } from 'node:os';
 import { BrokenProcessPool, CancelledError, ValueError } from '../core/errors.js';
 import type { PoolMetrics } from '../core/pool/metrics.js';
 import { PoolEngine, type PoolTask } from '../core/pool/pool.js';
-import { encodeValue } from '../core/serialize.js';
+import { encodeValue, type HandleTable } from '../core/serialize.js';
 import { type AnyFunction, type TaskSpec, toTaskSpec } from '../core/task.js';
 import type { Outcome } from '../core/worker-client.js';
 import type { Task, TaskResult } from '../futures/executor.js';
@@ -119,7 +119,7 @@ class UnitTask implements PoolTask {
   constructor(
     readonly spec: TaskSpec,
     readonly args: unknown[],
-    readonly shared: string[] | undefined,
+    readonly shared: HandleTable | undefined,
     readonly chunk: true | undefined,
     /** Position of the unit's first item in the whole input. */
     readonly first: number,

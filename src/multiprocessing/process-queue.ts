@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ValueError } from '../core/errors.js';
-import { encodeValue } from '../core/serialize.js';
+import { encodeValue, type HandleTable } from '../core/serialize.js';
 import {
   type Destination,
   kShare,
@@ -26,7 +26,7 @@ import {
 } from '../core/shared-registry.js';
 import { type BlockingWaitOptions, parseWait, type WaitOptions } from '../core/wait-options.js';
 import { answerValue, answerValueSync } from './connection.js';
-import { clientFor, ownerToken, type ServerRef } from './wire/client.js';
+import { checkServerRef, clientFor, ownerToken, type ServerRef } from './wire/client.js';
 import { localHost } from './wire/local-host.js';
 import type { KindSpec, Request } from './wire/protocol.js';
 import { requestSync } from './wire/sync.js';
@@ -126,15 +126,15 @@ abstract class QueueBase<T> {
     if (this.#closed) throw new ValueError('the queue is closed (close() was called on this copy)');
   }
 
-  #msg(m: string, a: unknown[] = [], s?: string[], w?: number): Omit<Request, 'i'> {
+  #msg(m: string, a: unknown[] = [], s?: HandleTable, w?: number): Omit<Request, 'i'> {
     return { o: 'call', t: this.#id, m, a, s, w, k: this.#kind(), u: ownerToken };
   }
 
-  #sync(m: string, a: unknown[] = [], s?: string[], w?: number) {
+  #sync(m: string, a: unknown[] = [], s?: HandleTable, w?: number) {
     return requestSync(this.#ref, this.#msg(m, a, s, w));
   }
 
-  #async(m: string, a: unknown[] = [], s?: string[], w?: number, signal?: AbortSignal, undo?: boolean) {
+  #async(m: string, a: unknown[] = [], s?: HandleTable, w?: number, signal?: AbortSignal, undo?: boolean) {
     const client = clientFor(this.#ref);
     return client.request(this.#msg(m, a, s, w), {
       signal,
@@ -217,7 +217,7 @@ abstract class QueueBase<T> {
       collectable: this.#collectable,
       ticket: this.#collectable ? this.#ticket() : undefined,
     };
-    return { tag: TAG, module: import.meta.url, data };
+    return { tag: TAG, data };
   }
 }
 
@@ -376,4 +376,17 @@ export function managerQueue<T>(ref: ServerRef, id: string, maxsize: number, joi
 
 export type { QueueData };
 
-registerSharedType(TAG, (data) => queueFromData(data as QueueData));
+registerSharedType(TAG, (data) => {
+  // From another process, perhaps: checked before use.
+  const d = data as Partial<QueueData> | null;
+  if (
+    typeof d?.id !== 'string' ||
+    typeof d.maxsize !== 'number' ||
+    (d.flavour !== 'queue' && d.flavour !== 'joinable' && d.flavour !== 'simple') ||
+    typeof d.collectable !== 'boolean' ||
+    (d.ticket !== undefined && typeof d.ticket !== 'string')
+  )
+    throw new TypeError('skein: received a malformed process Queue');
+  checkServerRef(d.ref, 'process Queue');
+  return queueFromData(d as QueueData);
+});

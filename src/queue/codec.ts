@@ -20,16 +20,19 @@
  * - **Shared format** (`TAG_SHARED`): an item holding shared memory — a skein shared object (a
  *   lock, a queue, a shared value…), a SharedArrayBuffer or a view of one — arrives in the getter
  *   as *itself* (the same lock, the same memory). Bytes cannot hold a SharedArrayBuffer, so the
- *   item is written as V8 bytes of a copy in which each shared object is its envelope (as
- *   `encodeValue` makes it), each SharedArrayBuffer a placeholder `{ __skein_sab__: i }` and each
- *   view of one `{ __skein_sab__: i, type, byteOffset, length }`; the SharedArrayBuffers
- *   themselves (`i` indexes them) are deposited in the depot (core/depot.ts) under an id the
- *   record carries. The getter withdraws them from the depot (synchronously: it may be in
- *   `getSync`), puts them back where the placeholders are, and revives the shared objects. Every
- *   failed put (Full, timeout, abort, ShutDown, an incomparable key, ValueError) and every item
- *   `shutdown({ immediate })` discards tells the depot to drop its id (queue.ts), so the depot
- *   holds only items in transit. (A plain object of the user's own with an own key
- *   `__skein_sab__` inside such an item would be mistaken for a placeholder.)
+ *   item is written as V8 bytes of one record `{ v, s, p }`: `v` and `s` are the payload and
+ *   handle table `encodeValue` makes (core/serialize.ts), copied once more so that each
+ *   SharedArrayBuffer in them (the user's, or a lock's inside its descriptor) is a placeholder
+ *   `{ i }` and each view of one `{ i, type, byteOffset, length }`, and `p` lists the placeholder
+ *   objects themselves. The SharedArrayBuffers (`i` indexes them) are deposited in the depot
+ *   (core/depot.ts) under an id the record carries. The getter withdraws them from the depot
+ *   (synchronously: it may be in `getSync`), puts them back where the placeholders are, and
+ *   revives the shared objects. Placeholders and handles are both found by *identity* — an
+ *   object of the record is a placeholder exactly when it is an entry of `p`, which V8's
+ *   serializer keeps within one record — never by a key, so an item's own objects come out as
+ *   they went in, whatever their keys. Every failed put (Full, timeout, abort, ShutDown, an
+ *   incomparable key, ValueError) and every item `shutdown({ immediate })` discards tells the
+ *   depot to drop its id (queue.ts), so the depot holds only items in transit.
  *
  * ```
  * fast:  tag:u8 payload…          (nested values follow their container's header)
@@ -38,8 +41,8 @@
  *   8 array  len:u32 values[len]             9 object  n:u32 (key:string-without-tag value)[n]
  *   10 bigint  len:u32 decimal-ascii[len]
  * v8:     0xF0 v8.serialize(value)
- * shared: 0xF1 depotId:f64 v8.serialize({ v: copy with placeholders, s: shared tags })
- *         (depotId 0: nothing deposited — only envelopes without shared memory)
+ * shared: 0xF1 depotId:f64 v8.serialize({ v: payload, s: handle table, p: placeholders })
+ *         (depotId 0: nothing deposited — only handles without shared memory)
  * ```
  *
  * Before anything is written, the value is checked like every other value skein sends
@@ -47,8 +50,8 @@
  * its path (`item.handler`), shared objects or not next to it.
  *
  * skein's shared primitives (sync/) are imported here, so any thread holding a queue can revive
- * them synchronously; other shared types are loaded with `require` when first met (see
- * `loadSharedTypeSync`). (Under tsx, `require` of an ES module makes a second instance of it:
+ * them synchronously; other shared types are loaded with `require` when first met, from the
+ * fixed list of skein's modules (see `loadSharedTypeSync`). (Under tsx, `require` of an ES module makes a second instance of it:
  * such a type — a `local`, a multiprocessing object — must already be imported by the getting
  * thread.)
  *
@@ -57,7 +60,7 @@
 import { Buffer } from 'node:buffer';
 import v8 from 'node:v8';
 import { deposit, drop, withdraw } from '../core/depot.js';
-import { decodeValueSync, encodeValue, replaceInPlace } from '../core/serialize.js';
+import { decodeValueSync, encodeValue, type HandleTable, replaceInPlace } from '../core/serialize.js';
 // skein's shared primitives, loaded wherever a queue is, so a getter (perhaps blocked in
 // getSync, with no event loop to import a module) can rebuild any of them inside an item. Other
 // shared types are loaded on demand with `require` (see loadSharedTypeSync).
@@ -294,12 +297,13 @@ function holdsSab(value: unknown, seen: Set<object>): boolean {
   return false;
 }
 
-/** Marks a placeholder for shared memory in a TAG_SHARED record's value. */
-const SAB_KEY = '__skein_sab__';
-
-/** A SharedArrayBuffer (index) or a view of one, as it is written in a TAG_SHARED record. */
+/**
+ * A SharedArrayBuffer (`i` indexes the record's buffers) or a view of one, as it is written in
+ * a TAG_SHARED record. A placeholder is known by identity (it is an entry of the record's `p`),
+ * never by its shape.
+ */
 interface Placeholder {
-  [SAB_KEY]: number;
+  i: number;
   type?: string;
   byteOffset?: number;
   length?: number;
@@ -333,22 +337,29 @@ function viewType(view: ArrayBufferView): string {
   return 'Uint8Array';
 }
 
+/** Where {@link placeSabs} collects the shared memory of one item. */
+interface Placing {
+  sabs: SharedArrayBuffer[];
+  placeholders: Placeholder[];
+  copies: Map<object, unknown>;
+}
+
 /**
  * Copies `value`'s containers (arrays, plain objects, Maps, Sets; cycles and repeated references
- * kept), replacing each SharedArrayBuffer by `{ [SAB_KEY]: index }` and each view of one by
- * `{ [SAB_KEY]: index, type, byteOffset, length }`, `index` into `sabs`. Other objects are
- * kept as they are; the user's value is never changed.
+ * kept), replacing each SharedArrayBuffer and each view of one by a fresh placeholder (listed in
+ * `at.placeholders`; the buffers in `at.sabs`). Other objects are kept as they are; the user's
+ * value is never changed.
  */
-function placeSabs(value: unknown, sabs: SharedArrayBuffer[], copies: Map<object, unknown>): unknown {
+function placeSabs(value: unknown, at: Placing): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  const done = copies.get(value);
+  const done = at.copies.get(value);
   if (done !== undefined) return done;
   const index = (sab: SharedArrayBuffer) => {
-    const i = sabs.indexOf(sab);
-    return i >= 0 ? i : sabs.push(sab) - 1;
+    const i = at.sabs.indexOf(sab);
+    return i >= 0 ? i : at.sabs.push(sab) - 1;
   };
-  let out: unknown;
-  if (value instanceof SharedArrayBuffer) out = { [SAB_KEY]: index(value) };
+  let out: Placeholder;
+  if (value instanceof SharedArrayBuffer) out = { i: index(value) };
   else if (ArrayBuffer.isView(value)) {
     if (!(value.buffer instanceof SharedArrayBuffer)) return value;
     const type = viewType(value);
@@ -356,58 +367,73 @@ function placeSabs(value: unknown, sabs: SharedArrayBuffer[], copies: Map<object
       type === 'DataView' || type === 'Buffer'
         ? value.byteLength
         : value.byteLength / (value as Int8Array).BYTES_PER_ELEMENT;
-    out = { [SAB_KEY]: index(value.buffer), type, byteOffset: value.byteOffset, length };
+    out = { i: index(value.buffer), type, byteOffset: value.byteOffset, length };
   } else if (Array.isArray(value)) {
     const arr = new Array<unknown>(value.length);
-    copies.set(value, arr);
-    for (const key of Object.keys(value))
-      (arr as unknown as Record<string, unknown>)[key] = placeSabs(
-        (value as unknown as Record<string, unknown>)[key],
-        sabs,
-        copies,
-      );
+    at.copies.set(value, arr);
+    for (const key of Object.keys(value)) copyProperty(arr, value, key, at);
     return arr;
   } else if (value instanceof Map) {
     const map = new Map();
-    copies.set(value, map);
-    for (const [k, v] of value) map.set(placeSabs(k, sabs, copies), placeSabs(v, sabs, copies));
+    at.copies.set(value, map);
+    for (const [k, v] of value) map.set(placeSabs(k, at), placeSabs(v, at));
     return map;
   } else if (value instanceof Set) {
     const set = new Set();
-    copies.set(value, set);
-    for (const v of value) set.add(placeSabs(v, sabs, copies));
+    at.copies.set(value, set);
+    for (const v of value) set.add(placeSabs(v, at));
     return set;
   } else {
     const proto = Object.getPrototypeOf(value) as object | null;
     if (proto !== Object.prototype && proto !== null) return value;
     const obj: Record<string, unknown> = proto === null ? Object.create(null) : {};
-    copies.set(value, obj);
-    for (const key of Object.keys(value)) {
-      const v = placeSabs((value as Record<string, unknown>)[key], sabs, copies);
-      if (key === '__proto__')
-        Object.defineProperty(obj, key, { value: v, enumerable: true, writable: true });
-      else obj[key] = v;
-    }
+    at.copies.set(value, obj);
+    for (const key of Object.keys(value)) copyProperty(obj, value, key, at);
     return obj;
   }
-  copies.set(value, out);
+  at.placeholders.push(out);
+  at.copies.set(value, out);
   return out;
 }
 
-function isPlaceholder(value: object): value is Placeholder {
-  return Object.hasOwn(value, SAB_KEY);
+/** `to[key] = placeSabs(from[key])`, an own `__proto__` key included (as data). */
+function copyProperty(to: object, from: object, key: string, at: Placing): void {
+  const v = placeSabs((from as Record<string, unknown>)[key], at);
+  if (key === '__proto__') Object.defineProperty(to, key, { value: v, enumerable: true, writable: true });
+  else (to as Record<string, unknown>)[key] = v;
 }
 
-/** Puts shared memory back where {@link placeSabs} left placeholders (in place: a fresh copy). */
-function restoreSabs(value: unknown, sabs: readonly SharedArrayBuffer[]): unknown {
-  return replaceInPlace(value, isPlaceholder, (p) => {
-    const sab = sabs[p[SAB_KEY]]!;
-    if (p.type === undefined) return sab;
-    const View = viewTypes[p.type] ?? Uint8Array;
-    return p.type === 'Buffer'
-      ? Buffer.from(sab, p.byteOffset, p.length)
-      : new View(sab, p.byteOffset!, p.length!);
-  });
+/**
+ * Puts shared memory back where {@link placeSabs} left placeholders (in place: a fresh copy);
+ * `placeholders` are the record's own (compared by identity).
+ */
+function restoreSabs(
+  value: unknown,
+  sabs: readonly SharedArrayBuffer[],
+  placeholders: readonly object[],
+): unknown {
+  const marks = new Set(placeholders);
+  const made = new Map<Placeholder, unknown>();
+  return replaceInPlace(
+    value,
+    (o): o is Placeholder => marks.has(o),
+    (p) => {
+      let r = made.get(p);
+      if (r !== undefined) return r;
+      const sab = sabs[p.i];
+      if (sab === undefined) throw new Error('skein queue: corrupt item (a placeholder without its buffer)');
+      if (p.type === undefined) r = sab;
+      else {
+        const View = viewTypes[p.type] ?? Uint8Array;
+        r =
+          p.type === 'Buffer'
+            ? Buffer.from(sab, p.byteOffset, p.length)
+            : new View(sab, p.byteOffset!, p.length!);
+      }
+      made.set(p, r);
+      return r;
+    },
+  );
 }
 
 /** An item encoded for the V8 formats: its tag byte and the bytes that follow it. */
@@ -431,11 +457,14 @@ function slowEncode(value: unknown, path: string): SlowEncoded {
       throw new TypeError(`${path} cannot be put in a queue: ${(err as Error).message}`, { cause: err });
     }
   }
-  const sabs: SharedArrayBuffer[] = [];
-  const copy = placeSabs(enc.value, sabs, new Map());
+  // Payload and table in one walk (one copies map): a descriptor object is copied once, so the
+  // copy in the payload is still the very entry of the table.
+  const at: Placing = { sabs: [], placeholders: [], copies: new Map() };
+  const copy = placeSabs({ v: enc.value, s: enc.shared }, at) as Omit<SharedRecord, 'p'>;
+  const sabs = at.sabs;
   let body: Buffer;
   try {
-    body = v8.serialize({ v: copy, s: enc.shared });
+    body = v8.serialize({ v: copy.v, s: copy.s, p: at.placeholders } satisfies SharedRecord);
   } catch (err) {
     throw new TypeError(`${path} cannot be put in a queue: ${(err as Error).message}`, { cause: err });
   }
@@ -447,12 +476,24 @@ function slowEncode(value: unknown, path: string): SlowEncoded {
   return { tag: TAG_SHARED, bytes };
 }
 
+/** The body of a TAG_SHARED record (see the module overview). */
+interface SharedRecord {
+  /** The payload. */
+  v: unknown;
+  /** Its handle table. */
+  s: HandleTable | undefined;
+  /** The placeholders of shared memory inside `v` and `s`. */
+  p: Placeholder[];
+}
+
 /** Decodes a TAG_SHARED record's payload (`buf[start, end)`, after the tag). */
 function readShared(buf: Buffer, start: number, end: number): unknown {
   const id = buf.readDoubleLE(start);
   const sabs = id === 0 ? [] : withdraw(id);
-  const { v, s } = v8.deserialize(buf.subarray(start + 8, end)) as { v: unknown; s: string[] | undefined };
-  return decodeValueSync(sabs.length === 0 ? v : restoreSabs(v, sabs), s);
+  const record = v8.deserialize(buf.subarray(start + 8, end)) as SharedRecord;
+  // In place, payload and table at once: the table's entries stay the payload's objects.
+  if (record.p.length > 0) restoreSabs({ v: record.v, s: record.s }, sabs, record.p);
+  return decodeValueSync(record.v, record.s, 'thread');
 }
 
 /**

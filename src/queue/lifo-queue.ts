@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ENTRY_WORDS, QUEUE_MODULE, Queue, registerQueueClass } from './queue.js';
+import { ENTRY_WORDS, Queue, registerQueueClass } from './queue.js';
 
 /**
  * A last-in, first-out queue shared by threads: Python's `queue.LifoQueue`. Same API,
@@ -40,4 +40,4 @@ export class LifoQueue<T = unknown> extends Queue<T> {
   }
 }
 
-registerQueueClass(LifoQueue, 'skein.queue.LifoQueue', QUEUE_MODULE);
+registerQueueClass(LifoQueue, 'skein.queue.LifoQueue');

@@ -18,7 +18,7 @@
  */
 import { Reader } from './codec.js';
 import { compareKeys, keyOf, type PriorityKey } from './priority-key.js';
-import { ENTRY_WORDS, QUEUE_MODULE, Queue, registerQueueClass, SEQ } from './queue.js';
+import { ENTRY_WORDS, Queue, registerQueueClass, SEQ } from './queue.js';
 
 /**
  * A queue that returns its lowest item first: Python's `queue.PriorityQueue`. Items are
@@ -125,4 +125,4 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
   }
 }
 
-registerQueueClass(PriorityQueue, 'skein.queue.PriorityQueue', QUEUE_MODULE);
+registerQueueClass(PriorityQueue, 'skein.queue.PriorityQueue');

@@ -90,6 +90,7 @@ import {
   registerSharedType,
   type Shareable,
   type SharedDescriptor,
+  type SharedTag,
 } from '../core/shared-registry.js';
 import { checkTimeout, deadlineOf, type ParsedWait, parseWait, remaining } from '../core/wait-options.js';
 import { copyWords, depositOf, discardDeposit, discardRecord, Reader, Writer } from './codec.js';
@@ -207,26 +208,17 @@ interface Encoded {
   key: unknown;
 }
 
-/**
- * The module the queue classes name for reviving: `skein/queue`'s index, which loads all four,
- * so a thread that revives one queue can also revive the others synchronously (items may hold
- * queues; see codec.ts).
- */
-export const QUEUE_MODULE = new URL(
-  import.meta.url.endsWith('.ts') ? './index.ts' : './index.js',
-  import.meta.url,
-).href;
-
 type QueueClass = new () => Queue<unknown>;
-const kinds = new Map<Function, { tag: string; module: string }>();
+/** The registered queue classes and their tags (the fixed list names `skein/queue`'s index for them). */
+const kinds = new Map<Function, SharedTag>();
 let adopting: QueueBuffers | undefined;
 
 /**
  * Registers a queue class as a shared type: instances cross into threads as themselves.
  * Called once per class, at module load, by the module that defines it.
  */
-export function registerQueueClass(cls: QueueClass, tag: string, module: string): void {
-  kinds.set(cls, { tag, module });
+export function registerQueueClass(cls: QueueClass, tag: SharedTag): void {
+  kinds.set(cls, tag);
   registerSharedType(tag, (data) => attachQueue(cls, data as QueueBuffers));
 }
 
@@ -994,8 +986,8 @@ export class Queue<T = unknown> implements Shareable {
 
   /** Crosses into another thread as this same queue; processes get a TypeError. */
   [kShare](destination: Destination): SharedDescriptor {
-    const kind = kinds.get(this.constructor);
-    if (kind === undefined)
+    const tag = kinds.get(this.constructor);
+    if (tag === undefined)
       throw new TypeError(`${this.constructor.name} is not registered as a shared queue class`);
     if (destination === 'process') {
       throw new TypeError(
@@ -1003,8 +995,8 @@ export class Queue<T = unknown> implements Shareable {
           'another process; use multiprocessing.Queue or manager.Queue() instead',
       );
     }
-    return { tag: kind.tag, module: kind.module, data: this.#buffers };
+    return { tag, data: this.#buffers };
   }
 }
 
-registerQueueClass(Queue, 'skein.queue.Queue', QUEUE_MODULE);
+registerQueueClass(Queue, 'skein.queue.Queue');

@@ -14,7 +14,6 @@ import {
 } from '../core/shared-registry.js';
 import {
   attachQueue,
-  QUEUE_MODULE,
   Queue,
   type QueueBuffers,
   type QueueOptions,
@@ -107,7 +106,7 @@ export class SimpleQueue<T = unknown> implements Shareable {
           'process; use multiprocessing.SimpleQueue or manager.Queue() instead',
       );
     }
-    return { tag: TAG, module: QUEUE_MODULE, data: this.#q[kShare](destination).data };
+    return { tag: TAG, data: this.#q[kShare](destination).data };
   }
 }
 

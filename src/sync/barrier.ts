@@ -319,7 +319,7 @@ export class Barrier {
       action: this.#spec,
       timeout: this.#timeout,
     };
-    return { tag: TAG, module: import.meta.url, data };
+    return { tag: TAG, data };
   }
 }
 

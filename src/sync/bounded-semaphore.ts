@@ -40,12 +40,8 @@ export class BoundedSemaphore extends Semaphore {
     }
   }
 
-  protected override get tag(): string {
+  protected override get tag(): 'skein.BoundedSemaphore' {
     return 'skein.BoundedSemaphore';
-  }
-
-  protected override get moduleUrl(): string {
-    return import.meta.url;
   }
 }
 

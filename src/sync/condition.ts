@@ -330,7 +330,6 @@ export class Condition {
     }
     return {
       tag: TAG,
-      module: import.meta.url,
       data: { cells: this.#cells.buffer, lock: this.#lock[kShare](destination) },
     };
   }

@@ -104,7 +104,7 @@ export class Event {
         'a threading Event cannot be sent to a process (no shared memory there); use manager.Event()',
       );
     }
-    return { tag: TAG, module: import.meta.url, data: this.#cells.buffer };
+    return { tag: TAG, data: this.#cells.buffer };
   }
 }
 

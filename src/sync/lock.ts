@@ -49,7 +49,7 @@ export class Lock extends Mutex {
         'a threading Lock cannot be sent to a process (no shared memory there); use manager.Lock()',
       );
     }
-    return { tag: TAG, module: import.meta.url, data: this.buffer };
+    return { tag: TAG, data: this.buffer };
   }
 
   get [Symbol.toStringTag](): string {

@@ -49,7 +49,7 @@ export class RLock extends Mutex {
         'a threading RLock cannot be sent to a process (no shared memory there); use manager.RLock()',
       );
     }
-    return { tag: TAG, module: import.meta.url, data: this.buffer };
+    return { tag: TAG, data: this.buffer };
   }
 
   /** The recursion level of the current hold (0 when free; meaningful to the owner). */

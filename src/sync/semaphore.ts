@@ -304,13 +304,8 @@ export class Semaphore {
   }
 
   /** The registry tag of this class. @internal */
-  protected get tag(): string {
+  protected get tag(): 'skein.Semaphore' | 'skein.BoundedSemaphore' {
     return 'skein.Semaphore';
-  }
-
-  /** The module that registers {@link tag}. @internal */
-  protected get moduleUrl(): string {
-    return import.meta.url;
   }
 
   /** @internal Crossing into another thread. */
@@ -321,7 +316,7 @@ export class Semaphore {
         `a threading ${name} cannot be sent to a process (no shared memory there); use manager.${name}()`,
       );
     }
-    return { tag: this.tag, module: this.moduleUrl, data: this.cells.buffer };
+    return { tag: this.tag, data: this.cells.buffer };
   }
 }
 

@@ -106,7 +106,6 @@ function subclassFor(name: TypeName): new (buffer: SharedArrayBuffer) => object 
       }
       return {
         tag: TAG,
-        module: import.meta.url,
         data: { type: name, buffer: this.buffer, lock: this.getLock()[kShare](destination).data },
       };
     }

@@ -99,7 +99,6 @@ export class Value<T extends TypeCode = 'float64'> {
     const buffer = (this.#cell as unknown as Int32Array).buffer;
     return {
       tag: TAG,
-      module: import.meta.url,
       data: { type: this.type, buffer, lock: this.#lock[kShare](destination).data },
     };
   }

@@ -89,7 +89,7 @@ export class local {
         'a threading.local cannot be sent to another process; each process has its own data anyway',
       );
     }
-    return { tag: TAG, module: import.meta.url, data: ids.get(this) };
+    return { tag: TAG, data: ids.get(this) };
   }
 }
 

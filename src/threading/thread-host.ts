@@ -31,6 +31,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { markThreadEnded, nextIdent, type ThreadIdentity } from '../core/identity.js';
+import type { HandleTable } from '../core/serialize.js';
 import type { TaskSpec } from '../core/task.js';
 import { spawnThread } from '../core/thread-transport.js';
 import { type Outcome, WorkerClient } from '../core/worker-client.js';
@@ -47,7 +48,7 @@ export interface ThreadJob {
   identity: ThreadIdentity;
   spec: TaskSpec;
   args: unknown[];
-  shared: string[] | undefined;
+  shared: HandleTable | undefined;
   /** Called when the thread begins running, with the isolate's Node `threadId`. */
   onStart(nativeId: number): void;
   /** Called once, when the thread's target has settled or its isolate died. */

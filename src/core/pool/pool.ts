@@ -59,6 +59,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { TimeoutError } from '../errors.js';
 import { markThreadEnded, nextIdent } from '../identity.js';
 import { spawnProcess } from '../process-transport.js';
+import type { HandleTable } from '../serialize.js';
 import type { TaskSpec } from '../task.js';
 import { spawnThread } from '../thread-transport.js';
 import type { Transport } from '../transport.js';
@@ -79,7 +80,7 @@ export interface PoolTask {
   spec: TaskSpec;
   /** Encoded arguments (`encodeValue` already checked them); for a chunk, the items. */
   args: unknown[];
-  shared?: string[] | undefined;
+  shared?: HandleTable | undefined;
   transfer?: readonly ArrayBuffer[] | undefined;
   /** `args` is a list of items: one call each with the item as its argument, one reply (a `map` chunk). */
   chunk?: boolean | undefined;
@@ -107,7 +108,7 @@ export interface PoolOptions {
   initializer?: TaskSpec | undefined;
   /** Encoded arguments of the initializer. */
   initargs?: unknown[] | undefined;
-  initShared?: string[] | undefined;
+  initShared?: HandleTable | undefined;
   /** A worker is retired (and replaced) after this many tasks; Python's `max_tasks_per_child`. */
   maxTasksPerWorker?: number | undefined;
   /** An idle worker stops after this many milliseconds (`Infinity`: never). */

@@ -25,7 +25,7 @@ import {
 import { type BlockingWaitOptions, parseWait, type WaitOptions } from '../../core/wait-options.js';
 import { answerValue, answerValueSync } from '../connection.js';
 import type { DictKey } from '../hosted/containers.js';
-import { clientFor, ownerToken, type ServerRef } from '../wire/client.js';
+import { checkServerRef, clientFor, ownerToken, type ServerRef } from '../wire/client.js';
 import type { Request } from '../wire/protocol.js';
 import { requestSync } from '../wire/sync.js';
 
@@ -357,7 +357,7 @@ export class BaseProxy {
   /** @internal */
   [kShare](_destination: Destination): SharedDescriptor {
     const data: ProxyData = { ref: this.#ref, id: this.#id, kind: this.#kind };
-    return { tag: TAG, module: import.meta.url, data };
+    return { tag: TAG, data };
   }
 
   toString(): string {
@@ -427,6 +427,9 @@ export function makeProxy<P>(ref: ServerRef, id: string, kind: ProxyKind): P {
 }
 
 registerSharedType(TAG, (data) => {
-  const d = data as ProxyData;
-  return makeProxy(d.ref, d.id, d.kind);
+  // From another process, perhaps: checked before use.
+  const d = data as Partial<ProxyData> | null;
+  if (typeof d?.id !== 'string' || typeof d.kind !== 'string' || !Object.hasOwn(METHODS, d.kind))
+    throw new TypeError('skein: received a malformed manager proxy');
+  return makeProxy(checkServerRef(d.ref, 'manager proxy'), d.id, d.kind);
 });

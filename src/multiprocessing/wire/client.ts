@@ -23,6 +23,7 @@ import { connect, type Socket } from 'node:net';
 import { fromEnvelope } from '../../core/error-transport.js';
 import { AuthenticationError, EOFError, ShutDown } from '../../core/errors.js';
 import { registerFlushHook } from '../../core/flush-hooks.js';
+import type { HandleTable } from '../../core/serialize.js';
 import { digest, nonce, verify } from './auth.js';
 import { encodeFrame, FrameReader, MAX_FRAME } from './frame.js';
 import type { Reply, Request } from './protocol.js';
@@ -34,6 +35,28 @@ export interface ServerRef {
   authkey: Uint8Array;
   /** `local`: hosted by the thread that made the pipe/queue; `manager`: a manager's server. */
   role: 'local' | 'manager';
+}
+
+/**
+ * Checks that a received handle's `ref` (inside a pipe end's, process queue's or proxy's data,
+ * which may come from another process) has the shape of a {@link ServerRef}.
+ * @throws TypeError naming `what` otherwise.
+ */
+export function checkServerRef(ref: unknown, what: string): ServerRef {
+  const r = ref as Partial<ServerRef> | null;
+  const a = r?.address as { host?: unknown; port?: unknown } | string | undefined;
+  const addressOk =
+    typeof a === 'string' ||
+    (typeof a === 'object' && a !== null && typeof a.host === 'string' && Number.isInteger(a.port));
+  if (
+    typeof r !== 'object' ||
+    r === null ||
+    !addressOk ||
+    !(r.authkey instanceof Uint8Array) ||
+    (r.role !== 'local' && r.role !== 'manager')
+  )
+    throw new TypeError(`skein: received a malformed ${what} (bad server reference)`);
+  return r as ServerRef;
 }
 
 /**
@@ -55,7 +78,7 @@ export function allClients(): Iterable<Client> {
 /** A successful reply: the value and the shared tags inside it. */
 export interface Answer {
   v: unknown;
-  s: string[] | undefined;
+  s: HandleTable | undefined;
 }
 
 interface Pending {

@@ -7,7 +7,7 @@
  *   the creator's own registration (see "Creation races" in `server.ts`).
  * - `{o: 'create', t, k}` — like ensure, but replies (manager factories).
  * - `{o: 'call', t, m, a, s?, w?, k?, u?}` — call method `m` of object `t` with arguments `a`
- *   (`s`: shared tags inside `a`; `w`: timeout in ms, -1 for none; `k`: ensure first;
+ *   (`s`: the handle table of the shared objects inside `a`, see core/serialize.ts; `w`: timeout in ms, -1 for none; `k`: ensure first;
  *   `u`: the caller's owner token, for locks).
  * - `{o: 'hold', t, e, d}` — this connection holds `d` more (or fewer) copies of end `e`.
  * - `{o: 'ticket', t, e, x}` — reserve a copy of end `e` under ticket `x` for another holder.
@@ -16,11 +16,12 @@
  * - `{o: 'ping'}` — replies when the connection is authenticated.
  * - `{o: 'publish', n, r}` / `{o: 'lookup', n}` — a name for a proxy reference (manager).
  *
- * Replies (server → client): `{i, ok: true, v, s?}` or `{i, ok: false, e: ErrorEnvelope}`.
+ * Replies (server → client): `{i, ok: true, v, s?}` (`s`: `v`'s handle table) or `{i, ok: false, e: ErrorEnvelope}`.
  *
  * @module
  */
 import type { ErrorEnvelope } from '../../core/error-transport.js';
+import type { HandleTable } from '../../core/serialize.js';
 
 /** `[kind, ...constructor arguments]` of a hosted object. */
 export type KindSpec = [string, ...unknown[]];
@@ -32,7 +33,7 @@ export interface Request {
   k?: KindSpec | undefined;
   m?: string;
   a?: unknown[];
-  s?: string[] | undefined;
+  s?: HandleTable | undefined;
   w?: number;
   u?: string;
   e?: number;
@@ -45,5 +46,5 @@ export interface Request {
 }
 
 export type Reply =
-  | { i: number; ok: true; v: unknown; s?: string[] | undefined }
+  | { i: number; ok: true; v: unknown; s?: HandleTable | undefined }
   | { i: number; ok: false; e: ErrorEnvelope };

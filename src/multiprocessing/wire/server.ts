@@ -37,26 +37,29 @@ import { randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'node:net';
 import { toEnvelope } from '../../core/error-transport.js';
 import { RuntimeError } from '../../core/errors.js';
+import { type HandleTable, mergeHandles } from '../../core/serialize.js';
 import { digest, nonce, verify } from './auth.js';
 import { encodeFrame, FrameReader, MAX_FRAME } from './frame.js';
 import type { KindSpec, Reply, Request } from './protocol.js';
 
-/** A stored value with the shared tags it carries (see core/serialize.ts). */
+/**
+ * A stored value with the handle table that came with it (see core/serialize.ts): kept together
+ * as received, never looked into, and sent on together in one frame.
+ */
 export interface Stored {
   v: unknown;
-  s: string[] | undefined;
+  s: HandleTable | undefined;
 }
 
-/** A method result that carries shared tags. */
+/** A method result that carries a handle table. */
 export class Out {
   constructor(
     readonly v: unknown,
-    readonly s: string[] | undefined,
+    readonly s: HandleTable | undefined,
   ) {}
+  /** A result `v` made of several stored values: their tables, merged. */
   static of(items: readonly Stored[], v: unknown): Out {
-    let s: string[] | undefined;
-    for (const it of items) if (it.s) s = [...new Set([...(s ?? []), ...it.s])];
-    return new Out(v, s);
+    return new Out(v, mergeHandles(items.map((it) => it.s)));
   }
 }
 
@@ -104,8 +107,8 @@ export class CallCtx {
     readonly id: number,
     /** Timeout in ms; `Infinity` when none. */
     public timeout: number,
-    /** Shared tags of the arguments. */
-    readonly tags: string[] | undefined,
+    /** The handle table of the arguments. */
+    readonly tags: HandleTable | undefined,
     /** Owner token of the calling thread (locks). */
     readonly owner: string,
   ) {}

@@ -6,6 +6,7 @@
  */
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { toEnvelope } from '../../core/error-transport.js';
+import type { HandleTable } from '../../core/serialize.js';
 import { adoptOwnerToken, clientFor, type ServerRef } from './client.js';
 import type { Request } from './protocol.js';
 import type { HelperReply } from './sync.js';
@@ -21,7 +22,7 @@ port.on(
       Atomics.store(flag, 0, 1);
       Atomics.notify(flag, 0);
     };
-    let p: Promise<{ v: unknown; s: string[] | undefined }>;
+    let p: Promise<{ v: unknown; s: HandleTable | undefined }>;
     try {
       for (const f of m.flush)
         clientFor(f.ref).writeFrames(f.frames.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength)));

@@ -20,6 +20,7 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { type ErrorEnvelope, fromEnvelope } from '../../core/error-transport.js';
+import type { HandleTable } from '../../core/serialize.js';
 import { type Answer, allClients, ownerToken, type ServerRef, setThreadEndHandler } from './client.js';
 import type { Request } from './protocol.js';
 
@@ -56,7 +57,9 @@ setThreadEndHandler(() => {
 });
 
 /** Reply of the helper. */
-export type HelperReply = { ok: true; v: unknown; s: string[] | undefined } | { ok: false; e: ErrorEnvelope };
+export type HelperReply =
+  | { ok: true; v: unknown; s: HandleTable | undefined }
+  | { ok: false; e: ErrorEnvelope };
 
 /** Sends `msg` to the server of `ref` and blocks the calling thread until it is answered. */
 export function requestSync(ref: ServerRef, msg: Omit<Request, 'i'>): Answer {
