@@ -51,7 +51,7 @@ export interface RunMsg {
   id: number;
   fid: number;
   args: unknown[];
-  /** Shared types inside `args`, when there are any. */
+  /** The handle table of `args` (core/serialize.ts), when they hold shared objects. */
   shared?: HandleTable | undefined;
   identity?: ThreadIdentity | undefined;
   /** Report whether the worker is left idle (no lingering timers or handles) after this task. */
@@ -82,6 +82,7 @@ export interface OkMsg {
   op: 'ok';
   id: number;
   value: unknown;
+  /** The handle table of `value`, when it holds shared objects. */
   shared?: HandleTable | undefined;
   idle?: boolean | undefined;
   /**

@@ -87,7 +87,7 @@ export interface CallOptions {
   identity?: ThreadIdentity | undefined;
   /** Ask the worker whether it is left without timers or handles afterwards. */
   checkIdle?: boolean | undefined;
-  /** Shared types inside `args`, as reported by `encodeValue`. */
+  /** The handle table of `args`, as `encodeValue` made it (sent in the same message). */
   shared?: HandleTable | undefined;
   /** ArrayBuffers to move instead of copy. */
   transfer?: readonly ArrayBuffer[] | undefined;

@@ -174,6 +174,39 @@ describe('hostile keys next to real shared objects come out equal on every chann
     assertPair(await t.result(), 'Lock');
   });
 
+  test('Maps and Sets: hostile entries, a handle as a key and as an item (Thread and thread Queue)', async () => {
+    const lock = new Lock();
+    const make = () => ({
+      m: new Map<unknown, unknown>([
+        ['__skein_shared__', evil()],
+        [lock, 'a lock as a key'],
+        [evil(), lock],
+      ]),
+      s: new Set<unknown>([evil(), lock, { __skein_sab__: 0 }]),
+    });
+    const check = (got: unknown) => {
+      const { m, s } = got as ReturnType<typeof make>;
+      const entries = [...m];
+      assert.deepStrictEqual(entries[0], ['__skein_shared__', evil()]);
+      assert.ok(entries[1]![0] instanceof Lock);
+      assert.equal(entries[1]![1], 'a lock as a key');
+      assert.deepStrictEqual(entries[2]![0], evil());
+      assert.ok(entries[2]![1] instanceof Lock);
+      assert.equal(entries[1]![0], entries[2]![1], 'one handle, one object');
+      const items = [...s];
+      assert.deepStrictEqual(items[0], evil());
+      assert.equal(items[1], entries[1]![0]);
+      assert.deepStrictEqual(items[2], { __skein_sab__: 0 });
+      nothingRan();
+    };
+    const t = new Thread({ target: (v: unknown) => v, args: [make()] });
+    t.start();
+    check(await t.result());
+    const q = new Queue<unknown>();
+    await q.put(make());
+    check(await q.get());
+  });
+
   test('ThreadPoolExecutor submit and map', async () => {
     await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
     const lock = new Lock();

@@ -1,6 +1,6 @@
 /**
  * Server side of the manager's containers: `dict`, `list`, `Namespace`, `Value`, `Array`.
- * Values are stored as received (`Stored`: data plus the shared tags inside it) and returned
+ * Values are stored as received (`Stored`: data plus its handle table, core/serialize.ts) and returned
  * as stored; comparisons (`index`, `count`, `remove`) use deep equality, `sort` orders like
  * Python (numbers, strings, bigints, arrays of them element by element).
  *

@@ -75,7 +75,7 @@ export function allClients(): Iterable<Client> {
   return clients.values();
 }
 
-/** A successful reply: the value and the shared tags inside it. */
+/** A successful reply: the value and its handle table (see core/serialize.ts). */
 export interface Answer {
   v: unknown;
   s: HandleTable | undefined;
