@@ -33,10 +33,24 @@
  * that thread ends while holding them (its target threw, it called `process.exit`, it was
  * terminated — the thread host marks it ended in `core/identity.ts`), waiters, which park in
  * slices of at most `POLL_MS`, notice it and give its permits back (one reclaimer per slot,
- * by CAS IDENT: dead ident → -1), counted in {@link Semaphore.reclaimed}. Limits: a table of
- * {@link HOLDER_SLOTS} threads (holders beyond it are not tracked), and a thread killed in the
- * instant between taking a permit and recording it loses that permit. A `hold()` must be
- * ended by disposing it (or by `run` returning), not by a bare `release()`.
+ * by CAS IDENT: dead ident → -1), counted in {@link Semaphore.reclaimed}. So do the
+ * non-blocking paths (`acquire({ blocking: false })`, `acquireSync(0)`), and the `value` and
+ * `locked()` snapshots, so that a permit of a dead holder is never reported as taken.
+ * Every word a holder writes is written so that a stop between any two of its steps errs on the
+ * safe side: TRACKED is counted in before a slot is taken (too high costs a scan), a slot's
+ * COUNT is decremented before the slot is freed. Limits: a table of {@link HOLDER_SLOTS}
+ * threads (holders beyond it are not tracked), and one window no ordering can close — a thread
+ * stopped between the compare-exchange that takes a permit and the `Atomics.add` that records
+ * it (the holder's slot is found before it waits, so only a load and a compare separate the
+ * two) loses that permit (recording it
+ * first would instead *create* one when the stop falls before the take: JavaScript has no
+ * two-word atomic). A `hold()` must be ended by disposing it (or by `run` returning), not by a
+ * bare `release()`.
+ *
+ * ## Counts that do not fit
+ * The count is one int32 word, so a semaphore holds at most {@link MAX_PERMITS} (2³¹ − 1)
+ * permits: a larger initial value, or a `release(n)` that would pass it, throws RangeError at the
+ * call and changes nothing — never a wrapped, negative count. (Python's are unbounded.)
  *
  * @module
  */
@@ -66,6 +80,8 @@ const SLOTS = 8;
 /** How many holder threads a Semaphore tracks for dead-holder recovery. */
 export const HOLDER_SLOTS = 32;
 const SPIN = 20;
+/** The most permits a semaphore can hold: its count is one shared int32 word (2³¹ − 1). */
+export const MAX_PERMITS = 0x7fffffff;
 const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 
 /**
@@ -88,8 +104,9 @@ export class Semaphore {
   readonly #disposable: Disposable;
 
   /**
-   * @param value the initial number of permits.
-   * @throws ValueError when `value` is negative (Python raises ValueError); TypeError when it is not an integer.
+   * @param value the initial number of permits, at most {@link MAX_PERMITS} (2³¹ − 1).
+   * @throws ValueError when `value` is negative (Python raises ValueError); TypeError when it is
+   *   not an integer; RangeError when it exceeds {@link MAX_PERMITS} (the count is one int32 word).
    */
   constructor(value = 1) {
     const revived = takeRevived<SharedArrayBuffer>();
@@ -107,6 +124,11 @@ export class Semaphore {
       throw new TypeError(`semaphore initial value must be an integer, got ${String(value)}`);
     }
     if (value < 0) throw new ValueError(`semaphore initial value must be >= 0, got ${value}`);
+    if (value > MAX_PERMITS) {
+      throw new RangeError(
+        `semaphore initial value must be at most ${MAX_PERMITS} (the permits live in one shared int32 word), got ${value}`,
+      );
+    }
     this.cells = new Int32Array(new SharedArrayBuffer(4 * (SLOTS + 2 * HOLDER_SLOTS)));
     this.cells[VALUE] = value;
     this.cells[INITIAL] = value;
@@ -115,23 +137,49 @@ export class Semaphore {
   #slot = -1;
   #slotIdent = 0;
 
-  /** Records a permit taken through hold/holdSync/run under this thread's ident. */
-  #record(): void {
+  /**
+   * This thread's holder slot (the word index of its IDENT), taken now if it has none; -1 when
+   * the table is full (the holder is then not tracked). Taken *before* a hold waits, so that the
+   * permit can be recorded in the statement right after the compare-exchange that takes it.
+   */
+  #slotFor(): number {
     const c = this.cells;
     const me = currentIdent;
     let at = this.#slotIdent === me && Atomics.load(c, this.#slot) === me ? this.#slot : this.#find(me);
     if (at < 0) {
+      // Counted in before the slot is taken: a thread stopped between the two leaves TRACKED one
+      // too high (a needless scan), never too low (a dead holder's slot skipped).
+      Atomics.add(c, TRACKED, 1);
       for (let k = 0; k < HOLDER_SLOTS && at < 0; k++) {
-        if (Atomics.compareExchange(c, SLOTS + 2 * k, 0, me) === 0) {
-          at = SLOTS + 2 * k;
-          Atomics.add(c, TRACKED, 1);
-        }
+        if (Atomics.compareExchange(c, SLOTS + 2 * k, 0, me) === 0) at = SLOTS + 2 * k;
       }
-      if (at < 0) return; // table full: this holder is not tracked
+      if (at < 0) {
+        Atomics.sub(c, TRACKED, 1);
+        return -1;
+      }
     }
     this.#slot = at;
     this.#slotIdent = me;
-    Atomics.add(c, at + 1, 1);
+    return at;
+  }
+
+  /** Records one permit just taken in the holder slot `at` (if it is still this thread's). */
+  #record(at: number): void {
+    const c = this.cells;
+    if (Atomics.load(c, at) === currentIdent) {
+      Atomics.add(c, at + 1, 1);
+      return;
+    }
+    // Another task of this thread gave the slot up while this one waited: take one again.
+    const again = this.#slotFor();
+    if (again >= 0) Atomics.add(c, again + 1, 1);
+  }
+
+  /** Gives up this thread's slot `at` when it holds no permit (a hold that failed). */
+  #dropIfEmpty(at: number): void {
+    const c = this.cells;
+    const me = currentIdent;
+    if (Atomics.load(c, at + 1) === 0 && Atomics.compareExchange(c, at, me, 0) === me) Atomics.sub(c, TRACKED, 1);
   }
 
   /** Forgets one recorded permit of this thread (before giving it back). */
@@ -171,18 +219,25 @@ export class Semaphore {
   }
 
   /** A waiter's attempt: take a permit, or reclaim dead holders' permits and try again. */
-  readonly #attempt = (): true | number => {
-    if (this.#try() === true) return true;
-    this.#reclaim();
-    return this.#try();
-  };
+  readonly #attempt = (): true | number => this.#attemptAt(-1);
 
-  #try(): true | number {
+  /** As {@link #attempt}, recording the permit in holder slot `at` (≥ 0) at once. */
+  #attemptAt(at: number): true | number {
+    if (this.#try(at) === true) return true;
+    this.#reclaim();
+    return this.#try(at);
+  }
+
+  /** Takes a permit if one is free; for a hold (`at` ≥ 0), records it in the very next statement. */
+  #try(at = -1): true | number {
     const c = this.cells;
     let v = Atomics.load(c, VALUE);
     while (v > 0) {
       const prev = Atomics.compareExchange(c, VALUE, v, v - 1);
-      if (prev === v) return true;
+      if (prev === v) {
+        if (at >= 0) this.#record(at);
+        return true;
+      }
       v = prev;
     }
     return 0;
@@ -199,15 +254,15 @@ export class Semaphore {
     return this.#acquireSlow(options);
   }
 
-  async #acquireSlow(options: AcquireArg): Promise<boolean> {
+  async #acquireSlow(options: AcquireArg, at = -1): Promise<boolean> {
     const { timeout, signal } = parseWait(options);
     if (signal?.aborted) throw signal.reason;
-    if (this.#try() === true) return true;
+    if (this.#attemptAt(at) === true) return true;
     if (timeout === 0) return false;
     const c = this.cells;
     Atomics.add(c, WAITERS, 1);
     try {
-      return await parkUntil(c, VALUE, this.#attempt, timeout, signal, POLL_MS);
+      return await parkUntil(c, VALUE, at < 0 ? this.#attempt : () => this.#attemptAt(at), timeout, signal, POLL_MS);
     } finally {
       Atomics.sub(c, WAITERS, 1);
     }
@@ -220,15 +275,20 @@ export class Semaphore {
    */
   acquireSync(options?: AcquireArg): boolean {
     if (options === undefined && this.#try() === true) return true;
+    return this.#acquireSyncAt(options, -1);
+  }
+
+  /** The blocking acquire, recording the permit in holder slot `at` when ≥ 0. */
+  #acquireSyncAt(options: AcquireArg, at: number): boolean {
     const { timeout, signal } = parseWait(options);
     if (signal?.aborted) throw signal.reason;
-    if (this.#try() === true) return true;
+    if (this.#attemptAt(at) === true) return true;
     if (timeout === 0) return false;
     const c = this.cells;
-    for (let i = 0; i < SPIN; i++) if (Atomics.load(c, VALUE) > 0 && this.#try() === true) return true;
+    for (let i = 0; i < SPIN; i++) if (Atomics.load(c, VALUE) > 0 && this.#try(at) === true) return true;
     Atomics.add(c, WAITERS, 1);
     try {
-      return parkUntilSync(c, VALUE, this.#attempt, timeout, POLL_MS);
+      return parkUntilSync(c, VALUE, at < 0 ? this.#attempt : () => this.#attemptAt(at), timeout, POLL_MS);
     } finally {
       Atomics.sub(c, WAITERS, 1);
     }
@@ -239,17 +299,38 @@ export class Semaphore {
     if (typeof n !== 'number' || !Number.isInteger(n))
       throw new TypeError(`release(n): n must be an integer, got ${String(n)}`);
     if (n < 1) throw new ValueError(`release(n): n must be one or more, got ${n}`);
+    if (n > MAX_PERMITS) throw this.overflow(0, n);
     return n;
   }
 
-  /** Adds the permits (BoundedSemaphore checks its ceiling here). */
+  /** The error of a release that would take the count past {@link MAX_PERMITS}. @internal */
+  protected overflow(v: number, n: number): RangeError {
+    return new RangeError(
+      `release(${n}): ${v} + ${n} permits would exceed ${MAX_PERMITS}, the most a semaphore holds ` +
+        '(one shared int32 word); nothing was released',
+    );
+  }
+
+  /**
+   * Adds the permits in one compare-exchange that first checks the sum fits the word, so an
+   * over-large release changes nothing (BoundedSemaphore also checks its ceiling here).
+   * @throws RangeError when the count would exceed {@link MAX_PERMITS}.
+   */
   protected addPermits(n: number): void {
-    Atomics.add(this.cells, VALUE, n);
+    const c = this.cells;
+    let v = Atomics.load(c, VALUE);
+    for (;;) {
+      if (v > MAX_PERMITS - n) throw this.overflow(v, n);
+      const prev = Atomics.compareExchange(c, VALUE, v, v + n);
+      if (prev === v) return;
+      v = prev;
+    }
   }
 
   /**
    * Returns `n` permits and wakes up to `n` waiters. Python: `release(n=1)`. Never blocks.
-   * @throws ValueError when n < 1 (BoundedSemaphore: also when it would exceed the initial value).
+   * @throws ValueError when n < 1 (BoundedSemaphore: also when it would exceed the initial value);
+   *   RangeError when the count would exceed {@link MAX_PERMITS} (nothing is released then).
    */
   release(n = 1): void {
     this.addPermits(this.checkN(n));
@@ -257,8 +338,12 @@ export class Semaphore {
     if (Atomics.load(c, WAITERS) !== 0) unpark(c, VALUE, n);
   }
 
-  /** Permits available now (a snapshot). Python's private `_value`. */
+  /**
+   * Permits available now (a snapshot), after giving back those of holders whose thread ended
+   * (see "dead holders"). Python's private `_value`.
+   */
   get value(): number {
+    this.#reclaim();
     return Atomics.load(this.cells, VALUE);
   }
 
@@ -267,8 +352,9 @@ export class Semaphore {
     return Atomics.load(this.cells, WAITERS);
   }
 
-  /** True when no permit is free (so `acquire` would wait). */
+  /** True when no permit is free (so `acquire` would wait), after reclaiming dead holders' permits. */
   locked(): boolean {
+    this.#reclaim();
     return Atomics.load(this.cells, VALUE) === 0;
   }
 
@@ -278,17 +364,23 @@ export class Semaphore {
    * thread dies holding it. @throws RuntimeError (rejects) when a timeout ran out.
    */
   async hold(options?: AcquireArg): Promise<Disposable> {
-    if (!(await this.acquire(options)))
+    const at = this.#slotFor();
+    if (options === undefined && this.#try(at) === true) return this.#disposable;
+    if (!(await this.#acquireSlow(options, at))) {
+      if (at >= 0) this.#dropIfEmpty(at);
       throw new RuntimeError('hold(): no permit could be acquired (timed out or not blocking)');
-    this.#record();
+    }
     return this.#disposable;
   }
 
   /** Blocking twin of {@link hold}. */
   holdSync(options?: AcquireArg): Disposable {
-    if (!this.acquireSync(options))
+    const at = this.#slotFor();
+    if (options === undefined && this.#try(at) === true) return this.#disposable;
+    if (!this.#acquireSyncAt(options, at)) {
+      if (at >= 0) this.#dropIfEmpty(at);
       throw new RuntimeError('holdSync(): no permit could be acquired (timed out or not blocking)');
-    this.#record();
+    }
     return this.#disposable;
   }
 
