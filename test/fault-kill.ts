@@ -4,7 +4,8 @@
  * per-task timeout of a `ThreadPoolExecutor` (`submitWith({ timeout })`) and by `terminate()` of
  * a `ThreadPool`; between two rounds the main thread uses the structure and checks it is whole.
  *
- * Each round runs two victims and waits until both workers have really exited (`shutdown()` /
+ * Rounds alternate: one in three stops its victims by timeouts, two by terminate() (cheaper: a
+ * timeout also starts a replacement worker the round must wait out). Each round runs two victims and waits until both workers have really exited (`shutdown()` /
  * `join()` resolve only then), so the main thread's checks never race a victim. Seeded: the seed
  * comes from `SKEIN_SEED` when set and is printed. Kills per structure: `SKEIN_KILLS`, else 600
  * with `SKEIN_STRESS=1`, else a bounded default that keeps each structure to a few seconds.
@@ -16,7 +17,7 @@ import { ThreadPool } from 'skein/multiprocessing';
 export const SEED = Number(process.env.SKEIN_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 /** Kills per structure in this run. */
-export const KILLS = Number(process.env.SKEIN_KILLS ?? (process.env.SKEIN_STRESS ? 600 : 24));
+export const KILLS = Number(process.env.SKEIN_KILLS ?? (process.env.SKEIN_STRESS ? 600 : 8));
 
 /** A small seeded generator (mulberry32), for the main thread and for victims. */
 export function rng(seed: number): () => number {
@@ -73,12 +74,16 @@ export async function killLoop(
     const seeds = [Math.floor(random() * 2 ** 31), Math.floor(random() * 2 ** 31)];
     const started = new Int32Array(new SharedArrayBuffer(8));
     const args = (slot: number) => [started, slot, seeds[slot], ...victim.extra] as unknown as [];
-    if (round % 2 === 0) {
+    if (round % 3 === 0) {
       // Per-task timeouts of varied length (1–15 ms after the task started).
       const ex = new ThreadPoolExecutor({ maxWorkers: 2 });
       try {
         const fs = [0, 1].map((slot) =>
-          ex.submitWith({ timeout: 1 + Math.floor(random() * 15) }, victim.fn as () => unknown, ...args(slot)),
+          ex.submitWith(
+            { timeout: 1 + Math.floor(random() * 15) },
+            victim.fn as () => unknown,
+            ...args(slot),
+          ),
         );
         const outcomes = await Promise.allSettled(fs.map((f) => f.result()));
         outcomes.forEach((o, slot) => {

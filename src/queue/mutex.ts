@@ -117,8 +117,9 @@ function attempt(ctl: Int32Array, index: number, me: number): number {
       if (Atomics.compareExchange(ctl, index, cur, me | CONTENDED) === cur) return who;
       continue;
     }
-    if ((cur & CONTENDED) === 0 && Atomics.compareExchange(ctl, index, cur, cur | CONTENDED) !== cur) continue;
-    return (cur | CONTENDED | (1 << 31)) | 0;
+    if ((cur & CONTENDED) === 0 && Atomics.compareExchange(ctl, index, cur, cur | CONTENDED) !== cur)
+      continue;
+    return cur | CONTENDED | (1 << 31) | 0;
   }
 }
 
@@ -128,7 +129,11 @@ function attempt(ctl: Int32Array, index: number, me: number): number {
  * one poll slice. The caller then tries again in the same synchronous run as its critical section.
  * @throws the signal's reason (rejects) when `signal` aborts.
  */
-export async function waitUnlocked(ctl: Int32Array, index: number, signal: AbortSignal | undefined): Promise<void> {
+export async function waitUnlocked(
+  ctl: Int32Array,
+  index: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const cur = Atomics.load(ctl, index);
   if (cur === 0 || !isThreadAlive(cur & IDENT_MASK)) return;
   // Mark it contended, so that the releaser wakes us; a word that changed meanwhile: retry.

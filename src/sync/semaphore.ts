@@ -188,7 +188,8 @@ export class Semaphore {
   #dropIfEmpty(at: number): void {
     const c = this.cells;
     const me = currentIdent;
-    if (Atomics.load(c, at + 1) === 0 && Atomics.compareExchange(c, at, me, 0) === me) Atomics.sub(c, TRACKED, 1);
+    if (Atomics.load(c, at + 1) === 0 && Atomics.compareExchange(c, at, me, 0) === me)
+      Atomics.sub(c, TRACKED, 1);
   }
 
   /**

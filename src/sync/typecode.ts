@@ -109,10 +109,12 @@ export function isIntegerType(name: TypeName): boolean {
  */
 export function checkElement(name: TypeName, v: unknown, what: string): void {
   if (isBigType(name)) {
-    if (typeof v !== 'bigint') throw new TypeError(`${what} must be a bigint for type ${name}, got ${describe(v)}`);
+    if (typeof v !== 'bigint')
+      throw new TypeError(`${what} must be a bigint for type ${name}, got ${describe(v)}`);
     return;
   }
-  if (typeof v !== 'number') throw new TypeError(`${what} must be a number for type ${name}, got ${describe(v)}`);
+  if (typeof v !== 'number')
+    throw new TypeError(`${what} must be a number for type ${name}, got ${describe(v)}`);
   if (isIntegerType(name) && !Number.isInteger(v)) {
     throw new TypeError(
       `${what} must be an integer for type ${name}, got ${v} (Python: a float cannot be interpreted as an integer)`,
@@ -121,5 +123,7 @@ export function checkElement(name: TypeName, v: unknown, what: string): void {
 }
 
 function describe(v: unknown): string {
-  return typeof v === 'string' ? `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}` : typeof v;
+  return typeof v === 'string'
+    ? `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`
+    : typeof v;
 }
