@@ -7,8 +7,8 @@
  * ## Two stores
  *
  * A queue whose hooks are Queue's own — a plain FIFO, and `SimpleQueue` — keeps its items in
- * the lock-free ring of ring.ts: a put and a get each claim their slots with one CAS and never
- * wait for each other, which is what lets two threads move a couple of million small items a
+ * the ring of ring.ts: producers take turns at its tail and consumers at its head, each side
+ * under its own lock, so a put and a get never wait for each other, which is what lets two threads move a couple of million small items a
  * second through it. The hooks need an ordered structure they can rearrange under a lock, so a
  * class that overrides one (LifoQueue, PriorityQueue, a user's subclass) gets the mutex store
  * described below. Both give the same API, semantics and errors; each public method picks its
@@ -125,7 +125,7 @@ import {
 import { checkTimeout, deadlineOf, type ParsedWait, parseWait, remaining } from '../core/wait-options.js';
 import { copyWords, depositOf, discardDeposit, discardRecord, Reader, Writer } from './codec.js';
 import { lock, signal, tryLock, unlock, waitAsync, waitSync, waitUnlocked } from './mutex.js';
-import { Ring, RingShutDown } from './ring.js';
+import { BUSY, Ring, RingShutDown } from './ring.js';
 
 // Control words (see the overview).
 const LOCK = 0;
@@ -810,25 +810,30 @@ export class Queue<T = unknown> implements Shareable {
     return -1;
   }
 
-  /** One put attempt on the ring store: true when the item is in; false to wait. Throws as {@link #attemptPut}. */
-  #ringPut(ring: Ring, rec: Encoded, deadline: number): boolean {
-    let ok: boolean;
+  /**
+   * One put attempt on the ring store (`blocking`: may wait for the producer lock): 1 when the
+   * item is in; 0 to wait for room; {@link BUSY} to wait for the lock. Throws as {@link #attemptPut}.
+   */
+  #ringPut(ring: Ring, rec: Encoded, deadline: number, blocking: boolean): number {
+    let r: number;
     try {
-      ok = ring.tryPut(rec.words, rec.length);
+      r = ring.tryPut(rec.words, rec.length, blocking);
     } catch (err) {
       if (err instanceof RingShutDown) throw new ShutDown('put() on a queue that was shut down');
       throw err;
     }
-    if (ok) return true;
-    if (remaining(deadline) === 0) throw this.#full();
-    return false;
+    if (r === 0 && remaining(deadline) === 0) throw this.#full();
+    return r;
   }
 
-  /** One get attempt on the ring store: the record's length (see {@link #item}), or -1 to wait. Throws as {@link #attemptGet}. */
-  #ringGet(ring: Ring, deadline: number): number {
+  /**
+   * One get attempt on the ring store: the record's length (see {@link #item}); -1 to wait for
+   * an item; {@link BUSY} to wait for the consumer lock. Throws as {@link #attemptGet}.
+   */
+  #ringGet(ring: Ring, deadline: number, blocking: boolean): number {
     let len: number;
     try {
-      len = ring.tryGet(this.#reader);
+      len = ring.tryGet(this.#reader, blocking);
     } catch (err) {
       if (err instanceof RingShutDown) throw new ShutDown('get() on a queue that was shut down and is empty');
       throw err;
@@ -838,8 +843,8 @@ export class Queue<T = unknown> implements Shareable {
       this.#to = len;
       return len;
     }
-    if (remaining(deadline) === 0) throw new Empty('queue is empty');
-    return -1;
+    if (len === -1 && remaining(deadline) === 0) throw new Empty('queue is empty');
+    return len;
   }
 
   async #ringPutSlow(
@@ -847,21 +852,26 @@ export class Queue<T = unknown> implements Shareable {
     rec: Encoded,
     deadline: number,
     signal: AbortSignal | undefined,
+    r: number,
   ): Promise<void> {
     try {
       do {
-        await ring.waitPut(rec.length, remaining(deadline), signal);
-      } while (!this.#ringPut(ring, rec, deadline));
+        if (r === BUSY) await ring.waitUnlocked(true, signal);
+        else await ring.waitPut(rec.length, remaining(deadline), signal);
+        r = this.#ringPut(ring, rec, deadline, false);
+      } while (r !== 1);
     } catch (err) {
       this.#discard(rec);
       throw err;
     }
   }
 
-  async #ringGetSlow(ring: Ring, deadline: number, signal: AbortSignal | undefined): Promise<T> {
+  async #ringGetSlow(ring: Ring, deadline: number, signal: AbortSignal | undefined, len: number): Promise<T> {
     for (;;) {
-      await ring.waitGet(remaining(deadline), signal);
-      if (this.#ringGet(ring, deadline) >= 0) return this.#item();
+      if (len === BUSY) await ring.waitUnlocked(false, signal);
+      else await ring.waitGet(remaining(deadline), signal);
+      len = this.#ringGet(ring, deadline, false);
+      if (len >= 0) return this.#item();
     }
   }
 
@@ -890,8 +900,9 @@ export class Queue<T = unknown> implements Shareable {
     let r: number;
     try {
       if (ring !== undefined) {
-        if (this.#ringPut(ring, rec, deadline)) return Promise.resolve();
-        return this.#ringPutSlow(ring, this.#keep(rec), deadline, signal);
+        const r = this.#ringPut(ring, rec, deadline, false);
+        if (r === 1) return Promise.resolve();
+        return this.#ringPutSlow(ring, this.#keep(rec), deadline, signal, r);
       }
       r = this.#attemptPut(rec, deadline, false);
     } catch (err) {
@@ -933,7 +944,8 @@ export class Queue<T = unknown> implements Shareable {
     const ring = this.#ring;
     try {
       if (ring !== undefined) {
-        while (!this.#ringPut(ring, rec, deadline)) ring.waitPutSync(rec.length, remaining(deadline));
+        while (this.#ringPut(ring, rec, deadline, true) !== 1)
+          ring.waitPutSync(rec.length, remaining(deadline));
         return;
       }
       while (this.#attemptPut(rec, deadline, true) === 0) {
@@ -972,12 +984,12 @@ export class Queue<T = unknown> implements Shareable {
     const ring = this.#ring;
     let len: number;
     try {
-      len = ring !== undefined ? this.#ringGet(ring, deadline) : this.#attemptGet(deadline, false);
+      len = ring !== undefined ? this.#ringGet(ring, deadline, false) : this.#attemptGet(deadline, false);
     } catch (err) {
       return Promise.reject(err);
     }
     if (len >= 0) return Promise.resolve(this.#item());
-    if (ring !== undefined) return this.#ringGetSlow(ring, deadline, signal);
+    if (ring !== undefined) return this.#ringGetSlow(ring, deadline, signal, len);
     return this.#getSlow(deadline, signal, len);
   }
 
@@ -1011,7 +1023,7 @@ export class Queue<T = unknown> implements Shareable {
     const ring = this.#ring;
     if (ring !== undefined) {
       for (;;) {
-        if (this.#ringGet(ring, deadline) >= 0) return this.#item();
+        if (this.#ringGet(ring, deadline, true) >= 0) return this.#item();
         ring.waitGetSync(remaining(deadline));
       }
     }
