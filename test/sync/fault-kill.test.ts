@@ -6,7 +6,16 @@
 // Seeded: SKEIN_SEED replays a run; SKEIN_STRESS=1 (or SKEIN_KILLS=n) runs 600 kills each.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BoundedSemaphore, Condition, Event, Lock, Semaphore, SharedArray, Value } from 'skein/threading';
+import {
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Lock,
+  Semaphore,
+  SharedArray,
+  Value,
+} from 'skein/threading';
 import { KILLS, killLoop, SEED, type Victim, within } from '../fault-kill.ts';
 
 const WAIT = 30_000;
@@ -126,6 +135,21 @@ async function eventVictim(started: Int32Array, slot: number, seed: number, e: E
   }
 }
 
+/** Two victims meet at a Barrier(2) over and over, resetting it when it breaks, until stopped. */
+async function barrierVictim(started: Int32Array, slot: number, seed: number, b: Barrier): Promise<void> {
+  Atomics.store(started, slot, 1);
+  Atomics.notify(started, slot);
+  for (let i = seed; ; i++) {
+    try {
+      if (i % 2 === 0) b.waitSync(20);
+      else await b.wait(20);
+    } catch {
+      // Broken (a timeout, or the other party was stopped): mend it and go on.
+      if (slot === 0) b.reset();
+    }
+  }
+}
+
 async function run(
   t: { diagnostic(s: string): void },
   name: string,
@@ -192,6 +216,17 @@ describe('synchronization primitives survive workers stopped at any instant (iss
       lock.release();
     });
     t.diagnostic(`${died} rounds found the lock abandoned mid-update`);
+  });
+
+  test(`Barrier: a stopped party never wedges it; reset() makes it whole, over ${KILLS} kills`, async (t) => {
+    const b = new Barrier(2);
+    await run(t, 'Barrier', { fn: barrierVictim as Victim['fn'], extra: [b] }, async (ctx) => {
+      b.reset();
+      assert.equal(b.broken, false, ctx);
+      assert.equal(b.nWaiting, 0, `${ctx}: a stopped party still counted`);
+      const indices = await within(Promise.all([b.wait(WAIT), b.wait(WAIT)]), 2 * WAIT, ctx);
+      assert.deepEqual(indices.sort(), [0, 1], ctx);
+    });
   });
 
   test(`Event: set, clear and wait still work, over ${KILLS} kills`, async (t) => {
