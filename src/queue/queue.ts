@@ -322,7 +322,7 @@ export class Queue<T = unknown> implements Shareable {
   /** Number of entry slots. */
   protected readonly _slots: number;
   readonly #buffers: QueueBuffers;
-  /** The lock-free store, for a FIFO whose hooks are Queue's own (see ring.ts); else undefined. */
+  /** The ring store, for a FIFO whose hooks are Queue's own (see ring.ts); else undefined. */
   readonly #ring: Ring | undefined;
   /** The arena bytes. For the variants' hooks (PriorityQueue reads keys). */
   protected readonly _arena: Uint8Array;
@@ -408,7 +408,7 @@ export class Queue<T = unknown> implements Shareable {
 
   /**
    * True when this queue keeps Queue's own order hooks — a plain FIFO — and so can use the
-   * lock-free ring store (ring.ts). A class that overrides a hook (LifoQueue, PriorityQueue, a
+   * two-lock ring store (ring.ts). A class that overrides a hook (LifoQueue, PriorityQueue, a
    * user's subclass) gets the mutex store, on which the hooks run.
    */
   #fifo(): boolean {
