@@ -284,9 +284,8 @@ export class Ring {
    * are exact. Cheap when nobody died: two loads.
    */
   heal(): void {
-    for (const word of [P_LOCK, C_LOCK]) {
-      if (this.#deadHolder(word) && this.#enter(word, false)) unlock(this.#ctl, word);
-    }
+    if (this.#deadHolder(P_LOCK) && this.#enter(P_LOCK, false)) unlock(this.#ctl, P_LOCK);
+    if (this.#deadHolder(C_LOCK) && this.#enter(C_LOCK, false)) unlock(this.#ctl, C_LOCK);
   }
 
   /**
@@ -383,10 +382,12 @@ export class Ring {
 
   #wakeAll(): void {
     const ctl = this.#ctl;
-    for (const seq of [NOT_EMPTY, NOT_FULL, ALL_DONE]) {
-      Atomics.add(ctl, seq, 1);
-      Atomics.notify(ctl, seq);
-    }
+    Atomics.add(ctl, NOT_EMPTY, 1);
+    Atomics.notify(ctl, NOT_EMPTY);
+    Atomics.add(ctl, NOT_FULL, 1);
+    Atomics.notify(ctl, NOT_FULL);
+    Atomics.add(ctl, ALL_DONE, 1);
+    Atomics.notify(ctl, ALL_DONE);
   }
 
   /** Whether a put of `length` bytes might succeed now (for waiters; no side effects). */
