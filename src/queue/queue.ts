@@ -84,10 +84,10 @@
  * section opens a journal in the control block (words 17–28 and the undo log from word 32):
  *
  * ```
- * 17 J_OPEN        1 while a critical section that may change the queue runs (Atomics.store:
- *                  set after the snapshot below is written, cleared just before the unlock)
+ * 17 J_OPEN        1 while a critical section that may change the queue runs (set after the
+ *                  snapshot below is written, cleared just before the unlock)
  * 18–23            snapshot of COUNT, UNFINISHED, TOP, USED, HEAD, SEQ at the section's start
- * 24 J_LOG         undo records written (Atomics.store after each record is complete)
+ * 24 J_LOG         undo records written (set after each record is complete)
  * 25 J_MOVE_AT     compaction: 1 + entry word index of the record being slid down, else 0;
  * 26–28            its source offset, destination offset, and bytes already copied
  * 32 + 5k          undo record k: an entry slot and its four words before the section changed it
@@ -104,8 +104,13 @@
  * rest again (idempotent), and the compacted layout becomes the snapshot's. So a put or get cut
  * short never happened: a put not acknowledged is not in the queue, an item whose get did not
  * return stays in it for the next getter; acknowledged puts are delivered exactly once. The same
- * roll-back undoes a section in which a variant's hook threw. Fast-path cost: six plain copies
- * and two atomic stores per critical section.
+ * roll-back undoes a section in which a variant's hook threw.
+ *
+ * The journal's words are plain stores, in program order: only the holder reads them while it
+ * lives, and another thread reads them only after learning that the holder died — through the
+ * liveness mark its starter sets after the isolate exited, by which time every store the dead
+ * thread made is visible (the compaction's progress words are atomic all the same: cheap, rare).
+ * Fast-path cost: eight plain stores per critical section.
  *
  * A dead holder is noticed once its death is recorded (core/identity.ts), by the event loop of
  * the thread that started it: async callers therefore wait for the mutex asynchronously, never
@@ -607,12 +612,12 @@ export class Queue<T = unknown> implements Shareable {
     c[J_HEAD] = c[HEAD]!;
     c[J_SEQ] = c[SEQ]!;
     c[J_LOG] = 0;
-    Atomics.store(c, J_OPEN, 1);
+    c[J_OPEN] = 1;
   }
 
   /** Marks the critical section complete (before the unlock, or before a wait releases the mutex). */
   #close(): void {
-    Atomics.store(this._ctl, J_OPEN, 0);
+    this._ctl[J_OPEN] = 0;
   }
 
   /**
@@ -636,7 +641,7 @@ export class Queue<T = unknown> implements Shareable {
     c[at + 2] = entries[e + 1]!;
     c[at + 3] = entries[e + 2]!;
     c[at + 4] = entries[e + 3]!;
-    Atomics.store(c, J_LOG, n + 1);
+    c[J_LOG] = n + 1;
   }
 
   /** Undoes the open critical section: entries from the undo log, newest first, then the control words. */

@@ -54,9 +54,10 @@
  * `PUTS − GETS` items are stored; `DONE ≤ PUTS`; `maxsize > 0 ⇒ PUTS − GETS ≤ maxsize`.
  *
  * **Atomics ordering.** Control words and every slot's seq are accessed with `Atomics`
- * (sequentially consistent), except the journal's snapshot words, written plainly by the lock
- * holder before the `Atomics.store` of P_OPEN/C_OPEN that commits, and read by a recoverer only
- * after it saw that store. A producer's plain writes of the record happen before its `Atomics.store`
+ * (sequentially consistent), except the journals (P_OPEN…P_K, C_OPEN…C_K): plain, in program
+ * order, read by the lock holder itself or — by a recoverer — only after the writer died, which
+ * the recoverer learns through the liveness mark set after the writer's isolate exited, when
+ * all of its stores are visible. A producer's plain writes of the record happen before its `Atomics.store`
  * of the seq that publishes it, and a consumer reads the record only after its `Atomics.load` saw
  * that seq: the store/load pair orders them. The same pair, the other way round, orders a
  * consumer's reads of a record before the next producer's writes into the freed slot.
@@ -87,7 +88,8 @@
  * stopped get either leaves the item at the head or took it (the stopped consumer had it); no
  * count is ever off by the operation in progress, no slot is left claimed but unpublished.
  * Fast-path cost over the former lock-free ring: per item, one uncontended lock CAS and
- * release exchange on each side's own line, and three plain plus two atomic journal stores.
+ * release exchange on each side's own line (in place of the CAS on TAIL/HEAD), and five plain
+ * journal stores.
  *
  * **Shutdown.** A put checks `SHUTDOWN` under the producer lock: a put either completed before
  * `shutdown()` set the flag or throws `ShutDown`. `shutdown({ immediate: true })` takes and
@@ -243,20 +245,20 @@ export class Ring {
   /** Completes a committed put (its own, or a dead producer's). Holding the producer lock. */
   #completePut(): void {
     const ctl = this.#ctl;
-    if (Atomics.load(ctl, P_OPEN) === 0) return;
+    if (ctl[P_OPEN] === 0) return;
     const t = ctl[P_TAIL]!;
     Atomics.store(ctl, PUTS, (ctl[P_PUTS]! + 1) | 0);
     Atomics.store(ctl, TAIL, (t + ctl[P_K]!) | 0);
     // Publish, unless done already (then a consumer may even have freed it: seq ≠ t).
     const first = this.#seqAt(t);
     if (Atomics.load(this.#ring, first) === t) Atomics.store(this.#ring, first, (t + 1) | 0);
-    Atomics.store(ctl, P_OPEN, 0);
+    ctl[P_OPEN] = 0;
   }
 
   /** Completes a committed get (its own, or a dead consumer's). Holding the consumer lock. */
   #completeGet(): void {
     const ctl = this.#ctl;
-    if (Atomics.load(ctl, C_OPEN) === 0) return;
+    if (ctl[C_OPEN] === 0) return;
     const h = ctl[C_HEAD]!;
     const k = ctl[C_K]!;
     const ring = this.#ring;
@@ -270,7 +272,7 @@ export class Ring {
     }
     Atomics.store(ctl, GETS, (ctl[C_GETS]! + 1) | 0);
     Atomics.store(ctl, HEAD, (h + k) | 0);
-    Atomics.store(ctl, C_OPEN, 0);
+    ctl[C_OPEN] = 0;
   }
 
   /** True when the lock `word` is held by a thread that has ended. */
@@ -332,7 +334,7 @@ export class Ring {
     ctl[P_TAIL] = t;
     ctl[P_PUTS] = puts;
     ctl[P_K] = k;
-    Atomics.store(ctl, P_OPEN, 1);
+    ctl[P_OPEN] = 1;
     this.#completePut();
     unlock(ctl, P_LOCK);
     this.#wakeGetters();
@@ -457,7 +459,7 @@ export class Ring {
     ctl[C_HEAD] = h;
     ctl[C_GETS] = ctl[GETS]!;
     ctl[C_K] = slotsFor(header);
-    Atomics.store(ctl, C_OPEN, 1);
+    ctl[C_OPEN] = 1;
     this.#completeGet();
     return header;
   }

@@ -51,8 +51,10 @@
  * holder may or may not have made, so doing it again is harmless — clears XFER and gives back
  * COUNT. So a stop at any instant leaves the permit counted exactly once: in VALUE, or in the
  * dead holder's COUNT (and so given back). TRACKED is counted in before a slot is taken (a
- * stop between leaves it high: a needless scan, never a skipped slot). Limits: a table of
- * {@link HOLDER_SLOTS} threads (holders beyond it are not tracked). A `hold()` must be ended by
+ * stop between leaves it high: a needless scan, never a skipped slot). A thread keeps its slot
+ * from its first hold until it ends (then it is reclaimed like any dead holder's), so a hold
+ * finds its slot at once. Limits: a table of {@link HOLDER_SLOTS} threads (holders beyond it
+ * are not tracked: their permits are not recovered). A `hold()` must be ended by
  * disposing it (or by `run` returning), not by a bare `release()`.
  *
  * Fast-path cost: a hold or its disposal is one CAS, one plain and one atomic store and one
@@ -245,7 +247,7 @@ export class Semaphore {
     }
     this.#transfer(at, 1);
     if (Atomics.load(c, WAITERS) !== 0) unpark(c, VALUE, 1);
-    this.#dropIfEmpty(at);
+    // The slot stays this thread's (COUNT 0) for its next hold; reclaimed once the thread ends.
   }
 
   #find(ident: number): number {
