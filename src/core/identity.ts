@@ -12,6 +12,9 @@
  * Int32 word 3  depot wanted: 0 no, 1 a worker wants it (compareExchange + notify), 2 started
  *               (stored by the main thread alone, which waits on this word; see depot.ts)
  * Int32 words 4…  liveness bitmap: bit `ident` set ⇔ that thread has ended
+ * Int32 word after the bitmap: ENDED, how many threads have been marked ended (Atomics.add by
+ *               whoever sets a bit), so a structure can tell cheaply whether anyone died since
+ *               it last looked (see barrier.ts)
  * ```
  *
  * The liveness bitmap lets shared-memory primitives notice that a thread holding them died
@@ -56,7 +59,12 @@ export interface SkeinWorkerData {
 const inherited = (workerData as { skein?: SkeinWorkerData } | null | undefined)?.skein;
 
 /** The process-wide counters; shared with every worker skein starts. */
-export const processState: SharedArrayBuffer = inherited?.state ?? new SharedArrayBuffer(16 + (1 << 20) / 8);
+/** Int32 words of the liveness bitmap (one bit per ident). */
+const BITMAP_WORDS = (1 << 20) / 32;
+/** Index of the ENDED counter. */
+const ENDED = 4 + BITMAP_WORDS;
+export const processState: SharedArrayBuffer =
+  inherited?.state ?? new SharedArrayBuffer(4 * (4 + BITMAP_WORDS + 1));
 const counters = new Int32Array(processState);
 if (inherited === undefined) {
   // First isolate of this process: ident 1 is the main thread's.
@@ -87,14 +95,24 @@ export function nextIdent(): number {
 }
 
 /** How many idents the liveness bitmap covers; larger idents always read as alive. */
-export const LIVENESS_CAPACITY = (counters.length - 4) * 32;
+export const LIVENESS_CAPACITY = BITMAP_WORDS * 32;
 
 /**
  * Records that the thread `ident` has ended (its target settled or its isolate died). Called
  * by whoever ran it; never undone, since idents are never reused.
  */
 export function markThreadEnded(ident: number): void {
-  if (ident > 0 && ident < LIVENESS_CAPACITY) Atomics.or(counters, 4 + (ident >>> 5), 1 << (ident & 31));
+  if (ident <= 0 || ident >= LIVENESS_CAPACITY) return;
+  const bit = 1 << (ident & 31);
+  if ((Atomics.or(counters, 4 + (ident >>> 5), bit) & bit) === 0) Atomics.add(counters, ENDED, 1);
+}
+
+/**
+ * How many threads have been marked ended so far in this process: when it has not changed
+ * since a structure last looked, no holder of it can have died since.
+ */
+export function endedCount(): number {
+  return Atomics.load(counters, ENDED);
 }
 
 /** False once the thread `ident` has ended; true while it runs (or when skein cannot tell). */

@@ -3,6 +3,10 @@
  * entries kept as a stack (slot `count - 1` is the top), as CPython's overrides `_put`/`_get`
  * to use a list's `append`/`pop`.
  *
+ * **Stopped mid-operation.** A put writes only the free entry above the top and a get only
+ * reads the top, so every change a stopped thread can leave half-done is in the control words
+ * the queue's journal restores (see "Dead holders" in queue.ts): no entry needs saving.
+ *
  * @module
  */
 import { ENTRY_WORDS, Queue, registerQueueClass } from './queue.js';

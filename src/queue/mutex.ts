@@ -6,15 +6,31 @@
  * This is deliberately *not* `threading.Lock`/`Condition`: the queue needs neither
  * ownership, re-entrance nor async acquisition, and it must not depend on them.
  *
- * **Mutex** — Drepper's three-state futex mutex ("Futexes Are Tricky", mutex #2) on one word:
- * `0` free, `1` held, `2` held and somebody may be parked on it. Acquire: CAS 0→1; else spin
- * a bounded number of times re-trying; else swap in 2 and park until the swap returns 0.
- * Release: swap in 0; if the old value was 2, wake one parked thread. Every critical section
- * of the queue is short and never waits (it copies one item's bytes, occasionally compacts
- * the arena), so *every* caller — async ones included, even on the main thread — takes the
- * mutex synchronously: an async task never holds it across an `await`, so two tasks of one
- * thread never contend for it, and a thread that finds it held waits at most one critical
- * section of another thread.
+ * **Mutex** — Drepper's futex mutex ("Futexes Are Tricky", mutex #2) whose lock word also
+ * records the holder, as `src/sync/mutex.ts` does: `0` free, else `ident | CONTENDED` (bits
+ * 0–29 the holder's thread ident, bit 30 "somebody may be parked"). Acquire: CAS 0→ident; else
+ * spin a bounded number of times re-trying; else set CONTENDED and park. Release: swap in 0;
+ * if the old value had CONTENDED, wake one parked thread. Every critical section of the
+ * queue is short and never waits (it copies one item's bytes, occasionally compacts the
+ * arena), so callers take the mutex synchronously when it is free: an async task never holds
+ * it across an `await`, so two tasks of one thread never contend for it. An async caller that
+ * finds it held by another thread waits for it *asynchronously* ({@link lockAsync}), so that
+ * its event loop keeps turning — the main thread's event loop is where the death of a worker
+ * is recorded (see below), so it must not block on a holder that may be dead.
+ *
+ * **Dead holders.** A thread can be stopped at any instant — a pool task's timeout,
+ * `terminate()`, an uncaught error, running out of memory — including inside a critical
+ * section. Waiters park in slices of at most {@link POLL_MS} ms and, on each turn, check
+ * whether the word names a thread that has ended (the liveness marks of `core/identity.ts`);
+ * if so, one of them takes the mutex over with a CAS from the dead word to its own, and
+ * {@link lock} returns the dead ident: the caller must then *repair* what the dead holder may
+ * have left half-done before it uses the data (queue.ts rolls the critical section back from
+ * its journal). Limitation: a thread's death is recorded by the event loop of the thread that
+ * started it (usually the main thread); a *synchronous* wait there (`putSync`, `putNowait`…)
+ * for a mutex whose holder died but whose death that loop has not yet processed waits until
+ * it has — forever, if the loop is the one blocked. skein's own stops (a pool's timeout,
+ * `terminate()`) settle only once the worker's exit was processed, so code that awaits them
+ * first never meets this.
  *
  * **Conditions** — each condition is a sequence word plus a count of waiters. A waiter,
  * holding the mutex, finds its predicate false, reads the sequence word, counts itself in,
@@ -37,6 +53,7 @@
  *
  * @module
  */
+import { currentIdent, isThreadAlive } from '../core/identity.js';
 import { park, parkSync } from '../sync/park.js';
 
 /** Spins on a held mutex before parking; each spin is one load. */
@@ -48,18 +65,85 @@ const SPIN = 64;
  */
 const WAIT_SPIN = 20;
 
-/** Acquires the futex mutex at `ctl[index]` (see the module comment). */
-export function lock(ctl: Int32Array, index: number): void {
-  if (Atomics.compareExchange(ctl, index, 0, 1) === 0) return;
+/** The CONTENDED bit of a lock word, and the mask of its holder's ident. */
+const CONTENDED = 0x40000000;
+const IDENT_MASK = 0x3fffffff;
+/** Longest park slice of a waiter, so it notices a dead holder within this many ms. */
+export const POLL_MS = 50;
+
+/**
+ * Acquires the mutex at `ctl[index]` (see the module comment), blocking this thread while
+ * another holds it. Returns 0, or — when the mutex was taken over from a holder that died
+ * inside its critical section — that holder's ident: the caller must repair the data first.
+ */
+export function lock(ctl: Int32Array, index: number): number {
+  const me = currentIdent;
+  if (Atomics.compareExchange(ctl, index, 0, me) === 0) return 0;
   for (let i = 0; i < SPIN; i++) {
-    if (Atomics.load(ctl, index) === 0 && Atomics.compareExchange(ctl, index, 0, 1) === 0) return;
+    if (Atomics.load(ctl, index) === 0 && Atomics.compareExchange(ctl, index, 0, me) === 0) return 0;
   }
-  while (Atomics.exchange(ctl, index, 2) !== 0) Atomics.wait(ctl, index, 2);
+  for (;;) {
+    const seen = attempt(ctl, index, me);
+    if (seen >= 0) return seen;
+    Atomics.wait(ctl, index, seen & ~(1 << 31), POLL_MS);
+  }
 }
 
-/** Releases the futex mutex at `ctl[index]`. */
+/**
+ * Takes the mutex if that is possible without waiting: 0 (taken), a dead holder's ident
+ * (taken over: repair first, as after {@link lock}), or -1 when a live thread holds it.
+ */
+export function tryLock(ctl: Int32Array, index: number): number {
+  const me = currentIdent;
+  if (Atomics.compareExchange(ctl, index, 0, me) === 0) return 0;
+  const seen = attempt(ctl, index, me);
+  return seen >= 0 ? seen : -1;
+}
+
+/**
+ * One waiter's attempt: take a free mutex (marked CONTENDED, since others may sleep), take it
+ * over from a dead holder, or mark it CONTENDED. Returns 0 or the dead ident when taken; else
+ * the word to park on, tagged with bit 31 (so it is negative) for the caller to strip.
+ */
+function attempt(ctl: Int32Array, index: number, me: number): number {
+  for (;;) {
+    const cur = Atomics.load(ctl, index);
+    if (cur === 0) {
+      if (Atomics.compareExchange(ctl, index, 0, me | CONTENDED) === 0) return 0;
+      continue;
+    }
+    const who = cur & IDENT_MASK;
+    if (who !== me && !isThreadAlive(who)) {
+      if (Atomics.compareExchange(ctl, index, cur, me | CONTENDED) === cur) return who;
+      continue;
+    }
+    if ((cur & CONTENDED) === 0 && Atomics.compareExchange(ctl, index, cur, cur | CONTENDED) !== cur)
+      continue;
+    return cur | CONTENDED | (1 << 31) | 0;
+  }
+}
+
+/**
+ * For an async caller that found the mutex held ({@link tryLock} returned -1): waits, without
+ * blocking the event loop, until it may be free (released, or its holder dead), for at most
+ * one poll slice. The caller then tries again in the same synchronous run as its critical section.
+ * @throws the signal's reason (rejects) when `signal` aborts.
+ */
+export async function waitUnlocked(
+  ctl: Int32Array,
+  index: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const cur = Atomics.load(ctl, index);
+  if (cur === 0 || !isThreadAlive(cur & IDENT_MASK)) return;
+  // Mark it contended, so that the releaser wakes us; a word that changed meanwhile: retry.
+  if ((cur & CONTENDED) === 0 && Atomics.compareExchange(ctl, index, cur, cur | CONTENDED) !== cur) return;
+  await park(ctl, index, cur | CONTENDED, POLL_MS, signal);
+}
+
+/** Releases the mutex at `ctl[index]`. */
 export function unlock(ctl: Int32Array, index: number): void {
-  if (Atomics.exchange(ctl, index, 0) === 2) Atomics.notify(ctl, index, 1);
+  if ((Atomics.exchange(ctl, index, 0) & CONTENDED) !== 0) Atomics.notify(ctl, index, 1);
 }
 
 /** Signals a condition (caller holds the mutex): bumps its sequence, wakes `count` waiters if any. */

@@ -14,6 +14,11 @@
  * entries, so a rejected put leaves the heap unchanged. Sift-down in `_get` compares keys
  * leniently (by kind when incomparable), so a `get` never throws.
  *
+ * **Stopped mid-sift.** A sift rewrites live entries one by one; each is saved to the queue's
+ * journal (`_journal`) before it is overwritten, so a thread stopped part-way — by a timeout,
+ * `terminate()`, a crash — leaves a heap the next holder of the mutex rolls back entry by entry
+ * (see "Dead holders" in queue.ts). At most depth + 1 entries are saved per operation.
+ *
  * @module
  */
 import { Reader } from './codec.js';
@@ -57,7 +62,9 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
     return r.read(0, len) as PriorityKey;
   }
 
+  /** Copies an entry over another, saving the overwritten one in the journal first (queue.ts). */
   #copy(from: number, to: number): void {
+    this._journal(to);
     this._entries.copyWithin(to * ENTRY_WORDS, from * ENTRY_WORDS, from * ENTRY_WORDS + ENTRY_WORDS);
   }
 
@@ -81,6 +88,7 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
       this.#copy(parent, p);
       p = parent;
     }
+    if (pos !== count) this._journal(pos);
     const e = this._entries;
     const at = pos * ENTRY_WORDS;
     e[at] = offset;

@@ -7,8 +7,8 @@
  * ## Two stores
  *
  * A queue whose hooks are Queue's own — a plain FIFO, and `SimpleQueue` — keeps its items in
- * the lock-free ring of ring.ts: a put and a get each claim their slots with one CAS and never
- * wait for each other, which is what lets two threads move a couple of million small items a
+ * the ring of ring.ts: producers take turns at its tail and consumers at its head, each side
+ * under its own lock, so a put and a get never wait for each other, which is what lets two threads move a couple of million small items a
  * second through it. The hooks need an ordered structure they can rearrange under a lock, so a
  * class that overrides one (LifoQueue, PriorityQueue, a user's subclass) gets the mutex store
  * described below. Both give the same API, semantics and errors; each public method picks its
@@ -20,8 +20,8 @@
  * A queue is three SharedArrayBuffers; an instance in any thread is a view on them.
  *
  * ```
- * control: Int32Array[32]                      written only under the mutex, except where noted
- *   0 LOCK         futex mutex: 0 free, 1 held, 2 held + parked waiters     (mutex.ts)
+ * control: Int32Array[352]                     written only under the mutex, except where noted
+ *   0 LOCK         futex mutex: 0 free, else holder's ident | CONTENDED     (mutex.ts)
  *   1 NOT_EMPTY    condition sequence: bumped after a put                   ┐ futex words;
  *   2 NOT_FULL     condition sequence: bumped after a get / shutdown        │ waiters park on
  *   3 ALL_DONE     condition sequence: bumped when UNFINISHED reaches 0     ┘ them
@@ -36,6 +36,7 @@
  *  13 HEAD         FIFO only: slot of the oldest entry (ring start)
  *  14 SEQ          PriorityQueue only: insertion counter (ties → FIFO)
  *  15 SLOTS        entries capacity            16 CAPACITY   arena bytes
+ *  17…351          the journal of the critical section in progress (see "Dead holders")
  *
  * entries: Int32Array[SLOTS × 4]   one entry per stored item, arranged by the variant:
  *   [offset, length, keyLength, seq]   Queue: ring from HEAD · LifoQueue: stack · PriorityQueue: heap
@@ -76,14 +77,49 @@
  * Atomics ordering: the control words are accessed with `Atomics` (sequentially consistent);
  * entries and arena bytes with plain accesses under the mutex, ordered by its acquire/release.
  *
- * **Limitation.** A thread terminated (`worker.terminate()`, a crash) *inside* a critical
- * section leaves the mutex held, and every later use of the queue blocks. Critical sections
- * run no user code and last well under a microsecond for small items, so this takes a kill at
- * exactly the wrong instant; a robust (owner-recording) mutex would be the fix.
+ * **Dead holders: the journal.** A thread may be stopped at any instant — inside a critical
+ * section too (a pool task's timeout, `terminate()`, a crash, running out of memory). The mutex
+ * records its holder (mutex.ts), so a waiter notices the holder died and takes the mutex over;
+ * it then *rolls the dead holder's critical section back* before its own. Every critical
+ * section opens a journal in the control block (words 17–28 and the undo log from word 32):
+ *
+ * ```
+ * 17 J_OPEN        1 while a critical section that may change the queue runs (set after the
+ *                  snapshot below is written, cleared just before the unlock)
+ * 18–23            snapshot of COUNT, UNFINISHED, TOP, USED, HEAD, SEQ at the section's start
+ * 24 J_LOG         undo records written (set after each record is complete)
+ * 25 J_MOVE_AT     compaction: 1 + entry word index of the record being slid down, else 0;
+ * 26–28            its source offset, destination offset, and bytes already copied
+ * 32 + 5k          undo record k: an entry slot and its four words before the section changed it
+ * ```
+ *
+ * Roll-back is possible because a section writes only (a) control words, restored from the
+ * snapshot; (b) entries — FIFO and LIFO puts write only the entry *past* the live ones, gets
+ * none (the FIFO's HEAD is a control word); a PriorityQueue's heap sift rewrites live entries
+ * and logs each one's old words first (`_journal`); (c) arena bytes after `TOP`, which are
+ * free again once `TOP` is restored. The one exception is compaction, which slides live records
+ * down: it is rolled *forward* instead. It moves one record at a time, in chunks no longer than
+ * the distance moved — so a chunk never overwrites bytes not yet copied — and records its
+ * progress after each chunk; the recoverer finishes the record in progress and compacts the
+ * rest again (idempotent), and the compacted layout becomes the snapshot's. So a put or get cut
+ * short never happened: a put not acknowledged is not in the queue, an item whose get did not
+ * return stays in it for the next getter; acknowledged puts are delivered exactly once. The same
+ * roll-back undoes a section in which a variant's hook threw.
+ *
+ * The journal's words are plain stores, in program order: only the holder reads them while it
+ * lives, and another thread reads them only after learning that the holder died — through the
+ * liveness mark its starter sets after the isolate exited, by which time every store the dead
+ * thread made is visible (the compaction's progress words are atomic all the same: cheap, rare).
+ * Fast-path cost: eight plain stores per critical section.
+ *
+ * A dead holder is noticed once its death is recorded (core/identity.ts), by the event loop of
+ * the thread that started it: async callers therefore wait for the mutex asynchronously, never
+ * blocking that loop; a *synchronous* call on that thread waits until the death is recorded
+ * (see mutex.ts, "Dead holders").
  *
  * @module
  */
-import { Empty, Full, ShutDown, TimeoutError, ValueError } from '../core/errors.js';
+import { Empty, Full, RuntimeError, ShutDown, TimeoutError, ValueError } from '../core/errors.js';
 import {
   type Destination,
   kShare,
@@ -94,8 +130,8 @@ import {
 } from '../core/shared-registry.js';
 import { checkTimeout, deadlineOf, type ParsedWait, parseWait, remaining } from '../core/wait-options.js';
 import { copyWords, depositOf, discardDeposit, discardRecord, Reader, Writer } from './codec.js';
-import { lock, signal, unlock, waitAsync, waitSync } from './mutex.js';
-import { Ring, RingShutDown } from './ring.js';
+import { lock, signal, tryLock, unlock, waitAsync, waitSync, waitUnlocked } from './mutex.js';
+import { BUSY, Ring, RingShutDown } from './ring.js';
 
 // Control words (see the overview).
 const LOCK = 0;
@@ -117,7 +153,24 @@ export const HEAD = 13;
 export const SEQ = 14;
 const SLOTS = 15;
 const CAPACITY = 16;
-const CONTROL_WORDS = 32;
+// The journal of the critical section in progress (see "Dead holders" in the overview).
+const J_OPEN = 17;
+const J_COUNT = 18;
+const J_UNFINISHED = 19;
+const J_TOP = 20;
+const J_USED = 21;
+const J_HEAD = 22;
+const J_SEQ = 23;
+const J_LOG = 24;
+const J_MOVE_AT = 25;
+const J_MOVE_FROM = 26;
+const J_MOVE_TO = 27;
+const J_MOVE_DONE = 28;
+/** First word of the undo log: {@link LOG_CAPACITY} records of 1 + ENTRY_WORDS words. */
+const LOG = 32;
+/** Undo records per critical section: a heap operation touches at most depth + 2 entries. */
+const LOG_CAPACITY = 64;
+const CONTROL_WORDS = LOG + LOG_CAPACITY * 5;
 
 /** Int32 words per entry: offset, length, key length, sequence number. */
 export const ENTRY_WORDS = 4;
@@ -266,7 +319,7 @@ export class Queue<T = unknown> implements Shareable {
   /** Number of entry slots. */
   protected readonly _slots: number;
   readonly #buffers: QueueBuffers;
-  /** The lock-free store, for a FIFO whose hooks are Queue's own (see ring.ts); else undefined. */
+  /** The ring store, for a FIFO whose hooks are Queue's own (see ring.ts); else undefined. */
   readonly #ring: Ring | undefined;
   /** The arena bytes. For the variants' hooks (PriorityQueue reads keys). */
   protected readonly _arena: Uint8Array;
@@ -352,7 +405,7 @@ export class Queue<T = unknown> implements Shareable {
 
   /**
    * True when this queue keeps Queue's own order hooks — a plain FIFO — and so can use the
-   * lock-free ring store (ring.ts). A class that overrides a hook (LifoQueue, PriorityQueue, a
+   * two-lock ring store (ring.ts). A class that overrides a hook (LifoQueue, PriorityQueue, a
    * user's subclass) gets the mutex store, on which the hooks run.
    */
   #fifo(): boolean {
@@ -474,9 +527,13 @@ export class Queue<T = unknown> implements Shareable {
     return -1;
   }
 
-  /** Slides live records down in offset order (under the mutex). */
+  /**
+   * Slides live records down in offset order (under the mutex). Rolled forward if its thread
+   * dies part-way (see "Dead holders"): the compacted layout becomes the journal's snapshot.
+   */
   #compact(): void {
-    const n = this._ctl[COUNT]!;
+    const ctl = this._ctl;
+    const n = ctl[COUNT]!;
     const e = this._entries;
     const slots: number[] = [];
     for (let i = 0; i < n; i++) slots.push(this._slot(i));
@@ -486,11 +543,143 @@ export class Queue<T = unknown> implements Shareable {
       const at = s * ENTRY_WORDS;
       const off = e[at]!;
       const len = e[at + 1]!;
-      if (off !== dst) this._arena.copyWithin(dst, off, off + len);
-      e[at] = dst;
+      if (off !== dst) this.#slide(at, off, dst, len, 0);
       dst += charge(len);
     }
-    this._ctl[TOP] = dst;
+    ctl[TOP] = dst;
+    ctl[J_TOP] = dst;
+  }
+
+  /**
+   * Moves the record of the entry at word `at` from `from` down to `to`, resuming after `done`
+   * bytes, in chunks of at most `from − to` bytes (never overwriting bytes not yet copied),
+   * recording its progress in the journal after each chunk.
+   */
+  #slide(at: number, from: number, to: number, len: number, done: number): void {
+    const ctl = this._ctl;
+    ctl[J_MOVE_FROM] = from;
+    ctl[J_MOVE_TO] = to;
+    ctl[J_MOVE_DONE] = done;
+    Atomics.store(ctl, J_MOVE_AT, at + 1);
+    const step = from - to;
+    while (done < len) {
+      const n = Math.min(step, len - done);
+      this._arena.copyWithin(to + done, from + done, from + done + n);
+      done += n;
+      Atomics.store(ctl, J_MOVE_DONE, done);
+    }
+    this._entries[at] = to;
+    Atomics.store(ctl, J_MOVE_AT, 0);
+  }
+
+  // ---- the journal (see "Dead holders" in the overview) ----
+
+  /** Takes the mutex, blocking; repairs after a dead holder; opens the journal. */
+  #enter(): void {
+    if (lock(this._ctl, LOCK) !== 0) this.#repair();
+    this.#open();
+  }
+
+  /** As {@link #enter} without waiting: false (mutex not taken) when a live thread holds it. */
+  #tryEnter(): boolean {
+    const r = tryLock(this._ctl, LOCK);
+    if (r < 0) return false;
+    if (r !== 0) this.#repair();
+    this.#open();
+    return true;
+  }
+
+  /** Closes the journal and releases the mutex. */
+  #leave(): void {
+    this.#close();
+    unlock(this._ctl, LOCK);
+  }
+
+  #open(): void {
+    const c = this._ctl;
+    c[J_COUNT] = c[COUNT]!;
+    c[J_UNFINISHED] = c[UNFINISHED]!;
+    c[J_TOP] = c[TOP]!;
+    c[J_USED] = c[USED]!;
+    c[J_HEAD] = c[HEAD]!;
+    c[J_SEQ] = c[SEQ]!;
+    c[J_LOG] = 0;
+    c[J_OPEN] = 1;
+  }
+
+  /** Marks the critical section complete (before the unlock, or before a wait releases the mutex). */
+  #close(): void {
+    this._ctl[J_OPEN] = 0;
+  }
+
+  /**
+   * Saves the entry in `slot` to the undo log before a hook overwrites a *live* entry (a
+   * heap sift does; writing the free entry past the live ones needs no saving). For subclasses
+   * whose hooks rearrange live entries.
+   * @throws RuntimeError when one critical section would save more than 64 entries (nothing is
+   *   changed then: the section is rolled back).
+   */
+  protected _journal(slot: number): void {
+    const c = this._ctl;
+    const n = c[J_LOG]!;
+    if (n >= LOG_CAPACITY) {
+      throw new RuntimeError(`a queue hook changed more than ${LOG_CAPACITY} entries in one operation`);
+    }
+    const at = LOG + n * 5;
+    const e = slot * ENTRY_WORDS;
+    const entries = this._entries;
+    c[at] = slot;
+    c[at + 1] = entries[e]!;
+    c[at + 2] = entries[e + 1]!;
+    c[at + 3] = entries[e + 2]!;
+    c[at + 4] = entries[e + 3]!;
+    c[J_LOG] = n + 1;
+  }
+
+  /** Undoes the open critical section: entries from the undo log, newest first, then the control words. */
+  #rollback(): void {
+    const c = this._ctl;
+    const entries = this._entries;
+    for (let n = c[J_LOG]! - 1; n >= 0; n--) {
+      const at = LOG + n * 5;
+      const e = c[at]! * ENTRY_WORDS;
+      entries[e] = c[at + 1]!;
+      entries[e + 1] = c[at + 2]!;
+      entries[e + 2] = c[at + 3]!;
+      entries[e + 3] = c[at + 4]!;
+    }
+    Atomics.store(c, J_LOG, 0);
+    Atomics.store(c, COUNT, c[J_COUNT]!);
+    c[UNFINISHED] = c[J_UNFINISHED]!;
+    c[TOP] = c[J_TOP]!;
+    c[USED] = c[J_USED]!;
+    Atomics.store(c, HEAD, c[J_HEAD]!);
+    c[SEQ] = c[J_SEQ]!;
+  }
+
+  /**
+   * After taking the mutex over from a dead holder: finishes a compaction it left part-way,
+   * rolls its critical section back, and wakes every waiter (the queue's state may differ from
+   * what they last saw).
+   */
+  #repair(): void {
+    const c = this._ctl;
+    if (Atomics.load(c, J_OPEN) === 0) return;
+    const moving = Atomics.load(c, J_MOVE_AT);
+    if (moving !== 0) {
+      const at = moving - 1;
+      const to = c[J_MOVE_TO]!;
+      if (this._entries[at] !== to) {
+        this.#slide(at, c[J_MOVE_FROM]!, to, this._entries[at + 1]!, c[J_MOVE_DONE]!);
+      }
+      Atomics.store(c, J_MOVE_AT, 0);
+      this.#compact();
+    }
+    this.#rollback();
+    this.#close();
+    signal(c, NOT_EMPTY, GET_WAITERS, Number.POSITIVE_INFINITY);
+    signal(c, NOT_FULL, PUT_WAITERS, Number.POSITIVE_INFINITY);
+    signal(c, ALL_DONE, JOIN_WAITERS, Number.POSITIVE_INFINITY);
   }
 
   /** One put attempt, under the mutex. */
@@ -509,9 +698,7 @@ export class Queue<T = unknown> implements Shareable {
     try {
       this._put(count, off, len, rec.keyLength, rec.key);
     } catch (err) {
-      ctl[TOP] = ctl[TOP]! - size;
-      ctl[USED] = ctl[USED]! - size;
-      if (count === 0) ctl[TOP] = ctl[USED] = 0;
+      this.#rollback();
       throw err;
     }
     Atomics.store(ctl, COUNT, count + 1);
@@ -563,78 +750,87 @@ export class Queue<T = unknown> implements Shareable {
   }
 
   /**
-   * One put attempt: takes the mutex and tries. Returns true when the item is in (mutex
-   * released); false when the caller must wait — with the mutex still held, as `waitAsync` and
-   * `waitSync` expect. Throws with the mutex released: ShutDown, a failed insert, or Full when
-   * no time is left before `deadline`.
+   * One put attempt: takes the mutex (blocking, or not when `!blocking`) and tries. Returns 1
+   * when the item is in (mutex released); 0 when the caller must wait — with the mutex still
+   * held (journal closed), as `waitAsync` and `waitSync` expect; -1 (only when `!blocking`)
+   * when another thread holds the mutex. Throws with the mutex released: ShutDown, a failed
+   * insert, or Full when no time is left before `deadline`.
    */
-  #attemptPut(rec: Encoded, deadline: number): boolean {
-    const ctl = this._ctl;
-    lock(ctl, LOCK);
+  #attemptPut(rec: Encoded, deadline: number, blocking: boolean): number {
+    if (blocking) this.#enter();
+    else if (!this.#tryEnter()) return -1;
     let ok: boolean;
     try {
       ok = this.#tryPut(rec);
     } catch (err) {
-      unlock(ctl, LOCK);
+      this.#leave();
       throw err;
     }
     if (ok) {
-      unlock(ctl, LOCK);
-      return true;
+      this.#leave();
+      return 1;
     }
     if (remaining(deadline) === 0) {
       const err = this.#full();
-      unlock(ctl, LOCK);
+      this.#leave();
       throw err;
     }
-    return false;
+    this.#close();
+    return 0;
   }
 
   /**
    * One get attempt, as {@link #attemptPut}: the item's byte length in the reader (mutex
-   * released), or -1 when the caller must wait (mutex held). Throws with the mutex released:
+   * released), -1 when the caller must wait (mutex held, journal closed), or -2 (only when
+   * `!blocking`) when another thread holds the mutex. Throws with the mutex released:
    * ShutDown, or Empty when no time is left before `deadline`.
    */
-  #attemptGet(deadline: number): number {
-    const ctl = this._ctl;
-    lock(ctl, LOCK);
+  #attemptGet(deadline: number, blocking: boolean): number {
+    if (blocking) this.#enter();
+    else if (!this.#tryEnter()) return -2;
     let len: number;
     try {
       len = this.#tryGet();
     } catch (err) {
-      unlock(ctl, LOCK);
+      this.#leave();
       throw err;
     }
     if (len >= 0) {
-      unlock(ctl, LOCK);
+      this.#leave();
       return len;
     }
     if (remaining(deadline) === 0) {
-      unlock(ctl, LOCK);
+      this.#leave();
       throw new Empty('queue is empty');
     }
+    this.#close();
     return -1;
   }
 
-  /** One put attempt on the ring store: true when the item is in; false to wait. Throws as {@link #attemptPut}. */
-  #ringPut(ring: Ring, rec: Encoded, deadline: number): boolean {
-    let ok: boolean;
+  /**
+   * One put attempt on the ring store (`blocking`: may wait for the producer lock): 1 when the
+   * item is in; 0 to wait for room; {@link BUSY} to wait for the lock. Throws as {@link #attemptPut}.
+   */
+  #ringPut(ring: Ring, rec: Encoded, deadline: number, blocking: boolean): number {
+    let r: number;
     try {
-      ok = ring.tryPut(rec.words, rec.length);
+      r = ring.tryPut(rec.words, rec.length, blocking);
     } catch (err) {
       if (err instanceof RingShutDown) throw new ShutDown('put() on a queue that was shut down');
       throw err;
     }
-    if (ok) return true;
-    if (remaining(deadline) === 0) throw this.#full();
-    return false;
+    if (r === 0 && remaining(deadline) === 0) throw this.#full();
+    return r;
   }
 
-  /** One get attempt on the ring store: the record's length (see {@link #item}), or -1 to wait. Throws as {@link #attemptGet}. */
-  #ringGet(ring: Ring, deadline: number): number {
+  /**
+   * One get attempt on the ring store: the record's length (see {@link #item}); -1 to wait for
+   * an item; {@link BUSY} to wait for the consumer lock. Throws as {@link #attemptGet}.
+   */
+  #ringGet(ring: Ring, deadline: number, blocking: boolean): number {
     let len: number;
     try {
-      len = ring.tryGet(this.#reader);
+      len = ring.tryGet(this.#reader, blocking);
     } catch (err) {
       if (err instanceof RingShutDown) throw new ShutDown('get() on a queue that was shut down and is empty');
       throw err;
@@ -644,8 +840,8 @@ export class Queue<T = unknown> implements Shareable {
       this.#to = len;
       return len;
     }
-    if (remaining(deadline) === 0) throw new Empty('queue is empty');
-    return -1;
+    if (len === -1 && remaining(deadline) === 0) throw new Empty('queue is empty');
+    return len;
   }
 
   async #ringPutSlow(
@@ -653,21 +849,26 @@ export class Queue<T = unknown> implements Shareable {
     rec: Encoded,
     deadline: number,
     signal: AbortSignal | undefined,
+    r: number,
   ): Promise<void> {
     try {
       do {
-        await ring.waitPut(rec.length, remaining(deadline), signal);
-      } while (!this.#ringPut(ring, rec, deadline));
+        if (r === BUSY) await ring.waitUnlocked(true, signal);
+        else await ring.waitPut(rec.length, remaining(deadline), signal);
+        r = this.#ringPut(ring, rec, deadline, false);
+      } while (r !== 1);
     } catch (err) {
       this.#discard(rec);
       throw err;
     }
   }
 
-  async #ringGetSlow(ring: Ring, deadline: number, signal: AbortSignal | undefined): Promise<T> {
+  async #ringGetSlow(ring: Ring, deadline: number, signal: AbortSignal | undefined, len: number): Promise<T> {
     for (;;) {
-      await ring.waitGet(remaining(deadline), signal);
-      if (this.#ringGet(ring, deadline) >= 0) return this.#item();
+      if (len === BUSY) await ring.waitUnlocked(false, signal);
+      else await ring.waitGet(remaining(deadline), signal);
+      len = this.#ringGet(ring, deadline, false);
+      if (len >= 0) return this.#item();
     }
   }
 
@@ -693,23 +894,33 @@ export class Queue<T = unknown> implements Shareable {
     const rec = this.#encode(item);
     const deadline = deadlineOf(timeout);
     const ring = this.#ring;
+    let r: number;
     try {
-      if (ring !== undefined ? this.#ringPut(ring, rec, deadline) : this.#attemptPut(rec, deadline))
-        return Promise.resolve();
+      if (ring !== undefined) {
+        const r = this.#ringPut(ring, rec, deadline, false);
+        if (r === 1) return Promise.resolve();
+        return this.#ringPutSlow(ring, this.#keep(rec), deadline, signal, r);
+      }
+      r = this.#attemptPut(rec, deadline, false);
     } catch (err) {
       this.#discard(rec);
       return Promise.reject(err);
     }
-    if (ring !== undefined) return this.#ringPutSlow(ring, this.#keep(rec), deadline, signal);
-    return this.#putSlow(this.#keep(rec), deadline, signal);
+    if (r === 1) return Promise.resolve();
+    return this.#putSlow(this.#keep(rec), deadline, signal, r);
   }
 
-  /** The waiting part of `put`; called holding the mutex. */
-  async #putSlow(rec: Encoded, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * The waiting part of `put`; `r` is the last attempt's result: 0, mutex held (wait for
+   * room); -1, another thread holds the mutex (wait for it, without blocking the event loop).
+   */
+  async #putSlow(rec: Encoded, deadline: number, signal: AbortSignal | undefined, r: number): Promise<void> {
     try {
       do {
-        await waitAsync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline), signal);
-      } while (!this.#attemptPut(rec, deadline));
+        if (r === 0) await waitAsync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline), signal);
+        else await waitUnlocked(this._ctl, LOCK, signal);
+        r = this.#attemptPut(rec, deadline, false);
+      } while (r !== 1);
     } catch (err) {
       this.#discard(rec);
       throw err;
@@ -730,10 +941,11 @@ export class Queue<T = unknown> implements Shareable {
     const ring = this.#ring;
     try {
       if (ring !== undefined) {
-        while (!this.#ringPut(ring, rec, deadline)) ring.waitPutSync(rec.length, remaining(deadline));
+        while (this.#ringPut(ring, rec, deadline, true) !== 1)
+          ring.waitPutSync(rec.length, remaining(deadline));
         return;
       }
-      while (!this.#attemptPut(rec, deadline)) {
+      while (this.#attemptPut(rec, deadline, true) === 0) {
         waitSync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline));
       }
     } catch (err) {
@@ -769,13 +981,13 @@ export class Queue<T = unknown> implements Shareable {
     const ring = this.#ring;
     let len: number;
     try {
-      len = ring !== undefined ? this.#ringGet(ring, deadline) : this.#attemptGet(deadline);
+      len = ring !== undefined ? this.#ringGet(ring, deadline, false) : this.#attemptGet(deadline, false);
     } catch (err) {
       return Promise.reject(err);
     }
     if (len >= 0) return Promise.resolve(this.#item());
-    if (ring !== undefined) return this.#ringGetSlow(ring, deadline, signal);
-    return this.#getSlow(deadline, signal);
+    if (ring !== undefined) return this.#ringGetSlow(ring, deadline, signal, len);
+    return this.#getSlow(deadline, signal, len);
   }
 
   /** Decodes the item the last successful get attempt copied out. */
@@ -783,11 +995,15 @@ export class Queue<T = unknown> implements Shareable {
     return this.#reader.read(this.#from, this.#to) as T;
   }
 
-  /** The waiting part of `get`; called holding the mutex. */
-  async #getSlow(deadline: number, signal: AbortSignal | undefined): Promise<T> {
+  /**
+   * The waiting part of `get`; `len` is the last attempt's result: -1, mutex held (wait for an
+   * item); -2, another thread holds the mutex (wait for it, without blocking the event loop).
+   */
+  async #getSlow(deadline: number, signal: AbortSignal | undefined, len: number): Promise<T> {
     for (;;) {
-      await waitAsync(this._ctl, LOCK, NOT_EMPTY, GET_WAITERS, remaining(deadline), signal);
-      const len = this.#attemptGet(deadline);
+      if (len === -1) await waitAsync(this._ctl, LOCK, NOT_EMPTY, GET_WAITERS, remaining(deadline), signal);
+      else await waitUnlocked(this._ctl, LOCK, signal);
+      len = this.#attemptGet(deadline, false);
       if (len >= 0) return this.#item();
     }
   }
@@ -804,12 +1020,12 @@ export class Queue<T = unknown> implements Shareable {
     const ring = this.#ring;
     if (ring !== undefined) {
       for (;;) {
-        if (this.#ringGet(ring, deadline) >= 0) return this.#item();
+        if (this.#ringGet(ring, deadline, true) >= 0) return this.#item();
         ring.waitGetSync(remaining(deadline));
       }
     }
     for (;;) {
-      const len = this.#attemptGet(deadline);
+      const len = this.#attemptGet(deadline, true);
       if (len >= 0) return this.#item();
       waitSync(this._ctl, LOCK, NOT_EMPTY, GET_WAITERS, remaining(deadline));
     }
@@ -834,15 +1050,15 @@ export class Queue<T = unknown> implements Shareable {
       return;
     }
     const ctl = this._ctl;
-    lock(ctl, LOCK);
+    this.#enter();
     const unfinished = ctl[UNFINISHED]! - 1;
     if (unfinished < 0) {
-      unlock(ctl, LOCK);
+      this.#leave();
       throw this.#tooManyTaskDone();
     }
     ctl[UNFINISHED] = unfinished;
     if (unfinished === 0) signal(ctl, ALL_DONE, JOIN_WAITERS, Number.POSITIVE_INFINITY);
-    unlock(ctl, LOCK);
+    this.#leave();
   }
 
   /**
@@ -850,10 +1066,14 @@ export class Queue<T = unknown> implements Shareable {
    * wait for that — holding the mutex store's mutex then, as its waits expect.
    * @throws TimeoutError when none are left (mutex released).
    */
-  #joinLeft(deadline: number, what: 'join' | 'joinSync'): number {
+  #joinLeft(deadline: number, what: 'join' | 'joinSync', blocking: boolean): number {
     const ring = this.#ring;
     const ctl = this._ctl;
-    if (ring === undefined) lock(ctl, LOCK);
+    if (ring === undefined) {
+      if (blocking) this.#enter();
+      else if (!this.#tryEnter()) return -1;
+      this.#close();
+    }
     const unfinished = ring !== undefined ? ring.unfinished() : ctl[UNFINISHED]!;
     const left = unfinished <= 0 ? 0 : remaining(deadline);
     if (left === 0 && ring === undefined) unlock(ctl, LOCK);
@@ -880,8 +1100,11 @@ export class Queue<T = unknown> implements Shareable {
     if (signal?.aborted) throw signal.reason;
     const deadline = deadlineOf(timeout);
     const ring = this.#ring;
-    for (let left = this.#joinLeft(deadline, 'join'); left > 0; left = this.#joinLeft(deadline, 'join')) {
-      if (ring !== undefined) await ring.waitDone(left, signal);
+    for (;;) {
+      const left = this.#joinLeft(deadline, 'join', false);
+      if (left === 0) return;
+      if (left < 0) await waitUnlocked(this._ctl, LOCK, signal);
+      else if (ring !== undefined) await ring.waitDone(left, signal);
       else await waitAsync(this._ctl, LOCK, ALL_DONE, JOIN_WAITERS, left, signal);
     }
   }
@@ -894,9 +1117,9 @@ export class Queue<T = unknown> implements Shareable {
     const deadline = deadlineOf(checkTimeout(timeout));
     const ring = this.#ring;
     for (
-      let left = this.#joinLeft(deadline, 'joinSync');
+      let left = this.#joinLeft(deadline, 'joinSync', true);
       left > 0;
-      left = this.#joinLeft(deadline, 'joinSync')
+      left = this.#joinLeft(deadline, 'joinSync', true)
     ) {
       if (ring !== undefined) ring.waitDoneSync(left);
       else waitSync(this._ctl, LOCK, ALL_DONE, JOIN_WAITERS, left);
@@ -923,24 +1146,28 @@ export class Queue<T = unknown> implements Shareable {
       return;
     }
     const ctl = this._ctl;
-    lock(ctl, LOCK);
+    this.#enter();
     ctl[SHUTDOWN] = 1;
     const discarded: number[] = [];
     if (immediate) {
-      const out = this.#out;
-      for (let count = ctl[COUNT]!; count > 0; count--) {
-        this._get(count, out);
-        const id = depositOf(this._arena, out[0]! + out[2]!);
+      // Every entry goes at once, in any order: read them where they lie (the hooks' `_get`
+      // would rearrange a heap per item, more than one journal can undo) and drop them all.
+      const e = this._entries;
+      const count = ctl[COUNT]!;
+      for (let i = 0; i < count; i++) {
+        const at = this._slot(i) * ENTRY_WORDS;
+        const id = depositOf(this._arena, e[at]! + e[at + 2]!);
         if (id !== 0) discarded.push(id);
-        Atomics.store(ctl, COUNT, count - 1);
-        if (ctl[UNFINISHED]! > 0) ctl[UNFINISHED] = ctl[UNFINISHED]! - 1;
       }
+      // Python: "if self.unfinished_tasks > 0: unfinished_tasks -= 1", per item removed.
+      ctl[UNFINISHED] = Math.max(0, ctl[UNFINISHED]! - count);
+      Atomics.store(ctl, COUNT, 0);
       ctl[TOP] = ctl[USED] = 0;
       signal(ctl, ALL_DONE, JOIN_WAITERS, Number.POSITIVE_INFINITY);
     }
     signal(ctl, NOT_EMPTY, GET_WAITERS, Number.POSITIVE_INFINITY);
     signal(ctl, NOT_FULL, PUT_WAITERS, Number.POSITIVE_INFINITY);
-    unlock(ctl, LOCK);
+    this.#leave();
     for (const id of discarded) discardDeposit(id);
   }
 

@@ -3,6 +3,11 @@
  * (no `taskDone`, `join`, `maxsize`, `full` or `shutdown`). A thin face on a {@link Queue}
  * (same shared memory layout), exposing only SimpleQueue's methods.
  *
+ * **A thread stopped mid-operation** (timeout, `terminate()`, crash, out of memory) leaves it
+ * whole exactly as it leaves a `Queue`: its FIFO lives in the ring store, whose put and get
+ * each commit in one store and are completed by whoever next takes that side's lock (see
+ * "A thread stopped at any instant" in ring.ts).
+ *
  * @module
  */
 import {

@@ -1,13 +1,26 @@
 /**
  * `Barrier`: Python's `threading.Barrier` on shared memory, following CPython's state machine.
  *
- * ## Memory layout (Int32Array over 16 bytes), all words guarded by the internal Condition's Lock
+ * ## Memory layout (Int32Array over 16 + 4 × parties bytes), all words guarded by the internal Condition's Lock
  *
  * ```
  * word 0  STATE    FILLING 0 | DRAINING 1 | RESETTING -1 | BROKEN -2
  * word 1  COUNT    threads/tasks inside wait() of the current cycle
  * word 2  PARTIES  the constructor's parties (written once)
+ * word 3  SEEN     the process's count of ended threads when dead parties were last looked for
+ * words 4 + i      the ident of the party that arrived with index i and has not left yet, or 0
  * ```
+ *
+ * **A party stopped mid-wait** (a pool task's timeout, `terminate()`, a crash, out of memory):
+ * the internal lock is a robust Lock (a dead holder's lock is taken over, `mutex.ts`), and each
+ * party records its ident under its index *before* it is counted in COUNT and clears it *before*
+ * it is counted out. Whoever takes the lock next — a party arriving, a party waiting out a
+ * previous cycle (it waits in slices of `POLL_MS`), `reset()`, `abort()` — first looks for dead
+ * parties, when the process's count of ended threads changed since the last look
+ * (`core/identity.ts`): it clears their records and sets COUNT to the live parties recorded. A
+ * party that died while the cycle was filling can never arrive: the barrier breaks, as when a
+ * wait times out, and `reset()` makes it usable again. One that died after the cycle was
+ * released simply no longer holds the drain up.
  *
  * A cycle: waiters arrive while FILLING, each taking index COUNT++; the last one runs the
  * action and switches to DRAINING, which releases the others; as each leaves, COUNT--, and
@@ -24,6 +37,7 @@
  * @module
  */
 import { BrokenBarrierError, ValueError } from '../core/errors.js';
+import { currentIdent, endedCount, isThreadAlive } from '../core/identity.js';
 import {
   type Destination,
   kShare,
@@ -37,12 +51,15 @@ import { loadTask } from '../core/task-loader.js';
 import { checkTimeout, parseWait, type WaitOptions } from '../core/wait-options.js';
 import { Condition } from './condition.js';
 import { Lock } from './lock.js';
+import { POLL_MS } from './mutex.js';
 import { reviving, takeRevived } from './revive.js';
 
 const TAG = 'skein.Barrier';
 const STATE = 0;
 const COUNT = 1;
 const PARTIES = 2;
+const SEEN = 3;
+const IDENTS = 4;
 const FILLING = 0;
 const DRAINING = 1;
 const RESETTING = -1;
@@ -111,8 +128,9 @@ export class Barrier {
       this.#spec = toTaskSpec(options.action, 'Barrier action');
       if (typeof options.action === 'function') this.#action = options.action;
     }
-    this.#cells = new Int32Array(new SharedArrayBuffer(16));
+    this.#cells = new Int32Array(new SharedArrayBuffer(16 + 4 * parties));
     this.#cells[PARTIES] = parties;
+    this.#cells[SEEN] = endedCount();
     this.#cond = new Condition(new Lock());
   }
 
@@ -153,6 +171,33 @@ export class Barrier {
     this.#cond.notifyAll();
   }
 
+  /**
+   * Under the lock: forgets parties whose thread ended while inside `wait()` (see "A party
+   * stopped mid-wait"); breaks a filling cycle that counted one. Cheap when nobody ended since.
+   */
+  #sweep(): void {
+    const c = this.#cells;
+    const ended = endedCount();
+    if (c[SEEN] === ended) return;
+    c[SEEN] = ended;
+    const parties = c[PARTIES] as number;
+    let live = 0;
+    let dead = 0;
+    for (let i = 0; i < parties; i++) {
+      const id = c[IDENTS + i] as number;
+      if (id === 0) continue;
+      if (isThreadAlive(id)) live++;
+      else {
+        c[IDENTS + i] = 0;
+        dead++;
+      }
+    }
+    if (dead === 0) return;
+    Atomics.store(c, COUNT, live);
+    if (c[STATE] === FILLING) this.#break();
+    this.#exit();
+  }
+
   #exit(): void {
     const c = this.#cells;
     if (c[COUNT] === 0 && (c[STATE] === RESETTING || c[STATE] === DRAINING)) {
@@ -183,10 +228,16 @@ export class Barrier {
     const cond = this.#cond;
     await cond.acquire();
     try {
-      // Enter: wait out a previous cycle's draining or resetting.
-      while (c[STATE] === DRAINING || c[STATE] === RESETTING) await cond.wait();
+      // Enter: wait out a previous cycle's draining or resetting (in slices: its last party
+      // may have died, which the sweep notices).
+      this.#sweep();
+      while (c[STATE] === DRAINING || c[STATE] === RESETTING) {
+        await cond.wait(POLL_MS);
+        this.#sweep();
+      }
       if (c[STATE] === BROKEN) throw this.#brokenError();
       const index = c[COUNT] as number;
+      c[IDENTS + index] = currentIdent;
       Atomics.store(c, COUNT, index + 1);
       try {
         if (index + 1 === c[PARTIES]) {
@@ -215,6 +266,8 @@ export class Barrier {
         }
         return index;
       } finally {
+        // Cleared before counted out (a stop between leaves a record the sweep recounts).
+        c[IDENTS + index] = 0;
         Atomics.store(c, COUNT, (c[COUNT] as number) - 1);
         this.#exit();
       }
@@ -235,9 +288,14 @@ export class Barrier {
     const cond = this.#cond;
     cond.acquireSync();
     try {
-      while (c[STATE] === DRAINING || c[STATE] === RESETTING) cond.waitSync();
+      this.#sweep();
+      while (c[STATE] === DRAINING || c[STATE] === RESETTING) {
+        cond.waitSync(POLL_MS);
+        this.#sweep();
+      }
       if (c[STATE] === BROKEN) throw this.#brokenError();
       const index = c[COUNT] as number;
+      c[IDENTS + index] = currentIdent;
       Atomics.store(c, COUNT, index + 1);
       try {
         if (index + 1 === c[PARTIES]) {
@@ -269,6 +327,8 @@ export class Barrier {
         }
         return index;
       } finally {
+        // Cleared before counted out (a stop between leaves a record the sweep recounts).
+        c[IDENTS + index] = 0;
         Atomics.store(c, COUNT, (c[COUNT] as number) - 1);
         this.#exit();
       }
@@ -285,6 +345,7 @@ export class Barrier {
     const c = this.#cells;
     this.#cond.acquireSync();
     try {
+      this.#sweep();
       if ((c[COUNT] as number) > 0) {
         if (c[STATE] === FILLING || c[STATE] === BROKEN) Atomics.store(c, STATE, RESETTING);
       } else {
@@ -300,6 +361,7 @@ export class Barrier {
   abort(): void {
     this.#cond.acquireSync();
     try {
+      this.#sweep();
       this.#break();
     } finally {
       this.#cond.release();

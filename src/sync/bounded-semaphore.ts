@@ -1,13 +1,15 @@
 /**
  * `BoundedSemaphore`: a {@link Semaphore} whose `release` checks the ceiling (its initial
- * value) in the same compare-exchange that adds the permits, so an over-release changes nothing.
+ * value) against the count that the compare-exchange adding the permits replaces, so an
+ * over-release changes nothing. Dead holders' permits are reclaimed as Semaphore's are; they
+ * were taken from the semaphore, so giving them back never passes the ceiling.
  *
  * @module
  */
 import { ValueError } from '../core/errors.js';
 import { registerSharedType } from '../core/shared-registry.js';
 import { reviving } from './revive.js';
-import { INITIAL_WORD as INITIAL, Semaphore, VALUE_WORD as VALUE } from './semaphore.js';
+import { INITIAL_WORD as INITIAL, Semaphore } from './semaphore.js';
 
 /**
  * A semaphore that refuses to be released above its initial value. Python:
@@ -21,22 +23,15 @@ import { INITIAL_WORD as INITIAL, Semaphore, VALUE_WORD as VALUE } from './semap
  */
 export class BoundedSemaphore extends Semaphore {
   /**
-   * Adds the permits, or throws without changing anything when that would exceed the initial value.
-   * @throws ValueError when released too many times.
+   * Refuses, before anything changes, a release that would take the count past the initial
+   * value. @throws ValueError when released too many times.
    */
-  protected override addPermits(n: number): void {
-    const c = this.cells;
-    const max = c[INITIAL] as number;
-    let v = Atomics.load(c, VALUE);
-    for (;;) {
-      if (v + n > max) {
-        throw new ValueError(
-          `Semaphore released too many times: ${v} + ${n} permits would exceed the initial value ${max}`,
-        );
-      }
-      const prev = Atomics.compareExchange(c, VALUE, v, v + n);
-      if (prev === v) return;
-      v = prev;
+  protected override checkRoom(v: number, n: number): void {
+    const max = this.cells[INITIAL] as number;
+    if (v + n > max) {
+      throw new ValueError(
+        `Semaphore released too many times: ${v} + ${n} permits would exceed the initial value ${max}`,
+      );
     }
   }
 

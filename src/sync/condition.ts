@@ -9,7 +9,7 @@
  * words 2 + 3k…   slot k of CAPACITY:
  *   +0 STATE   FREE 0 | WAITING 1 | GRANTED 2   (the word its waiter parks on)
  *   +1 TICKET  arrival order, for FIFO notification
- *   +2 IDENT   the waiting thread's ident (for thread dumps / deadlock detection)
+ *   +2 IDENT   the waiting thread's ident (thread dumps; a dead waiter's slot is freed)
  * ```
  *
  * ## Protocol and invariants
@@ -34,10 +34,20 @@
  * `wait` always re-acquires the lock before it returns or throws, as in Python (the
  * re-acquisition itself is not abortable, so the caller's `finally`/`using` can release it).
  *
+ * ## A thread stopped mid-wait (timeout, `terminate()`, crash, out of memory)
+ * The lock is the robust Lock/RLock of `mutex.ts` (a dead holder's lock is taken over; see
+ * `ownerDied`). What a dead waiter leaves here is its slot, WAITING or GRANTED. `notify` frees a
+ * WAITING slot whose IDENT names an ended thread (core/identity.ts) instead of granting it, so a
+ * notification always goes to a live waiter; a waiter that finds every slot taken first frees
+ * the slots of dead waiters. NWAITING is counted in before a slot is taken and out after it is
+ * freed, so a stop between the two leaves it too high (a needless scan), never too low. Each
+ * step changes one word, so no stop can leave a slot half-claimed: IDENT and TICKET are written
+ * before the CAS that makes the slot WAITING.
+ *
  * @module
  */
 import { RuntimeError } from '../core/errors.js';
-import { getIdent } from '../core/identity.js';
+import { getIdent, isThreadAlive } from '../core/identity.js';
 import {
   type Destination,
   kShare,
@@ -176,18 +186,50 @@ export class Condition {
   /** Claims a slot (lock held). Returns the index of its STATE word. */
   #claim(): number {
     const c = this.#cells;
-    for (let k = 0; k < CONDITION_CAPACITY; k++) {
-      const at = SLOTS + 3 * k;
-      if (Atomics.load(c, at) !== FREE) continue;
-      const ticket = c[NEXT_TICKET] as number;
-      c[NEXT_TICKET] = (ticket + 1) | 0;
-      c[at + 1] = ticket;
-      c[at + 2] = getIdent();
-      if (Atomics.compareExchange(c, at, FREE, WAITING) !== FREE) continue;
-      Atomics.add(c, NWAITING, 1);
-      return at;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let k = 0; k < CONDITION_CAPACITY; k++) {
+        const at = SLOTS + 3 * k;
+        if (Atomics.load(c, at) !== FREE) continue;
+        const ticket = c[NEXT_TICKET] as number;
+        c[NEXT_TICKET] = (ticket + 1) | 0;
+        c[at + 1] = ticket;
+        c[at + 2] = getIdent();
+        // Counted in before the slot is taken: a stop between the two leaves NWAITING too high
+        // (a needless scan by notify), never too low (a live waiter skipped).
+        Atomics.add(c, NWAITING, 1);
+        if (Atomics.compareExchange(c, at, FREE, WAITING) !== FREE) {
+          Atomics.sub(c, NWAITING, 1);
+          continue;
+        }
+        return at;
+      }
+      // Full: free the slots of waiters whose thread died, then look once more.
+      this.#sweepDead();
     }
     throw new RuntimeError(`Condition: more than ${CONDITION_CAPACITY} waiters at once are not supported`);
+  }
+
+  /**
+   * Frees the slots of waiters whose thread ended while waiting (or after being granted,
+   * before leaving): they would otherwise hold their slot, and a WAITING one would swallow a
+   * notify meant for a live waiter. Called with the lock held.
+   */
+  #sweepDead(): void {
+    const c = this.#cells;
+    for (let k = 0; k < CONDITION_CAPACITY; k++) {
+      const at = SLOTS + 3 * k;
+      const state = Atomics.load(c, at);
+      if (state !== FREE) this.#freeIfDead(at, state);
+    }
+  }
+
+  /** Frees slot `at` (in `state`) when its waiter's thread has ended; true when it did. */
+  #freeIfDead(at: number, state: number): boolean {
+    const c = this.#cells;
+    if (isThreadAlive(c[at + 2] as number)) return false;
+    if (Atomics.compareExchange(c, at, state, FREE) !== state) return false;
+    Atomics.sub(c, NWAITING, 1);
+    return true;
   }
 
   /** Frees a slot whose waiter leaves. Returns true when it had been granted. */
@@ -290,6 +332,8 @@ export class Condition {
       for (let k = 0; k < CONDITION_CAPACITY; k++) {
         const at = SLOTS + 3 * k;
         if (Atomics.load(c, at) !== WAITING) continue;
+        // A waiter whose thread died cannot take a notify: free its slot instead.
+        if (this.#freeIfDead(at, WAITING)) continue;
         const t = c[at + 1] as number;
         if (best < 0 || t - bestTicket < 0) {
           best = at;

@@ -6,6 +6,12 @@
  * `set` stores 1 and then wakes every waiter; a waiter parks only while it reads 0, so a `set`
  * between its check and its sleep makes the park return at once (no lost wake-up).
  *
+ * **A thread stopped at any instant** (timeout, `terminate()`, crash, out of memory) leaves
+ * the event whole by construction: every operation changes one word in one atomic step (the
+ * flag by `set`/`clear`, the count by a waiter), there is no lock and no multi-word state. A
+ * waiter stopped while parked leaves WAITERS one too high, which only makes later `set`s call
+ * `Atomics.notify` when no one sleeps — never a missed wake-up.
+ *
  * @module
  */
 import {

@@ -9,6 +9,16 @@
  * (non-atomic), like Python's; guard read-modify-writes with `getLock()` (an {@link RLock}), or
  * use `Atomics` on the array directly.
  *
+ * Element kinds: the initializer is checked as Python's ctypes checks a store (an integer type
+ * refuses `1.7` or a string with a TypeError; see `checkElement`). An element *assignment*
+ * `arr[i] = x` is the native typed array's, which converts as C does (`1.7` stores 1): checking
+ * it would need a Proxy in front of every access, which typed-array methods refuse and which
+ * would make each index access many times slower — a documented difference from Python.
+ *
+ * **A holder stopped mid-update**: elements are single aligned words (never torn); the lock is
+ * the robust RLock of `mutex.ts` — the next acquirer takes it over from a dead thread and sees
+ * its ident in `getLock().ownerDied` (the guarded multi-element update may be half done).
+ *
  * @module
  */
 import {

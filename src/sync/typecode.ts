@@ -94,14 +94,36 @@ export function isBigType(name: TypeName): boolean {
   return name === 'bigint64' || name === 'biguint64';
 }
 
+/** True for the integer types (whose elements Python refuses to take from a float). */
+export function isIntegerType(name: TypeName): boolean {
+  return name !== 'float32' && name !== 'float64';
+}
+
 /**
- * Checks one element for a type. @throws TypeError when it is a number for a bigint type or
- * the other way round.
+ * Checks one element for a type, as Python's ctypes does on a `Value`/`Array` store: a bigint
+ * type takes a bigint; another integer type takes an integral number (`1.7`, `NaN` or a string
+ * is a TypeError — Python: "'float' object cannot be interpreted as an integer"); a float type
+ * takes any number. An integral number outside the type's range is stored wrapped to its
+ * width, as C and Python's ctypes do (`Value('i', 2 ** 31)` holds −2³¹ in both).
+ * @throws TypeError when `v` is not acceptable for the type.
  */
 export function checkElement(name: TypeName, v: unknown, what: string): void {
-  if (isBigType(name) ? typeof v !== 'bigint' : typeof v !== 'number') {
+  if (isBigType(name)) {
+    if (typeof v !== 'bigint')
+      throw new TypeError(`${what} must be a bigint for type ${name}, got ${describe(v)}`);
+    return;
+  }
+  if (typeof v !== 'number')
+    throw new TypeError(`${what} must be a number for type ${name}, got ${describe(v)}`);
+  if (isIntegerType(name) && !Number.isInteger(v)) {
     throw new TypeError(
-      `${what} must be a ${isBigType(name) ? 'bigint' : 'number'} for type ${name}, got ${typeof v}`,
+      `${what} must be an integer for type ${name}, got ${v} (Python: a float cannot be interpreted as an integer)`,
     );
   }
+}
+
+function describe(v: unknown): string {
+  return typeof v === 'string'
+    ? `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`
+    : typeof v;
 }

@@ -3,9 +3,16 @@
  * between threads here; processes share no memory, see the Manager).
  *
  * Layout: an 8-byte SharedArrayBuffer viewed as a one-element typed array of the value's type;
- * `.value` reads and writes it with plain (non-atomic) accesses, exactly like Python's
+ * `.value` reads and writes it with plain (non-atomic) accesses (a write checks the value's
+ * kind first, as ctypes does: `Value('i', 1.7)` is a TypeError), exactly like Python's
  * `Value.value` — a read-modify-write such as `v.value += 1` is a race unless done under
  * `getLock()`. The lock is an {@link RLock}, as Python's default `lock=True` gives.
+ *
+ * **A holder stopped mid-update** (timeout, `terminate()`, crash, out of memory): the value is
+ * one word, so it holds either the old or the new number, never a torn one (an aligned store
+ * of up to 8 bytes). The lock is the robust RLock of `mutex.ts`: the next acquirer takes it
+ * over from the dead thread and reads the dead ident in `getLock().ownerDied`, meaning "the
+ * compound update it guarded may be half done" — as for any Lock.
  *
  * @module
  */
@@ -76,11 +83,17 @@ export class Value<T extends TypeCode = 'float64'> {
     this.#lock = new RLock();
   }
 
-  /** The current value (a plain read; wrapped to the type on write, as C would). */
+  /**
+   * The current value: a plain read. A write checks the value's kind as Python does — an
+   * integer type refuses a non-integral number or a string — and then stores it wrapped to the
+   * type's width, as C would.
+   * @throws TypeError (on write) for a value the type cannot take (see `checkElement`).
+   */
   get value(): ElementOf<T> {
     return this.#cell[0] as ElementOf<T>;
   }
   set value(v: ElementOf<T>) {
+    checkElement(this.type, v, 'Value.value');
     this.#cell[0] = v;
   }
 

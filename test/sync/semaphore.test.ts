@@ -143,3 +143,46 @@ describe('Semaphore: dead holders', T, () => {
     assert.equal(s.reclaimed, 0);
   });
 });
+
+describe('Semaphore counts never wrap (issue 12 §5)', T, () => {
+  const MAX = 2 ** 25 - 1;
+  test('an initial value past 2^25 - 1 is a RangeError at the call', T, () => {
+    assert.throws(() => new Semaphore(2 ** 31), RangeError);
+    assert.throws(() => new Semaphore(MAX + 1), RangeError);
+    assert.throws(() => new BoundedSemaphore(2 ** 31), RangeError);
+    const s = new Semaphore(MAX);
+    assert.equal(s.value, MAX);
+    assert.equal(s.acquireSync(0), true);
+    assert.equal(s.value, MAX - 1);
+  });
+
+  test('a release past the limit is a RangeError and changes nothing', T, async () => {
+    const s = new Semaphore(0);
+    assert.throws(() => s.release(2 ** 31 - 1), RangeError);
+    assert.equal(s.value, 0);
+    s.release(MAX);
+    assert.equal(s.value, MAX);
+    assert.throws(() => s.release(), RangeError);
+    assert.equal(s.value, MAX);
+    // Still a working semaphore: take them all back, one and then the rest.
+    assert.equal(await s.acquire(0), true);
+    s.release();
+    assert.equal(s.value, MAX);
+    assert.equal(s.locked(), false);
+  });
+
+  test('holds and plain acquires share the count; a hold gives back exactly its permit', T, async () => {
+    const s = new BoundedSemaphore(3);
+    const a = s.holdSync();
+    const b = await s.hold();
+    assert.equal(s.value, 1);
+    assert.equal(s.acquireSync(0), true);
+    assert.equal(s.acquireSync(0), false);
+    a[Symbol.dispose]();
+    b[Symbol.dispose]();
+    assert.equal(s.value, 2);
+    s.release();
+    assert.throws(() => s.release(), ValueError);
+    assert.equal(s.value, 3);
+  });
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { RLock, Thread, Value } from 'skein/threading';
+import { RLock, SharedArray, Thread, Value } from 'skein/threading';
 
 const T = { timeout: 30_000 };
 
@@ -47,5 +47,46 @@ describe('Value', T, () => {
       () => (v as unknown as Record<symbol, (d: string) => unknown>)[kShare]!('process'),
       /manager\.Value/,
     );
+  });
+});
+
+describe('Value and SharedArray refuse what Python refuses (issue 12 §5)', T, () => {
+  test('integer types refuse a non-integral number or a string: TypeError, nothing stored', T, () => {
+    assert.throws(() => new Value('i', 1.7), TypeError);
+    assert.throws(() => new Value('i', Number.NaN), TypeError);
+    assert.throws(() => new Value('B', Number.POSITIVE_INFINITY), TypeError);
+    const v = new Value('i', 3);
+    assert.throws(() => {
+      v.value = 1.7;
+    }, /integer/);
+    assert.throws(() => {
+      v.value = 'zz' as unknown as number;
+    }, TypeError);
+    assert.equal(v.value, 3);
+    const big = new Value('q', 1n);
+    assert.throws(() => {
+      big.value = 2 as unknown as bigint;
+    }, TypeError);
+    assert.equal(big.value, 1n);
+  });
+
+  test('integral values wrap to the width, as C and ctypes do; float types take any number', T, () => {
+    const v = new Value('i', 2 ** 31);
+    assert.equal(v.value, -(2 ** 31));
+    v.value = 2 ** 40;
+    assert.equal(v.value, 0);
+    const d = new Value('d', 3);
+    d.value = 1.7;
+    assert.equal(d.value, 1.7);
+    assert.throws(() => {
+      d.value = 'x' as unknown as number;
+    }, TypeError);
+  });
+
+  test('a SharedArray initializer of an integer type refuses 1.7', T, () => {
+    assert.throws(() => new SharedArray('i', [1, 2.5]), TypeError);
+    assert.throws(() => new SharedArray('h', ['1' as unknown as number]), TypeError);
+    assert.deepEqual([...new SharedArray('f', [1.5])], [1.5]);
+    assert.deepEqual([...new SharedArray('i', [2 ** 31])], [-(2 ** 31)]);
   });
 });
