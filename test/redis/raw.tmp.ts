@@ -1,0 +1,18 @@
+import { Queue, Worker, QueueEvents } from 'bullmq';
+import { startRedis } from '/work/wt-redis-exec/test/redis/redis-server.ts';
+const srv = (await startRedis())!;
+const conc = Number(process.argv[2] ?? 8);
+const connection = { host: '127.0.0.1', port: srv.port, maxRetriesPerRequest: null };
+const q = new Queue('raw', { connection });
+let done = 0; let resolveAll: () => void;
+const all = new Promise<void>((r) => (resolveAll = r));
+const N = 10000;
+const w = new Worker('raw', async (job) => job.data.i * 2, { connection, concurrency: conc, ...(process.argv[3]==='age' ? {} : { removeOnComplete: { count: 0 } as any }) });
+w.on('completed', () => { if (++done === N) resolveAll(); });
+await w.waitUntilReady();
+const t = performance.now();
+const jobs = Array.from({ length: N }, (_, i) => ({ name: 'tiny', data: { i }, opts: process.argv[3]==='age' ? { removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } } : process.argv[3]==='id' ? { jobId: 'x.'+i } : undefined }));
+for (let i = 0; i < N; i += 500) await q.addBulk(jobs.slice(i, i + 500));
+await all;
+console.log('raw conc', conc, (N / ((performance.now() - t) / 1000)).toFixed(0), 'jobs/s');
+await w.close(); await q.close(); await srv.stop();
