@@ -19,11 +19,12 @@ import { type ErrorEnvelope, fromEnvelope, toEnvelope } from '../core/error-tran
 import { encodeValue } from '../core/serialize.js';
 
 /**
- * Encodes `value` for Redis.
+ * Checks that `value` can cross to another machine, without encoding it (the check of
+ * {@link encodeData}, for values encoded later as part of a larger one).
  * @param path how to name the value in errors (`args`, `result`…).
- * @throws TypeError naming the path of a value that cannot cross (nothing is sent then).
+ * @throws TypeError naming the path of a value that cannot cross.
  */
-export function encodeData(value: unknown, path: string): string {
+export function checkData(value: unknown, path: string): void {
   const enc = encodeValue(value, 'process', path);
   if (enc.shared !== undefined) {
     throw new TypeError(
@@ -31,7 +32,21 @@ export function encodeData(value: unknown, path: string): string {
         'send plain data, and share state through RedisManager objects found by name.',
     );
   }
+}
+
+/** Encodes a value already checked by {@link checkData}. */
+export function serializeData(value: unknown): string {
   return serialize(value).toString('base64');
+}
+
+/**
+ * Checks and encodes `value` for Redis.
+ * @param path how to name the value in errors (`args`, `result`…).
+ * @throws TypeError naming the path of a value that cannot cross (nothing is sent then).
+ */
+export function encodeData(value: unknown, path: string): string {
+  checkData(value, path);
+  return serializeData(value);
 }
 
 /**

@@ -5,11 +5,12 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { CancelledError, RuntimeError, TimeoutError } from 'skein';
 import { asCompleted, FIRST_COMPLETED, Future, task, wait } from 'skein/futures';
 import { RedisExecutor, RedisWorker, remoteTasks } from 'skein/redis';
 import { REDIS_MISSING, type RedisServer, startRedis } from './redis-server.js';
-import { TASKS, until } from './workers.js';
+import { TASKS, until, untilAsync } from './workers.js';
 
 type Tasks = typeof import('../fixtures/redis-tasks.mjs');
 const tasks = remoteTasks<Tasks>();
@@ -22,7 +23,13 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     server = await startRedis();
     if (server === undefined) return;
     dir = mkdtempSync(join(tmpdir(), 'skein-redis-exec-'));
-    worker = new RedisWorker({ connection: server.url, queue: 'main', tasks: TASKS, maxWorkers: 2, concurrency: 4 });
+    worker = new RedisWorker({
+      connection: server.url,
+      queue: 'main',
+      tasks: TASKS,
+      maxWorkers: 2,
+      concurrency: 4,
+    });
     await worker.start();
   });
   after(async () => {
@@ -31,6 +38,15 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
   const executor = (queue = 'main') => new RedisExecutor({ connection: server!.url, queue });
+  /** Jobs waiting in a queue (BullMQ's wait list), read with a client of the test's own. */
+  const waiting = async (queue: string): Promise<number> => {
+    const client = new Redis(server!.port, '127.0.0.1');
+    try {
+      return await client.llen(`skein:${queue}:wait`);
+    } finally {
+      client.disconnect();
+    }
+  };
 
   test('submit runs a named task on a worker; remoteTasks types it', async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
@@ -49,7 +65,10 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     if (!server) return t.skip(REDIS_MISSING);
     await using ex = executor();
     const value = {
-      map: new Map<unknown, unknown>([['a', 1n], [2, new Set([new Date(5)])]]),
+      map: new Map<unknown, unknown>([
+        ['a', 1n],
+        [2, new Set([new Date(5)])],
+      ]),
       bytes: new Uint8Array([1, 2, 3]),
       nothing: undefined,
       __proto__x: 1,
@@ -67,7 +86,10 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
   test('a task error arrives as its class with message, code, cause, own properties and the worker stack', async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     await using ex = executor();
-    const err = (await ex.submit(tasks.fail, 'boom').exception()) as RangeError & { code: string; detail: unknown };
+    const err = (await ex.submit(tasks.fail, 'boom').exception()) as RangeError & {
+      code: string;
+      detail: unknown;
+    };
     assert.ok(err instanceof RangeError, String(err));
     assert.equal(err.message, 'boom');
     assert.equal(err.code, 'E_TASK_FAILED');
@@ -75,7 +97,7 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.ok(err.cause instanceof Error);
     assert.equal((err.cause as Error).message, 'the inner cause');
     assert.match(err.stack ?? '', /redis-tasks\.mjs/);
-    assert.match(err.stack ?? '', /raised in Redis job [0-9a-f]{16}\.\d+ \(task 'fail'\)/);
+    assert.match(err.stack ?? '', /raised in Redis task [0-9a-f]{16}\.\d+ \('fail'\)/);
   });
 
   test('a name the worker lacks fails that job only, naming the task and the exports', async (t) => {
@@ -113,7 +135,10 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.throws(() => new RedisExecutor({ connection: 'http://x' }), /unsupported scheme/);
     assert.throws(() => new RedisExecutor({ connection: 'redis://h', queue: 'a:b' }), /without ':'/);
     assert.throws(() => new RedisExecutor({ connection: 'redis://h', maxRetriesOnDeath: -1 }), RangeError);
-    assert.throws(() => new RedisWorker({ connection: 'redis://h', tasks: TASKS, pool: 'gpu' as never }), TypeError);
+    assert.throws(
+      () => new RedisWorker({ connection: 'redis://h', tasks: TASKS, pool: 'gpu' as never }),
+      TypeError,
+    );
     assert.throws(() => new RedisWorker({ connection: 'redis://h', tasks: '' }), TypeError);
   });
 
@@ -129,8 +154,16 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     if (!server) return t.skip(REDIS_MISSING);
     await using ex = executor();
     const out: number[] = [];
-    for await (const v of ex.map(tasks.tiny, Array.from({ length: 1000 }, (_, i) => i), { chunksize: 64 })) out.push(v);
-    assert.deepEqual(out, Array.from({ length: 1000 }, (_, i) => i * 2));
+    for await (const v of ex.map(
+      tasks.tiny,
+      Array.from({ length: 1000 }, (_, i) => i),
+      { chunksize: 64 },
+    ))
+      out.push(v);
+    assert.deepEqual(
+      out,
+      Array.from({ length: 1000 }, (_, i) => i * 2),
+    );
     const seen: number[] = [];
     await assert.rejects(
       (async () => {
@@ -155,7 +188,8 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.equal(done.size, 3);
     assert.equal(notDone.size, 0);
     const order: number[] = [];
-    for await (const f of asCompleted([ex.submit(tasks.tiny, 5), ex.submit(tasks.tiny, 6)])) order.push(await f);
+    for await (const f of asCompleted([ex.submit(tasks.tiny, 5), ex.submit(tasks.tiny, 6)]))
+      order.push(await f.result());
     assert.deepEqual(order.sort(), [10, 12]);
     const first = await wait([ex.submit(tasks.tiny, 7)], { returnWhen: FIRST_COMPLETED });
     assert.equal(first.done.size, 1);
@@ -189,13 +223,22 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.equal(await ex.submit(tasks.tiny, 3), 6);
     const pre = new AbortController();
     pre.abort(new Error('already'));
-    assert.equal((await ex.submitWith({ signal: pre.signal }, tasks.tiny, 1).exception())?.message, 'already');
+    assert.equal(
+      (await ex.submitWith({ signal: pre.signal }, tasks.tiny, 1).exception())?.message,
+      'already',
+    );
   });
 
   test('cancel() removes a waiting job: it never runs', async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     // A worker of its own with one slot, kept busy so the next job waits in Redis.
-    const solo = new RedisWorker({ connection: server.url, queue: 'solo', tasks: TASKS, maxWorkers: 1, concurrency: 1 });
+    const solo = new RedisWorker({
+      connection: server.url,
+      queue: 'solo',
+      tasks: TASKS,
+      maxWorkers: 1,
+      concurrency: 1,
+    });
     await solo.start();
     try {
       await using ex = executor('solo');
@@ -204,8 +247,7 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
       const victim = ex.submit(tasks.mark, dir, 'victim');
       const sameTurn = ex.submit(tasks.mark, dir, 'same-turn');
       assert.equal(sameTurn.cancel(), true, 'cancelled before it was even sent');
-      // Let the victim's add reach Redis (a later job of the same executor settles after it).
-      await until(() => ex.pendingCount === 2, 'the victim is pending');
+      await untilAsync(async () => (await waiting('solo')) === 1, 'the victim waits in Redis');
       assert.equal(victim.cancel(), true);
       assert.equal(victim.cancelled(), true);
       await assert.rejects(victim.result(), CancelledError);
@@ -213,7 +255,57 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
       await blocker;
       assert.equal(await ex.submit(tasks.mark, dir, 'after'), 'after');
       assert.equal(existsSync(join(dir, `victim.ran.${process.pid}`)), false);
-      assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('victim.') || n.startsWith('same-turn.')), []);
+      assert.deepEqual(
+        readdirSync(dir).filter((n) => n.startsWith('victim.') || n.startsWith('same-turn.')),
+        [],
+      );
+      assert.equal(await waiting('solo'), 0, 'the cancelled job was removed from the queue');
+    } finally {
+      await solo.close();
+    }
+  });
+
+  test('tasks submitted together share jobs; cancelling some of a waiting batch skips just those', async (t) => {
+    if (!server) return t.skip(REDIS_MISSING);
+    const solo = new RedisWorker({
+      connection: server.url,
+      queue: 'batch',
+      tasks: TASKS,
+      maxWorkers: 2,
+      concurrency: 1,
+    });
+    await solo.start();
+    try {
+      // minJobs 1: everything submitted in one stretch travels in as few jobs as possible.
+      await using ex = new RedisExecutor({ connection: server.url, queue: 'batch', minJobs: 1 });
+      const blocker = ex.submit(tasks.hold, dir, 'batch-blocker');
+      await until(() => blocker.running(), 'the blocker runs');
+      const fs = Array.from({ length: 10 }, (_, i) => ex.submit(tasks.mark, dir, `b${i}`));
+      const mixed = [
+        ex.submit(tasks.tiny, 5),
+        ex.submit('noSuchTask'),
+        ex.submit(tasks.fail, 'in a batch'),
+        ex.submitWith({ timeout: 200 }, tasks.spin, 600_000),
+        ex.submit(tasks.add, 1, 2),
+      ];
+      await untilAsync(async () => (await waiting('batch')) === 1, 'the batch waits in Redis as one job');
+      for (const i of [2, 5, 7]) assert.equal(fs[i]!.cancel(), true);
+      writeFileSync(join(dir, 'batch-blocker.release'), '');
+      await blocker;
+      for (const [i, f] of fs.entries()) {
+        if (i === 2 || i === 5 || i === 7) assert.equal(f.cancelled(), true);
+        else assert.equal(await f, `b${i}`);
+      }
+      const ran = readdirSync(dir)
+        .filter((n) => /^b\d\.ran\./.test(n))
+        .map((n) => n.split('.')[0])
+        .sort();
+      assert.deepEqual(ran, ['b0', 'b1', 'b3', 'b4', 'b6', 'b8', 'b9']);
+      assert.equal(await mixed[0], 10);
+      assert.ok((await mixed[1]!.exception()) instanceof RuntimeError);
+      assert.ok((await mixed[2]!.exception()) instanceof RangeError);
+      assert.ok((await mixed[3]!.exception()) instanceof TimeoutError);
+      assert.equal(await mixed[4], 3);
     } finally {
       await solo.close();
     }
@@ -232,7 +324,13 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.throws(() => ex.map(tasks.tiny, [1]), RuntimeError);
     await ex.shutdown(); // harmless twice
 
-    const solo = new RedisWorker({ connection: server.url, queue: 'solo2', tasks: TASKS, maxWorkers: 1, concurrency: 1 });
+    const solo = new RedisWorker({
+      connection: server.url,
+      queue: 'solo2',
+      tasks: TASKS,
+      maxWorkers: 1,
+      concurrency: 1,
+    });
     await solo.start();
     try {
       const ex2 = executor('solo2');
@@ -249,7 +347,10 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
       writeFileSync(join(dir, 'shutdown-blocker.release'), '');
       await closed;
       assert.equal(typeof (await running), 'number');
-      assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('never-')), []);
+      assert.deepEqual(
+        readdirSync(dir).filter((n) => n.startsWith('never-')),
+        [],
+      );
     } finally {
       await solo.close();
     }

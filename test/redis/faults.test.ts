@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { WorkerDiedError } from 'skein';
 import { JobLostError, RedisExecutor, remoteTasks } from 'skein/redis';
 import { REDIS_MISSING, type RedisServer, startRedis } from './redis-server.js';
-import { startWorker, until, type WorkerProcess, type WorkerArgs } from './workers.js';
+import { startWorker, until, type WorkerArgs, type WorkerProcess } from './workers.js';
 
 const tasks = remoteTasks<typeof import('../fixtures/redis-tasks.mjs')>();
 
@@ -66,7 +66,11 @@ describe('skein/redis faults', { timeout: 600_000 }, () => {
       let settled = 0;
       f.addDoneCallback(() => settled++);
       await until(() => readdirSync(dir).some((n) => n.startsWith('k1.started.')), 'the job started');
-      const first = Number(readdirSync(dir).find((n) => n.startsWith('k1.started.'))!.split('.')[2]);
+      const first = Number(
+        readdirSync(dir)
+          .find((n) => n.startsWith('k1.started.'))!
+          .split('.')[2],
+      );
       const victim = [a, b].find((w) => w.pid === first)!;
       assert.ok(victim, `the job ran in a worker (${first})`);
       await victim.kill();
@@ -91,7 +95,10 @@ describe('skein/redis faults', { timeout: 600_000 }, () => {
       assert.equal(e.code, 'ERR_SKEIN_WORKER_DIED');
       assert.equal(e.attempts, 2);
       assert.match(e.jobId, /^[0-9a-f]{16}\.\d+$/);
-      assert.match(e.message, new RegExp(`job ${e.jobId.replace('.', '\\.')} \\(task 'die'\\).*attempts: 2, maxRetriesOnDeath: 1`));
+      assert.match(
+        e.message,
+        new RegExp(`job ${e.jobId.replace('.', '\\.')} \\(task 'die'\\).*attempts: 2, maxRetriesOnDeath: 1`),
+      );
       assert.equal(workers.deaths(), 2, 'it ran exactly 1 + maxRetriesOnDeath times');
       assert.equal(await ex.submit(tasks.tiny, 4), 8, 'the fleet goes on');
       assert.equal(workers.failure(), undefined);
@@ -102,7 +109,13 @@ describe('skein/redis faults', { timeout: 600_000 }, () => {
 
   test('redis-server restarted under an executor and a worker: both reconnect, nothing hangs', async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
-    const w = await startWorker({ url: server.url, queue: 'restart', name: 'R', concurrency: 2, maxWorkers: 2 });
+    const w = await startWorker({
+      url: server.url,
+      queue: 'restart',
+      name: 'R',
+      concurrency: 2,
+      maxWorkers: 2,
+    });
     try {
       await using ex = new RedisExecutor({ connection: server.url, queue: 'restart' });
       assert.equal(await ex.submit(tasks.tiny, 1), 2);

@@ -101,3 +101,12 @@ export async function until(check: () => boolean, what: string, ms = 120_000): P
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** {@link until} for an asynchronous check. */
+export async function untilAsync(check: () => Promise<boolean>, what: string, ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -15,15 +15,23 @@
  *                                                                                        returnvalue)
  * ```
  *
- * - A **job** is a BullMQ job whose name is the task's export name and whose data is
- *   {@link JobData}: plain fields and one base64 string of V8-serialized arguments. Its id is
- *   `EXECUTOR.SEQ`, chosen by the executor so a reply can be matched before `addBulk` returns.
- * - A **reply** is one string in the executor's reply list: a kind letter, the job id, a space,
- *   and a payload — `sID ` (a worker started the job), `vID DATA` (its value), `eID DATA` (an
- *   error envelope). The worker pushes the result *before* BullMQ marks the job completed, and
- *   keeps it as the job's `returnvalue`; so a worker that dies in between makes the job run again
- *   (at least once) and the executor ignores the second reply, and an executor that lost a reply
- *   (a Redis restart) finds it in the job's hash when it re-checks its pending jobs.
+ * - A **job** is a BullMQ job whose data is {@link JobData}: a few plain fields and one base64
+ *   string of V8-serialized values. It carries either a **batch** of tasks — each a
+ *   {@link TaskEntry} `[taskId, name, args, timeout?]`; the tasks an executor was given in one
+ *   synchronous stretch share jobs, so BullMQ's per-job cost is paid once per batch — or, with
+ *   `c: 1`, one `map` **chunk** (items for one task name, which is then the job's name). Ids are
+ *   `EXECUTOR.SEQ`, chosen by the executor so a reply can be matched before `addBulk` returns; a
+ *   batch job's id is its first task's.
+ * - A **reply** is one string in the executor's reply list: a kind letter, an id, a space, and a
+ *   payload — `sJOB ` (a worker started that job), `vTASK DATA` (a value), `eTASK DATA` (an error
+ *   envelope). A worker pushes a task's result *before* BullMQ marks the job completed, and keeps
+ *   the job's replies as its `returnvalue`; so a worker that dies in between makes the job run
+ *   again (at least once) and the executor ignores the second reply, and an executor that lost a
+ *   reply (a Redis restart) finds it in the job's hash when it re-checks its pending jobs.
+ * - **Cancelling** a task of a batch job that a worker may already hold: the executor adds the
+ *   task id to its cancel set (`PREFIX:QUEUE:skein:cancelled:EXECUTOR`), then publishes it on the
+ *   abort channel. A worker registers a job's tasks for aborts first and reads the cancel set
+ *   second, so whichever way the two race, a cancelled task is skipped or stopped.
  * - Nothing in a job or reply selects code: the task name is looked up among the exports the
  *   worker was started with, the executor id only names a key under the queue's own prefix, and
  *   values are data (`codec.ts`).
@@ -46,14 +54,35 @@ export interface JobData {
   v: number;
   /** The submitting executor's id: 16 hex digits. */
   x: string;
-  /** The arguments (or a map chunk's items), encoded by `codec.ts`. */
+  /** A batch's {@link TaskEntry} list, or a chunk's items, encoded by `codec.ts`. */
   a: string;
   /** Worker deaths tolerated before the job fails with `WorkerDiedError` (`maxRetriesOnDeath`). */
   r: number;
-  /** Milliseconds the task may run once a worker starts it. */
-  t?: number;
-  /** 1 when `a` holds a map chunk: the task runs once per item. */
+  /** 1 when `a` holds a map chunk: the job's name is the task, run once per item. */
   c?: 1;
+}
+
+/** One task of a batch job: its id, task name, arguments, and run-time limit in milliseconds. */
+export type TaskEntry = [id: string, name: string, args: unknown[], timeout?: number];
+
+/**
+ * Validates a decoded batch (untrusted input).
+ * @throws TypeError saying what is wrong.
+ */
+export function checkEntries(value: unknown): TaskEntry[] {
+  if (!Array.isArray(value) || value.length === 0)
+    throw new TypeError('job data: the batch is not a list of tasks');
+  for (const e of value) {
+    if (
+      !Array.isArray(e) ||
+      typeof e[0] !== 'string' ||
+      typeof e[1] !== 'string' ||
+      !Array.isArray(e[2]) ||
+      (e[3] !== undefined && (typeof e[3] !== 'number' || !(e[3] >= 0)))
+    )
+      throw new TypeError('job data: a batch entry is not [id, name, args, timeout?]');
+  }
+  return value as TaskEntry[];
 }
 
 const executorIdPattern = /^[0-9a-f]{16}$/;
@@ -78,8 +107,6 @@ export function checkJobData(data: unknown): JobData {
   if (typeof d.a !== 'string') throw new TypeError('job data has no encoded arguments (a)');
   if (typeof d.r !== 'number' || !Number.isInteger(d.r) || d.r < 0)
     throw new TypeError('job data has no valid retry count (r)');
-  if (d.t !== undefined && (typeof d.t !== 'number' || !(d.t >= 0)))
-    throw new TypeError('job data has an invalid timeout (t)');
   if (d.c !== undefined && d.c !== 1) throw new TypeError('job data has an invalid chunk flag (c)');
   return d as unknown as JobData;
 }
@@ -89,7 +116,12 @@ export function replyKey(queue: string, executorId: string): string {
   return `${PREFIX}:${queue}:skein:reply:${executorId}`;
 }
 
-/** The channel on which executors ask workers to stop a job (the message is the job id). */
+/** The set of an executor's cancelled task ids (read by workers taking a batch job). */
+export function cancelKey(queue: string, executorId: string): string {
+  return `${PREFIX}:${queue}:skein:cancelled:${executorId}`;
+}
+
+/** The channel on which executors ask workers to stop a job (the message is the task id). */
 export function abortChannel(queue: string): string {
   return `${PREFIX}:${queue}:skein:abort`;
 }
@@ -103,16 +135,16 @@ export function jobKey(queue: string, jobId: string): string {
 export type ReplyKind = 's' | 'v' | 'e';
 
 /** Builds a reply string. */
-export function reply(kind: ReplyKind, jobId: string, payload = ''): string {
-  return `${kind}${jobId} ${payload}`;
+export function reply(kind: ReplyKind, id: string, payload = ''): string {
+  return `${kind}${id} ${payload}`;
 }
 
 /** Splits a reply string; `undefined` when it is malformed. */
-export function parseReply(text: string): { kind: ReplyKind; jobId: string; payload: string } | undefined {
+export function parseReply(text: string): { kind: ReplyKind; id: string; payload: string } | undefined {
   const kind = text[0];
   const space = text.indexOf(' ');
   if ((kind !== 's' && kind !== 'v' && kind !== 'e') || space < 2) return undefined;
-  return { kind, jobId: text.slice(1, space), payload: text.slice(space + 1) };
+  return { kind, id: text.slice(1, space), payload: text.slice(space + 1) };
 }
 
 /** Checks a queue name (BullMQ refuses `:` in it). @throws TypeError */

@@ -4,16 +4,19 @@
  * ## Data flow (see `protocol.ts` for the wire format)
  *
  * ```
- *  submit ─► encode args ─► batch ──(one microtask later)──► Queue.addBulk ──► Redis
- *                             │                                               │
- *                          pending: jobId → Future                       RedisWorker(s)
- *                             ▲                                               │
- *  reader loop: LPOP n / BLPOP on this executor's reply list ◄── 's', 'v', 'e' replies
+ *  submit ─► check args ─► batch ──(one microtask later)──► jobs ─► Queue.addBulk ──► Redis
+ *                            │                                                      │
+ *                 pending: taskId → Future                                   RedisWorker(s)
+ *                 jobs:    jobId  → its tasks                                       │
+ *                            ▲                                                      │
+ *  reader loop: LPOP n / BLPOP on this executor's reply list ◄──── 's', 'v', 'e' replies
  * ```
  *
  * - **Batching.** Everything submitted in one synchronous stretch goes out in one `addBulk`
- *   (split into pipelines of {@link BULK} jobs): a loop of 10,000 `submit`s costs a handful of
- *   round trips, not 10,000.
+ *   (pipelines of {@link BULK} jobs), and the tasks share jobs: `n` tasks travel in
+ *   `max(min(n, minJobs), n / maxTasksPerJob)` jobs (defaults 256 and 64), so a loop of 10,000
+ *   tiny `submit`s pays BullMQ's per-job cost ~250 times, while a handful of big tasks still get a
+ *   job — and a worker — each. A `map` chunk is always one job of its own.
  * - **One subscription.** Results come through one reply list per executor, read by one loop on
  *   one dedicated connection (a blocking `BLPOP` when idle, `LPOP count` while replies pile up) —
  *   not one `waitUntilFinished` per job, which hangs when a job is removed or the connection
@@ -21,18 +24,19 @@
  * - **Reconnects.** A reply pushed while this executor was disconnected stays in the list (lists
  *   are not trimmed as event streams are). A Redis restart can still lose the list itself, so on
  *   every reconnection the executor re-reads the hash of each pending job: a finished job's
- *   reply is its `returnvalue`; a job that no longer exists fails with `JobLostError`. Nothing
- *   pending can hang.
+ *   replies are its `returnvalue`; a job that no longer exists fails its tasks with
+ *   `JobLostError`. Nothing pending can hang.
  * - **Exactly-once settling on at-least-once delivery.** A job may run twice (its worker died
- *   after replying, before BullMQ recorded the completion); its future settles on the first
- *   reply and later ones find no pending entry.
- * - **Stopping.** `cancel()` and a per-task `signal` remove the job if it still waits; if a
- *   worker already holds it, a message on the queue's abort channel makes that worker stop it
- *   (its local pool stops the task). A per-task `timeout` travels with the job and is enforced
- *   by the worker's pool from the moment the job starts.
- * - **States.** A future is PENDING until a worker's start note (`'s'`) makes it RUNNING —
- *   `cancel()` then returns `false`, as in Python — and FINISHED on the result. A cancel that
- *   races a worker taking the job (the note not yet here) still stops the job there.
+ *   after replying, before BullMQ recorded the completion); a future settles on the first reply
+ *   and later ones find no pending entry.
+ * - **Stopping.** `cancel()` and a per-task `signal` remove the job if it still waits and holds
+ *   nothing else; otherwise the task id goes to this executor's cancel set and the queue's abort
+ *   channel, and the worker holding (or about to take) the job skips or stops that task (its
+ *   local pool stops a running one). A per-task `timeout` travels with the task and is enforced
+ *   by the worker's pool from the moment the task starts.
+ * - **States.** A future is PENDING until a worker's start note for its job (`'s'`) makes it
+ *   RUNNING — `cancel()` then returns `false`, as in Python — and FINISHED on the result. A
+ *   cancel that races a worker taking the job (the note not yet here) still stops the task there.
  *
  * @module
  */
@@ -46,25 +50,29 @@ import {
   BaseExecutor,
   type ChunkResult,
   type MapOptions,
+  positiveInt,
   type ShutdownOptions,
   type SubmitOptions,
   type Task,
   type TaskResult,
 } from '../../futures/executor.js';
 import { Future } from '../../futures/future.js';
-import { decodeData, decodeError, encodeData } from '../codec.js';
+import { checkData, decodeData, decodeError, encodeData, serializeData } from '../codec.js';
 import { bullConnection, connectionOptions, newClient, type RedisConnection } from '../connection.js';
 import { loadBullMQ } from '../deps.js';
 import { JobLostError } from './job-lost-error.js';
 import {
   abortChannel,
+  cancelKey,
   checkQueueName,
   type JobData,
   jobKey,
   PREFIX,
   PROTOCOL,
   parseReply,
+  REPLY_TTL,
   replyKey,
+  type TaskEntry,
 } from './protocol.js';
 import { taskName } from './remote-tasks.js';
 
@@ -82,6 +90,16 @@ export interface RedisExecutorOptions {
   maxRetriesOnDeath?: number | undefined;
   /** Seconds Redis keeps a finished job (and its result, for re-checks after a reconnect). Default 3600. */
   keepFinished?: number | undefined;
+  /**
+   * Most tasks one job carries when many are submitted together. Default 64; `1` sends every
+   * task as a job of its own (BullMQ's usual way, several times slower for tiny tasks).
+   */
+  maxTasksPerJob?: number | undefined;
+  /**
+   * Tasks submitted together are spread over at least this many jobs (if there are that many
+   * tasks), so that many workers can share them. Default 256.
+   */
+  minJobs?: number | undefined;
 }
 
 /** Most jobs in one `addBulk` pipeline. */
@@ -89,27 +107,40 @@ const BULK = 500;
 /** Most replies taken by one `LPOP`. */
 const READ_BATCH = 1000;
 
-/** A job submitted and not yet settled. */
+/** A task submitted and not yet settled. */
 interface Pending {
   readonly id: string;
   readonly name: string;
   readonly future: Future<unknown>;
+  /** True for a map chunk (its own job; the reply holds every item's outcome). */
   readonly chunk: boolean;
-  /** The batch it travels in; `batch.sent` settles once Redis acknowledged the add. */
+  /** The encoded items of a chunk, or the arguments of a task. */
+  readonly payload: string | unknown[];
+  /** Milliseconds the task may run on its worker. */
+  readonly timeout: number | undefined;
+  /** The batch it was submitted in; `batch.sent` settles once Redis acknowledged the add. */
   readonly batch: Batch;
-  /** True when the future was settled from Redis (a reply or a re-check), so nothing is left to withdraw. */
+  /** The job carrying it, once the batch was flushed. */
+  job: JobRef | undefined;
+  /** True when the future was settled from Redis (a reply or a re-check): nothing to withdraw. */
   answered: boolean;
   /** Removes the per-task signal's listener. */
   unlisten: (() => void) | undefined;
 }
 
-/** Jobs gathered in one synchronous stretch, added together. */
+/** A job in Redis and the tasks it carries. */
+interface JobRef {
+  readonly id: string;
+  readonly tasks: Pending[];
+  readonly batch: Batch;
+}
+
+/** Tasks gathered in one synchronous stretch, added together. */
 class Batch {
-  readonly jobs: Pending[] = [];
-  readonly data: JobData[] = [];
+  readonly tasks: Pending[] = [];
   /** Ids withdrawn before the batch was flushed: not added at all. */
   readonly dropped = new Set<string>();
-  /** Settles (never rejects) once the add was acknowledged or failed. */
+  /** Settles (never rejects) once the add was acknowledged (true) or failed (false). */
   readonly sent: Promise<boolean>;
   resolveSent!: (added: boolean) => void;
   constructor() {
@@ -152,10 +183,14 @@ function reasonOf(signal: AbortSignal): Error {
 export class RedisExecutor extends BaseExecutor {
   /** The queue's name. */
   readonly queue: string;
-  /** This executor's id (16 hex digits): the prefix of its job ids and the name of its reply list. */
+  /** This executor's id (16 hex digits): the prefix of its task ids and the name of its reply list. */
   readonly id: string;
   /** Worker deaths a job survives. */
   readonly maxRetriesOnDeath: number;
+  /** Most tasks per job. */
+  readonly maxTasksPerJob: number;
+  /** Fewest jobs a large batch is spread over. */
+  readonly minJobs: number;
   private readonly keepFinished: number;
   private readonly redisOptions: RedisOptions;
   private readonly replies: string;
@@ -163,7 +198,10 @@ export class RedisExecutor extends BaseExecutor {
   private reader: Redis | undefined;
   private control: Redis | undefined;
   private seq = 0;
+  /** Tasks not settled yet, by task id. */
   private readonly pending = new Map<string, Pending>();
+  /** Jobs with a task not settled yet, by job id (for start notes and re-checks). */
+  private readonly jobs = new Map<string, JobRef>();
   private batch: Batch | undefined;
   private reading = false;
   private connectedOnce = false;
@@ -174,8 +212,8 @@ export class RedisExecutor extends BaseExecutor {
 
   /**
    * Creates the executor. Connections open at the first submission.
-   * @throws TypeError for a bad connection, queue name or option; MissingDependencyError when
-   *   `bullmq` or `ioredis` is not installed.
+   * @throws TypeError for a bad connection, queue name or option; RangeError for a negative
+   *   count; MissingDependencyError when `bullmq` or `ioredis` is not installed.
    */
   constructor(options: RedisExecutorOptions) {
     super();
@@ -185,6 +223,8 @@ export class RedisExecutor extends BaseExecutor {
     this.queue = checkQueueName(options.queue ?? 'skein');
     this.maxRetriesOnDeath = nonNegativeInt(options.maxRetriesOnDeath, 'maxRetriesOnDeath', 2);
     this.keepFinished = nonNegativeInt(options.keepFinished, 'keepFinished', 3600);
+    this.maxTasksPerJob = positiveInt(options.maxTasksPerJob, 'maxTasksPerJob', 64);
+    this.minJobs = positiveInt(options.minJobs, 'minJobs', 256);
     loadBullMQ();
     this.id = randomBytes(8).toString('hex');
     this.replies = replyKey(this.queue, this.id);
@@ -194,7 +234,7 @@ export class RedisExecutor extends BaseExecutor {
     return 64;
   }
 
-  /** Number of jobs submitted whose futures have not settled. */
+  /** Number of tasks submitted whose futures have not settled. */
   get pendingCount(): number {
     return this.pending.size;
   }
@@ -214,9 +254,9 @@ export class RedisExecutor extends BaseExecutor {
   }
 
   /**
-   * `submit` with per-task options: `timeout` (milliseconds the job may run once a worker starts
+   * `submit` with per-task options: `timeout` (milliseconds the task may run once a worker starts
    * it; then it is stopped there and the future fails with `TimeoutError`) and `signal` (aborting
-   * it removes a waiting job or stops a running one, and fails the future with the signal's
+   * it removes a waiting task or stops a running one, and fails the future with the signal's
    * reason). `transfer` does not apply across machines and is ignored. Not in Python.
    * @throws as {@link submit}; RangeError for a negative timeout.
    */
@@ -233,7 +273,8 @@ export class RedisExecutor extends BaseExecutor {
   ): Future<unknown> {
     this.checkOpen();
     const name = taskName(fn);
-    const a = encodeData(args, 'args');
+    // Checked now (principle 9: fail at the call); encoded with the rest of its batch.
+    checkData(args, 'args');
     const timeout = options?.timeout === undefined ? undefined : checkTimeout(options.timeout);
     const signal = options?.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal))
@@ -243,9 +284,7 @@ export class RedisExecutor extends BaseExecutor {
       future.setException(reasonOf(signal));
       return future;
     }
-    const data: JobData = { v: PROTOCOL, x: this.id, a, r: this.maxRetriesOnDeath };
-    if (timeout !== undefined && Number.isFinite(timeout)) data.t = timeout;
-    const p = this.enqueue(name, data, future, false);
+    const p = this.enqueue(name, args, future, false, Number.isFinite(timeout) ? timeout : undefined);
     if (signal !== undefined) {
       const onAbort = () => {
         if (!future.done()) future.setException(reasonOf(signal));
@@ -292,16 +331,11 @@ export class RedisExecutor extends BaseExecutor {
       a = encodeData(items, 'items');
     } catch (err) {
       // Name the offending item by its position in the whole iterable.
-      for (let i = 0; i < items.length; i++) encodeData(items[i], `iterable[${firstIndex + i}]`);
+      for (let i = 0; i < items.length; i++) checkData(items[i], `iterable[${firstIndex + i}]`);
       throw err;
     }
     const future = new Future<ChunkResult>();
-    this.enqueue(
-      name,
-      { v: PROTOCOL, x: this.id, a, r: this.maxRetriesOnDeath, c: 1 },
-      future as Future<unknown>,
-      true,
-    );
+    this.enqueue(name, a, future as Future<unknown>, true, undefined);
     return future;
   }
 
@@ -309,7 +343,13 @@ export class RedisExecutor extends BaseExecutor {
     if (this.shutdownCalled) throw new RuntimeError('cannot schedule new futures after shutdown');
   }
 
-  private enqueue(name: string, data: JobData, future: Future<unknown>, chunk: boolean): Pending {
+  private enqueue(
+    name: string,
+    payload: string | unknown[],
+    future: Future<unknown>,
+    chunk: boolean,
+    timeout: number | undefined,
+  ): Pending {
     let batch = this.batch;
     if (batch === undefined) {
       batch = new Batch();
@@ -321,81 +361,126 @@ export class RedisExecutor extends BaseExecutor {
       name,
       future,
       chunk,
+      payload,
+      timeout,
       batch,
+      job: undefined,
       answered: false,
       unlisten: undefined,
     };
-    batch.jobs.push(p);
-    batch.data.push(data);
+    batch.tasks.push(p);
     this.pending.set(p.id, p);
     future.addDoneCallback(() => this.settled(p));
     return p;
   }
 
-  /** A future settled, by a reply or locally (cancel, signal, lost connection). */
+  /** A future settled, by a reply or locally (cancel, signal, failed add). */
   private settled(p: Pending): void {
     this.pending.delete(p.id);
     p.unlisten?.();
+    const job = p.job;
+    if (job?.tasks.every((t) => t.future.done())) this.jobs.delete(job.id);
     if (!p.answered) this.withdraw(p);
   }
 
-  /** Sends a batch: `addBulk` pipelines of at most {@link BULK} jobs. */
+  /** Sends a batch: chunks as jobs of their own, tasks grouped into jobs, `addBulk` pipelines of {@link BULK}. */
   private flush(): void {
     const batch = this.batch;
     this.batch = undefined;
     if (batch === undefined) return;
-    const queue = this.queueClient();
-    const jobs = [];
-    for (let i = 0; i < batch.jobs.length; i++) {
-      const p = batch.jobs[i]!;
-      if (batch.dropped.has(p.id)) continue;
-      jobs.push({
-        name: p.name,
-        data: batch.data[i]!,
-        opts: {
-          jobId: p.id,
-          removeOnComplete: { age: this.keepFinished },
-          removeOnFail: { age: this.keepFinished },
-        },
-      });
+    const live = batch.tasks.filter((p) => !batch.dropped.has(p.id));
+    const singles = live.filter((p) => !p.chunk);
+    const perJob = Math.min(this.maxTasksPerJob, Math.max(1, Math.ceil(singles.length / this.minJobs)));
+    const bulk: { name: string; data: JobData; opts: object }[] = [];
+    const opts = (jobId: string) => ({
+      jobId,
+      removeOnComplete: { age: this.keepFinished },
+      removeOnFail: { age: this.keepFinished },
+    });
+    try {
+      for (const p of live) {
+        if (!p.chunk) continue;
+        this.addJob({ id: p.id, tasks: [p], batch });
+        bulk.push({
+          name: p.name,
+          data: { v: PROTOCOL, x: this.id, a: p.payload as string, r: this.maxRetriesOnDeath, c: 1 },
+          opts: opts(p.id),
+        });
+      }
+      for (let i = 0; i < singles.length; i += perJob) {
+        const tasks = singles.slice(i, i + perJob);
+        const job: JobRef = { id: tasks[0]!.id, tasks, batch };
+        this.addJob(job);
+        const entries: TaskEntry[] = tasks.map((p) =>
+          p.timeout === undefined
+            ? [p.id, p.name, p.payload as unknown[]]
+            : [p.id, p.name, p.payload as unknown[], p.timeout],
+        );
+        bulk.push({
+          name: tasks.every((p) => p.name === tasks[0]!.name) ? tasks[0]!.name : 'batch',
+          data: { v: PROTOCOL, x: this.id, a: serializeData(entries), r: this.maxRetriesOnDeath },
+          opts: opts(job.id),
+        });
+      }
+    } catch (err) {
+      // Only if an argument changed between submit and now into something V8 cannot write.
+      this.failBatch(batch, err);
+      return;
     }
+    const queue = this.queueClient();
     const adds: Promise<unknown>[] = [];
-    for (let i = 0; i < jobs.length; i += BULK) adds.push(queue.addBulk(jobs.slice(i, i + BULK)));
+    for (let i = 0; i < bulk.length; i += BULK) adds.push(queue.addBulk(bulk.slice(i, i + BULK)));
     this.ensureReading();
     Promise.all(adds).then(
       () => batch.resolveSent(true),
-      (err: unknown) => {
-        const e = err instanceof Error ? err : new Error(String(err));
-        for (const p of batch.jobs) {
-          if (!p.future.done()) {
-            p.answered = true;
-            p.future.setException(
-              new RuntimeError(`could not add job ${p.id} to Redis: ${e.message}`, { cause: e }),
-            );
-          }
-        }
-        batch.resolveSent(false);
-      },
+      (err: unknown) => this.failBatch(batch, err),
     );
   }
 
+  private addJob(job: JobRef): void {
+    for (const p of job.tasks) p.job = job;
+    this.jobs.set(job.id, job);
+  }
+
+  private failBatch(batch: Batch, err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    for (const p of batch.tasks) {
+      if (!p.future.done()) {
+        p.answered = true;
+        p.future.setException(
+          new RuntimeError(`could not add task ${p.id} to Redis: ${e.message}`, { cause: e }),
+        );
+      }
+    }
+    batch.resolveSent(false);
+  }
+
   /**
-   * Takes back a job whose future settled here (cancel, signal): removed if it still waits,
-   * otherwise the worker holding it is told to stop it.
+   * Takes back a task whose future settled here (cancel, signal): a job holding only withdrawn
+   * tasks is removed if it still waits; otherwise the task is marked cancelled for the worker
+   * that holds or will take its job (see `protocol.ts`).
    */
   private withdraw(p: Pending): void {
-    if (this.batch === p.batch) {
+    const job = p.job;
+    if (job === undefined) {
       p.batch.dropped.add(p.id);
       return;
     }
     const work = (async () => {
       if (!(await p.batch.sent)) return;
-      const queue = this.queueClient();
-      // 1: removed before any worker took it. 0: locked by a worker (or gone): ask it to stop.
-      const removed = await queue.remove(p.id).catch(() => 0);
-      if (removed !== 1) await this.controlClient().publish(abortChannel(this.queue), p.id);
+      if (job.tasks.every((t) => t.future.done() && !t.answered)) {
+        // 1: removed before any worker took it. 0: locked by a worker (or gone).
+        if ((await this.queueClient().remove(job.id)) === 1) return;
+      }
+      const key = cancelKey(this.queue, this.id);
+      await this.controlClient()
+        .multi()
+        .sadd(key, p.id)
+        .expire(key, REPLY_TTL)
+        .publish(abortChannel(this.queue), p.id)
+        .exec();
     })().catch(() => {
-      // Redis unreachable: the job (if it still exists) runs and its reply is ignored.
+      // Redis unreachable: the task (if its job still exists) runs and its reply is ignored.
     });
     this.withdrawing.add(work);
     void work.finally(() => this.withdrawing.delete(work));
@@ -416,7 +501,7 @@ export class RedisExecutor extends BaseExecutor {
     return this.bull;
   }
 
-  /** A plain client for aborts and re-checks (the reader's connection is blocked in BLPOP). */
+  /** A plain client for cancels and re-checks (the reader's connection is blocked in BLPOP). */
   private controlClient(): Redis {
     if (this.control === undefined) {
       this.control = newClient(this.redisOptions, `skein-executor:${this.id}:control`);
@@ -467,12 +552,14 @@ export class RedisExecutor extends BaseExecutor {
   private onReply(text: string): void {
     const r = parseReply(text);
     if (r === undefined) return;
-    const p = this.pending.get(r.jobId);
-    if (p === undefined) return; // settled already: a second delivery, or cancelled here
     if (r.kind === 's') {
-      if (p.future.state === 'PENDING') p.future.setRunningOrNotifyCancel();
+      const job = this.jobs.get(r.id);
+      if (job !== undefined)
+        for (const p of job.tasks) if (p.future.state === 'PENDING') p.future.setRunningOrNotifyCancel();
       return;
     }
+    const p = this.pending.get(r.id);
+    if (p === undefined) return; // settled already: a second delivery, or cancelled here
     p.answered = true;
     try {
       if (r.kind === 'v')
@@ -484,7 +571,7 @@ export class RedisExecutor extends BaseExecutor {
   }
 
   private where(p: Pending): string {
-    return `Redis job ${p.id} (task '${p.name}')`;
+    return `Redis task ${p.id} ('${p.name}')`;
   }
 
   private decodeChunk(p: Pending, payload: string): ChunkResult {
@@ -501,44 +588,45 @@ export class RedisExecutor extends BaseExecutor {
   }
 
   /**
-   * After a reconnection: reads every pending job's hash. A finished job settles from its stored
-   * reply, a failed one with BullMQ's reason, a vanished one with `JobLostError`.
+   * After a reconnection: reads the hash of every job with a pending task. A finished job settles
+   * its tasks from its stored replies, a failed one with BullMQ's reason, a vanished one with
+   * `JobLostError`.
    */
   private async recheck(): Promise<void> {
-    const todo: Pending[] = [];
-    for (const p of this.pending.values()) if (this.batch !== p.batch) todo.push(p);
+    const todo = [...this.jobs.values()].filter((j) => j.batch !== this.batch);
     if (todo.length === 0) return;
     try {
       const client = this.controlClient();
       for (let i = 0; i < todo.length; i += READ_BATCH) {
         const part = todo.slice(i, i + READ_BATCH);
-        // Jobs whose add was not acknowledged yet are checked once it is.
-        const sent = await Promise.all(part.map((p) => p.batch.sent));
+        // A job whose add was not acknowledged yet is looked at once it is.
+        const sent = await Promise.all(part.map((j) => j.batch.sent));
         const pipe = client.pipeline();
-        for (const p of part)
-          pipe.hmget(jobKey(this.queue, p.id), 'name', 'returnvalue', 'failedReason', 'finishedOn');
+        for (const j of part)
+          pipe.hmget(jobKey(this.queue, j.id), 'name', 'returnvalue', 'failedReason', 'finishedOn');
         const rows = (await pipe.exec()) ?? [];
-        part.forEach((p, k) => {
-          if (!sent[k] || p.future.done()) return;
+        part.forEach((job, k) => {
           const [err, row] = rows[k] ?? [null, null];
-          if (err) return;
+          if (!sent[k] || err) return;
           const [name, returnvalue, failedReason, finishedOn] = (row as (string | null)[] | null) ?? [];
           if (name === null || name === undefined) {
-            p.answered = true;
-            p.future.setException(
-              new JobLostError(
-                `job ${p.id} (task '${p.name}') is no longer in Redis: the server restarted without persistence, ` +
-                  'evicted it (set maxmemory-policy noeviction), or the queue was deleted',
-                p.id,
-              ),
+            this.failJob(
+              job,
+              (p) =>
+                new JobLostError(
+                  `${this.where(p)} is no longer in Redis: the server restarted without persistence, ` +
+                    'evicted it (set maxmemory-policy noeviction), or the queue was deleted',
+                  p.id,
+                ),
             );
           } else if (typeof returnvalue === 'string' && returnvalue !== 'null') {
             const stored: unknown = JSON.parse(returnvalue);
-            if (typeof stored === 'string') this.onReply(stored);
+            if (Array.isArray(stored))
+              for (const text of stored) if (typeof text === 'string') this.onReply(text);
           } else if (finishedOn && failedReason) {
-            p.answered = true;
-            p.future.setException(
-              new RuntimeError(`job ${p.id} (task '${p.name}') failed in the worker: ${failedReason}`),
+            this.failJob(
+              job,
+              (p) => new RuntimeError(`${this.where(p)} failed in the worker: ${failedReason}`),
             );
           }
         });
@@ -548,11 +636,19 @@ export class RedisExecutor extends BaseExecutor {
     }
   }
 
+  private failJob(job: JobRef, error: (p: Pending) => Error): void {
+    for (const p of job.tasks) {
+      if (p.future.done()) continue;
+      p.answered = true;
+      p.future.setException(error(p));
+    }
+  }
+
   // ── shutdown ─────────────────────────────────────────────────────────────────────────
 
   /**
-   * Accepts no more tasks; with `cancelFutures`, cancels every job no worker has started (they
-   * are removed from the queue); with `wait` (the default), resolves once every pending future
+   * Accepts no more tasks; with `cancelFutures`, cancels every task no worker has started (they
+   * are taken out of the queue); with `wait` (the default), resolves once every pending future
    * has settled, then closes the connections. Python: `shutdown(wait=True, *, cancel_futures=False)`.
    */
   shutdown(options: ShutdownOptions = {}): Promise<void> {

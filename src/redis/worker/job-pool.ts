@@ -29,14 +29,14 @@ export interface JobPool {
   run(
     fn: TaskRef,
     args: unknown[],
-    options: { timeout?: number | undefined; signal: AbortSignal },
+    options: { timeout?: number | undefined; signal?: AbortSignal | undefined },
   ): Future<unknown>;
   runChunk(fn: TaskRef, items: unknown[]): Future<ChunkResult>;
   shutdown(options: { wait: boolean; cancelFutures: boolean }): Promise<void>;
 }
 
 class ThreadJobPool extends ThreadPoolExecutor implements JobPool {
-  run(fn: TaskRef, args: unknown[], options: { timeout?: number | undefined; signal: AbortSignal }) {
+  run(fn: TaskRef, args: unknown[], options: { timeout?: number | undefined; signal?: AbortSignal | undefined }) {
     return this.submitWith(options, fn as TaskRef<AnyFunction>, ...args);
   }
   runChunk(fn: TaskRef, items: unknown[]) {
@@ -45,7 +45,7 @@ class ThreadJobPool extends ThreadPoolExecutor implements JobPool {
 }
 
 class ProcessJobPool extends ProcessPoolExecutor implements JobPool {
-  run(fn: TaskRef, args: unknown[], options: { timeout?: number | undefined; signal: AbortSignal }) {
+  run(fn: TaskRef, args: unknown[], options: { timeout?: number | undefined; signal?: AbortSignal | undefined }) {
     return this.submitWith(options, fn as TaskRef<AnyFunction>, ...args);
   }
   runChunk(fn: TaskRef, items: unknown[]) {
@@ -54,7 +54,7 @@ class ProcessJobPool extends ProcessPoolExecutor implements JobPool {
 }
 
 class LocalJobPool extends LocalExecutor implements JobPool {
-  run(fn: TaskRef, args: unknown[], options: { timeout?: number | undefined; signal: AbortSignal }) {
+  run(fn: TaskRef, args: unknown[], options: { timeout?: number | undefined; signal?: AbortSignal | undefined }) {
     return this.submitWith(options, fn as TaskRef<AnyFunction>, ...args);
   }
   runChunk(fn: TaskRef, items: unknown[]) {

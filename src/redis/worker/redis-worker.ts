@@ -48,7 +48,18 @@ import {
   type RedisConnection,
 } from '../connection.js';
 import { loadBullMQ } from '../deps.js';
-import { abortChannel, checkJobData, checkQueueName, PREFIX, reply, replyKey } from '../executor/protocol.js';
+import {
+  abortChannel,
+  cancelKey,
+  checkEntries,
+  checkJobData,
+  checkQueueName,
+  PREFIX,
+  reply,
+  replyKey,
+  type TaskEntry,
+} from '../executor/protocol.js';
+import type { BatchCall, runBatch } from './batch-runner.js';
 import { createJobPool, type JobPool, type PoolKind } from './job-pool.js';
 import { ReplySender } from './reply-sender.js';
 
@@ -119,6 +130,10 @@ export class RedisWorker {
   private subscriber: Redis | undefined;
   private replies: ReplySender | undefined;
   private readonly active = new Map<string, AbortController>();
+  private readonly batchRunner = task<typeof runBatch>(
+    new URL('./batch-runner.js', import.meta.url),
+    'runBatch',
+  );
   private closing: Promise<void> | undefined;
   private running: Promise<void> | undefined;
 
@@ -250,67 +265,153 @@ export class RedisWorker {
     return this.closing;
   }
 
-  /** Runs one job; the returned reply becomes the job's `returnvalue`. */
-  private async process(job: Job): Promise<string> {
-    const id = job.id ?? '';
+  /** Runs one job; its replies become the job's `returnvalue`. */
+  private async process(job: Job): Promise<string[]> {
+    const jobId = job.id ?? '';
     const data = checkJobData(job.data); // a malformed job fails in BullMQ: there is no one to reply to
     const key = replyKey(this.queue, data.x);
     const replies = this.replies!;
-    let text: string;
-    if (job.stalledCounter > data.r) {
-      const err = new WorkerDiedError(
-        `job ${id} (task '${job.name}') was taken by ${job.stalledCounter} worker${job.stalledCounter === 1 ? '' : 's'} ` +
-          `that died before finishing it (attempts: ${job.stalledCounter}, maxRetriesOnDeath: ${data.r})`,
-        { reason: 'signal' },
-      );
-      Object.assign(err, { jobId: id, attempts: job.stalledCounter });
-      text = reply('e', id, encodeError(err));
-    } else {
-      replies.note(key, reply('s', id));
-      const control = new AbortController();
-      this.active.set(id, control);
+    const chunk = data.c === 1;
+    let entries: TaskEntry[] | undefined;
+    let sent: string[];
+    if (!chunk) {
       try {
-        text = reply('v', id, await this.run(job.name, data.a, data.c === 1, data.t, control.signal));
+        entries = checkEntries(decodeData(data.a));
       } catch (err) {
-        text = reply('e', id, encodeError(err));
-      } finally {
-        this.active.delete(id);
+        // No task ids to answer: fail the job in BullMQ (the executor sees it on a re-check).
+        throw err instanceof Error ? err : new Error(String(err));
       }
     }
-    await replies.push(key, text);
-    return text;
+    const ids = entries === undefined ? [jobId] : entries.map((e) => e[0]);
+    if (job.stalledCounter > data.r) {
+      const n = job.stalledCounter;
+      sent = ids.map((id) => {
+        const err = new WorkerDiedError(
+          `task ${id} (job ${jobId}, '${job.name}') was taken by ${n} worker${n === 1 ? '' : 's'} ` +
+            `that died before finishing it (attempts: ${n}, maxRetriesOnDeath: ${data.r})`,
+          { reason: 'signal' },
+        );
+        Object.assign(err, { jobId, attempts: n });
+        return reply('e', id, encodeError(err));
+      });
+      await Promise.all(sent.map((text) => replies.push(key, text)));
+      return sent;
+    }
+    // Register for aborts first, read the cancel set second: see protocol.ts.
+    const controls = ids.map((id) => {
+      const c = new AbortController();
+      this.active.set(id, c);
+      return c;
+    });
+    try {
+      replies.note(key, reply('s', jobId));
+      if (entries === undefined) {
+        let text: string;
+        try {
+          text = reply('v', jobId, await this.runChunk(job.name, data.a));
+        } catch (err) {
+          text = reply('e', jobId, encodeError(err));
+        }
+        await replies.push(key, text);
+        return [text];
+      }
+      if (entries.length > 1 && this.client !== undefined) {
+        const flags = await this.client.smismember(cancelKey(this.queue, data.x), ...ids);
+        flags.forEach((f, i) => {
+          if (f === 1) controls[i]!.abort(new CancelledError(`task ${ids[i]} was cancelled by its executor`));
+        });
+      }
+      sent = await this.runEntries(entries, controls, (text) => replies.push(key, text));
+      return sent;
+    } finally {
+      for (const id of ids) this.active.delete(id);
+    }
   }
 
-  /** Runs a task (or a map chunk) and returns its encoded result. */
-  private async run(
+  /**
+   * Runs a batch's tasks and pushes each reply as it is ready. A task with a timeout runs alone
+   * (its pool stops it at the deadline); an unknown name is answered here; the rest run as at most
+   * `maxWorkers` slices, one pool message each ({@link runBatch}).
+   */
+  private async runEntries(
+    entries: TaskEntry[],
+    controls: AbortController[],
+    push: (text: string) => Promise<void>,
+  ): Promise<string[]> {
+    const sent: string[] = [];
+    const send = async (text: string) => {
+      sent.push(text);
+      await push(text);
+    };
+    const work: Promise<void>[] = [];
+    const plain: BatchCall[] = [];
+    entries.forEach(([id, name, args, timeout], i) => {
+      const signal = controls[i]!.signal;
+      if (signal.aborted) return; // cancelled before it began: its future is settled already
+      if (!this.exports.has(name)) {
+        work.push(send(reply('e', id, encodeError(this.unknownTask(name)))));
+      } else if (timeout !== undefined || entries.length === 1) {
+        work.push(
+          this.runTask(name, args, timeout, signal).then(
+            (value) => send(reply('v', id, value)),
+            (err: unknown) => send(reply('e', id, encodeError(err))),
+          ),
+        );
+      } else {
+        plain.push([id, name, args]);
+      }
+    });
+    const slices = Math.min(this.maxWorkers, plain.length);
+    for (let k = 0; k < slices; k++) {
+      const slice = plain.slice(
+        Math.floor((k * plain.length) / slices),
+        Math.floor(((k + 1) * plain.length) / slices),
+      );
+      work.push(
+        this.jobPool!.run(this.batchRunner, [this.tasks, slice], { timeout: undefined, signal: undefined }).then(
+          (texts) => Promise.all((texts as string[]).map(send)).then(() => {}),
+          (err: unknown) =>
+            Promise.all(slice.map(([id]) => send(reply('e', id, encodeError(err))))).then(() => {}),
+        ),
+      );
+    }
+    await Promise.all(work);
+    return sent;
+  }
+
+  /** Runs one task on the pool and returns its encoded result. */
+  private async runTask(
     name: string,
-    encoded: string,
-    chunk: boolean,
+    args: unknown[],
     timeout: number | undefined,
     signal: AbortSignal,
   ): Promise<string> {
     const ref = this.taskRef(name);
-    const value = decodeData(encoded);
-    if (!Array.isArray(value))
-      throw new TypeError(`job data: ${chunk ? 'items' : 'arguments'} are not an array`);
-    if (chunk) {
-      const r = await this.jobPool!.runChunk(ref, value);
-      const errors = r.errors === undefined ? [] : [...r.errors].map(([i, e]) => [i, encodeError(e)]);
-      return encodeData({ values: r.values, errors }, 'result');
-    }
     const t = timeout === undefined ? undefined : checkTimeout(timeout);
-    return encodeData(await this.jobPool!.run(ref, value, { timeout: t, signal }), 'result');
+    return encodeData(await this.jobPool!.run(ref, args, { timeout: t, signal }), 'result');
+  }
+
+  /** Runs a map chunk as one pool task and returns its encoded outcomes. */
+  private async runChunk(name: string, encoded: string): Promise<string> {
+    const ref = this.taskRef(name);
+    const items = decodeData(encoded);
+    if (!Array.isArray(items)) throw new TypeError("job data: the chunk's items are not an array");
+    const r = await this.jobPool!.runChunk(ref, items);
+    const errors = r.errors === undefined ? [] : [...r.errors].map(([i, e]) => [i, encodeError(e)]);
+    return encodeData({ values: r.values, errors }, 'result');
+  }
+
+  private unknownTask(name: string): RuntimeError {
+    return new RuntimeError(
+      `task '${name}' is not exported by the task module of worker ${this.name} (${this.tasks}); ` +
+        `it exports: ${[...this.exports].sort().join(', ')}`,
+    );
   }
 
   private taskRef(name: string): TaskRef {
     let ref = this.refs.get(name);
     if (ref === undefined) {
-      if (!this.exports.has(name)) {
-        throw new RuntimeError(
-          `task '${name}' is not exported by the task module of worker ${this.name} (${this.tasks}); ` +
-            `it exports: ${[...this.exports].sort().join(', ')}`,
-        );
-      }
+      if (!this.exports.has(name)) throw this.unknownTask(name);
       ref = task(this.tasks, name);
       this.refs.set(name, ref);
     }
