@@ -36,7 +36,11 @@ export interface JobPool {
 }
 
 class ThreadJobPool extends ThreadPoolExecutor implements JobPool {
-  run(fn: TaskRef, args: unknown[], options: { timeout?: number | undefined; signal?: AbortSignal | undefined }) {
+  run(
+    fn: TaskRef,
+    args: unknown[],
+    options: { timeout?: number | undefined; signal?: AbortSignal | undefined },
+  ) {
     return this.submitWith(options, fn as TaskRef<AnyFunction>, ...args);
   }
   runChunk(fn: TaskRef, items: unknown[]) {
@@ -45,7 +49,11 @@ class ThreadJobPool extends ThreadPoolExecutor implements JobPool {
 }
 
 class ProcessJobPool extends ProcessPoolExecutor implements JobPool {
-  run(fn: TaskRef, args: unknown[], options: { timeout?: number | undefined; signal?: AbortSignal | undefined }) {
+  run(
+    fn: TaskRef,
+    args: unknown[],
+    options: { timeout?: number | undefined; signal?: AbortSignal | undefined },
+  ) {
     return this.submitWith(options, fn as TaskRef<AnyFunction>, ...args);
   }
   runChunk(fn: TaskRef, items: unknown[]) {
@@ -54,7 +62,11 @@ class ProcessJobPool extends ProcessPoolExecutor implements JobPool {
 }
 
 class LocalJobPool extends LocalExecutor implements JobPool {
-  run(fn: TaskRef, args: unknown[], options: { timeout?: number | undefined; signal?: AbortSignal | undefined }) {
+  run(
+    fn: TaskRef,
+    args: unknown[],
+    options: { timeout?: number | undefined; signal?: AbortSignal | undefined },
+  ) {
     return this.submitWith(options, fn as TaskRef<AnyFunction>, ...args);
   }
   runChunk(fn: TaskRef, items: unknown[]) {

@@ -368,7 +368,10 @@ export class RedisWorker {
         Math.floor(((k + 1) * plain.length) / slices),
       );
       work.push(
-        this.jobPool!.run(this.batchRunner, [this.tasks, slice], { timeout: undefined, signal: undefined }).then(
+        this.jobPool!.run(this.batchRunner, [this.tasks, slice], {
+          timeout: undefined,
+          signal: undefined,
+        }).then(
           (texts) => Promise.all((texts as string[]).map(send)).then(() => {}),
           (err: unknown) =>
             Promise.all(slice.map(([id]) => send(reply('e', id, encodeError(err))))).then(() => {}),
