@@ -285,9 +285,10 @@ export class RedisWorker {
     const ids = entries === undefined ? [jobId] : entries.map((e) => e[0]);
     if (job.stalledCounter > data.r) {
       const n = job.stalledCounter;
-      sent = ids.map((id) => {
+      sent = ids.map((id, i) => {
+        const name = entries === undefined ? job.name : entries[i]![1];
         const err = new WorkerDiedError(
-          `task ${id} (job ${jobId}, '${job.name}') was taken by ${n} worker${n === 1 ? '' : 's'} ` +
+          `task ${id} ('${name}'${id === jobId ? '' : `, in job ${jobId}`}) was taken by ${n} worker${n === 1 ? '' : 's'} ` +
             `that died before finishing it (attempts: ${n}, maxRetriesOnDeath: ${data.r})`,
           { reason: 'signal' },
         );
