@@ -5,4 +5,12 @@
  *
  * @module
  */
+
+// ── executor and workers (BullMQ) ──
+export type { RedisConnection } from './connection.js';
 export { MissingDependencyError } from './deps.js';
+export { JobLostError } from './executor/job-lost-error.js';
+export { RedisExecutor, type RedisExecutorOptions } from './executor/redis-executor.js';
+export { type RemoteTasks, remoteTasks } from './executor/remote-tasks.js';
+export type { PoolKind } from './worker/job-pool.js';
+export { RedisWorker, type RedisWorkerOptions } from './worker/redis-worker.js';
