@@ -2,8 +2,7 @@
  * skein's error classes. Each failure a user may want to catch has its own class and a
  * stable `code` (`ERR_SKEIN_…`), so `err instanceof Full` and `err.code === 'ERR_SKEIN_FULL'`
  * both work — even for errors thrown in another thread or process, which the error
- * transport (`error-transport.ts`) rebuilds as the same class by looking up
- * {@link errorClasses}.
+ * transport rebuilds as the same class.
  *
  * @module
  */
@@ -102,7 +101,7 @@ export class WorkerDiedError extends SkeinError {
 }
 
 /**
- * Every error class skein exports, by name. The error transport uses it to rebuild an error
+ * @internal Every error class skein exports, by name (not itself exported from skein's entries). The error transport uses it to rebuild an error
  * that crossed a thread or process boundary as the class it was thrown as.
  */
 export const errorClasses: ReadonlyMap<string, new (message?: string) => Error> = new Map<

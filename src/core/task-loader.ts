@@ -10,7 +10,7 @@ import type { AnyFunction, TaskSpec } from './task.js';
 /**
  * esbuild (and so tsx) compiles with `keepNames`, which wraps nested functions and classes in
  * `__name(fn, "name")` calls that reference a helper of the *sending* module. A shipped function
- * has no such helper, so it is supplied here (FACTS.md).
+ * has no such helper, so it is supplied here.
  */
 function nameHelper<T extends object>(target: T, value: string): T {
   return Object.defineProperty(target, 'name', { value, configurable: true });

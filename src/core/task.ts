@@ -1,6 +1,6 @@
 /**
  * What a thread or process runs: an inline function (sent as source text) or a module task
- * (a module URL and an export name). DESIGN §2.
+ * (a module URL and an export name).
  *
  * @module
  */

@@ -199,7 +199,7 @@ export interface BarrierOps {
   parties(): number;
 }
 
-/** Holding helpers of lock-like proxies (DESIGN §1.6). */
+/** Holding helpers of lock-like proxies (`using _ = await lock.hold()`, `lock.run(fn)`). */
 export interface Holdable {
   /** `using _ = await lock.hold()`: Python's `with lock:`. */
   hold(options?: AcquireArg): Promise<Disposable>;
