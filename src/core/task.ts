@@ -17,6 +17,7 @@ const kTask: unique symbol = Symbol.for('skein.task') as never;
  * types from it.
  */
 export interface TaskRef<F extends AnyFunction = AnyFunction> {
+  /** Brand: marks a reference made by {@link task}. */
   readonly [kTask]: true;
   /** The module's URL (`file:` URL as a string). */
   readonly module: string;
