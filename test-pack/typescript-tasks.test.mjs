@@ -26,7 +26,7 @@ const strips = ([major, minor]) =>
   (major === 22 && minor >= 18) || (major === 23 && minor >= 6) || major >= 24;
 
 const TASKS =
-  'export function whoami(n: number): string {\n  const kind: string = "ts";\n  return `${kind}:${n * n}`;\n}\n';
+  'export function whoami(n: number): string {\n  const kind: string = "ts";\n  return kind + ":" + n * n;\n}\n';
 const program = (name) => `
 import { Thread, ThreadPoolExecutor, task } from 'skein';
 import { Process } from 'skein/multiprocessing';

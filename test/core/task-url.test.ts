@@ -19,8 +19,8 @@ after(() => {
 });
 
 const TS_TASKS =
-  'export function whoami(n: number): string {\n  const kind: string = "ts";\n  return `${kind}:${n * n}`;\n}\n';
-const JS_TASKS = 'export function whoami(n) {\n  return `js:${n * n}`;\n}\n';
+  'export function whoami(n: number): string {\n  const kind: string = "ts";\n  return kind + ":" + n * n;\n}\n';
+const JS_TASKS = 'export function whoami(n) {\n  return "js:" + n * n;\n}\n';
 const dist = (p: string) => pathToFileURL(join(ROOT, 'dist', p)).href;
 
 /** A program that runs `whoami` named as `./tasks.js` in a Thread, a pool and a Process. */
