@@ -86,5 +86,6 @@ export function paint(
   text: string,
   stream: { isTTY?: boolean } = process.stdout,
 ): string {
-  return colourful(stream) ? styleText(format, text) : text;
+  // The decision is made here, for `stream`: styleText's own check looks at process.stdout.
+  return colourful(stream) ? styleText(format, text, { validateStream: false }) : text;
 }

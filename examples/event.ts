@@ -29,7 +29,7 @@ async function checkMysql(event: Event, ms: number, colour: boolean) {
   const { styleText } = await import('node:util');
   // The main thread decided whether stdout is a terminal: a thread's stdout is never a TTY itself.
   const line = `[${currentThread().name}]正在检查mysql`;
-  console.log(colour ? styleText('bgMagenta', line) : line);
+  console.log(colour ? styleText('bgMagenta', line, { validateStream: false }) : line);
   await new Promise((r) => setTimeout(r, ms)); // the check
   event.set();
 }
