@@ -4,6 +4,10 @@
 //
 //   node scripts/docs.mjs           → docs/api/index.html
 //   node scripts/docs.mjs --check   → fails on an undocumented export (used by `npm test`)
+//
+// The check also reads the built package (run `npm run build` first): every name a public entry
+// exports at run time must appear in README.md, as `Name`, so a reader finds it there.
+import { readFileSync } from 'node:fs';
 import { register } from 'node:module';
 
 register('./typescript5-hook.mjs', import.meta.url);
@@ -56,5 +60,17 @@ if (!check) {
   await app.generateDocs(project, 'docs/api');
   console.log('docs: wrote docs/api/index.html');
 } else {
-  console.log('docs: every export is documented');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const missing = [];
+  for (const [key, target] of Object.entries(pkg.exports)) {
+    if (key === './package.json') continue;
+    const names = Object.keys(await import(new URL(`../${target.default}`, import.meta.url).href));
+    for (const name of names) if (!readme.includes(`\`${name}\``)) missing.push(`${key}: ${name}`);
+  }
+  if (missing.length) {
+    console.error(`docs: README.md does not mention these runtime exports:\n  ${missing.join('\n  ')}`);
+    process.exit(1);
+  }
+  console.log('docs: every export is documented, and every runtime export is in README.md');
 }
