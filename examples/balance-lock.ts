@@ -1,5 +1,11 @@
 // The fix: take a lock around the update (解决办法:加上锁). The result is exactly 0.
 import { Barrier, Lock, Thread, Value } from 'skein/threading';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/balance-lock.ts',
+  summary: 'The fix: take a lock around the update (解决办法:加上锁). The result is exactly 0.',
+});
 
 function runThread(balance: Value<'i'>, n: number, lock: Lock, start: Barrier) {
   start.waitSync(); // both threads begin together, as in the race

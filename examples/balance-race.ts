@@ -2,6 +2,13 @@
 // In Python the GIL makes the race rare; skein's two threads run in parallel on two cores,
 // so `balance = balance + n; balance = balance - n` interleaves and the result drifts from 0.
 import { Barrier, Thread, Value } from 'skein/threading';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/balance-race.ts',
+  summary:
+    "Without a lock, two threads updating shared data lose updates (线程的锁,不一定安全). In Python the GIL makes the race rare; skein's two threads run in parallel on two cores, so `balance = balance + n; balance = balance - n` interleaves and the result drifts from 0.",
+});
 
 function runThread(balance: Value<'i'>, n: number, start: Barrier) {
   start.waitSync(); // both threads begin together, so their loops really overlap

@@ -2,6 +2,13 @@
 // them run (notify(n)); q quits. Reads stdin, so the tour pipes in scripted input.
 import readline from 'node:readline';
 import { Condition, Event, Thread, Value } from 'skein/threading';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/condition.ts',
+  summary:
+    'Condition (条件): 10 threads wait on a condition; each line you type, a number n, lets n of them run (notify(n)); q quits. Reads stdin, so the tour pipes in scripted input.',
+});
 
 async function run(n: number, con: Condition, ready: Value<'i'>, allReady: Event) {
   await con.acquire(); // acquire before wait or notify, release after

@@ -1,5 +1,11 @@
 // The main thread and a child thread (主线程和子线程的关系).
 import { currentThread, Thread } from 'skein/threading';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/current-thread.ts',
+  summary: 'The main thread and a child thread (主线程和子线程的关系).',
+});
 
 async function func() {
   const { currentThread } = await import('skein/threading');

@@ -1,5 +1,11 @@
 // A daemon process is terminated when the main process ends (守护进程).
 import { Process } from 'skein/multiprocessing';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/daemon-process.ts',
+  summary: 'A daemon process is terminated when the main process ends (守护进程).',
+});
 
 async function func1() {
   await new Promise((resolve) => setTimeout(resolve, 3000));

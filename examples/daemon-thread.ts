@@ -1,5 +1,12 @@
 // A daemon thread runs until the non-daemon threads are done, then the program exits without it (守护线程).
 import { Thread } from 'skein/threading';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/daemon-thread.ts',
+  summary:
+    'A daemon thread runs until the non-daemon threads are done, then the program exits without it (守护线程).',
+});
 
 async function func1() {
   await new Promise((resolve) => setTimeout(resolve, 3000));

@@ -4,6 +4,13 @@
 //  2. the tutorial's fix: one RLock for both, so there is only one lock to take;
 //  3. the better fix: every philosopher takes the locks in the same global order.
 import { Lock, RLock, Thread } from 'skein/threading';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/dining-philosophers.ts',
+  summary:
+    "The dining philosophers (死锁 — 科学家吃面问题), in three acts: 1. the deadlock happens: eat1 takes the fork then the noodles, eat2 the noodles then the fork; skein detects it with a timeout and reports who holds which lock and who waits for which; 2. the tutorial's fix: one RLock for both, so there is only one lock to take; 3. the better fix: every philosopher takes the locks in the same global order.",
+});
 
 type AnyLock = Lock | RLock;
 

@@ -2,6 +2,15 @@
 // a checker thread to set the event; the checker takes a random 1–4 s.
 // Run with a number (milliseconds) to fix the checker's time: `examples/event.ts 2000`.
 import { Event, Thread } from 'skein/threading';
+import { colourful, command, fail } from './cli.ts';
+
+const cli = {
+  program: 'examples/event.ts',
+  summary: 'Event (事件): two threads retry a connection, waiting on an Event that a checker thread sets.',
+  positionals: "[MS]  (the checker's time in milliseconds; default: a random 1000–4000)",
+};
+const { positionals } = command(cli);
+if (positionals.length > 1) fail(cli, `expected at most one argument, got ${positionals.length}`);
 
 async function connMysql(event: Event) {
   const { currentThread, TimeoutError } = await import('skein');
@@ -15,19 +24,25 @@ async function connMysql(event: Event) {
   console.log(`<${currentThread().name}>链接成功`);
 }
 
-async function checkMysql(event: Event, ms: number) {
+async function checkMysql(event: Event, ms: number, colour: boolean) {
   const { currentThread } = await import('skein/threading');
-  console.log(`\x1b[45m[${currentThread().name}]正在检查mysql\x1b[0m`);
+  const { styleText } = await import('node:util');
+  // The main thread decided whether stdout is a terminal: a thread's stdout is never a TTY itself.
+  const line = `[${currentThread().name}]正在检查mysql`;
+  console.log(colour ? styleText('bgMagenta', line, { validateStream: false }) : line);
   await new Promise((r) => setTimeout(r, ms)); // the check
   event.set();
 }
 
-const fixed = Number(process.argv[2]);
-const checkMs = Number.isFinite(fixed) && fixed >= 0 ? fixed : 1000 * (1 + Math.floor(Math.random() * 4));
+const fixed = positionals[0] === undefined ? undefined : Number(positionals[0]);
+if (fixed !== undefined && !(Number.isFinite(fixed) && fixed >= 0)) {
+  fail(cli, `MS must be a number of milliseconds, got ${positionals[0]}`);
+}
+const checkMs = fixed ?? 1000 * (1 + Math.floor(Math.random() * 4));
 const event = new Event();
 const conn1 = new Thread({ target: connMysql, args: [event] });
 const conn2 = new Thread({ target: connMysql, args: [event] });
-const check = new Thread({ target: checkMysql, args: [event, checkMs] });
+const check = new Thread({ target: checkMysql, args: [event, checkMs, colourful()] });
 conn1.start();
 conn2.start();
 check.start();

@@ -1,6 +1,13 @@
 // tp.map replaces the for-loop of submits (tp.map实现for循环); like Python's, it submits every
 // item at once, and shutdown() still waits for them.
 import { ThreadPoolExecutor } from 'skein/futures';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/futures-map.ts',
+  summary:
+    "tp.map replaces the for-loop of submits (tp.map实现for循环); like Python's, it submits every item at once, and shutdown() still waits for them.",
+});
 
 function func(n: number) {
   console.log(n);

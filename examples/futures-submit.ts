@@ -1,6 +1,13 @@
 // ThreadPoolExecutor (concurrent.futures): 20 tasks on a pool of 10 threads; shutdown() waits
 // for all of them, so '主线程' prints last. (The tutorial sleeps 0–5 s; 0–0.5 s keeps the tour short.)
 import { ThreadPoolExecutor } from 'skein/futures';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/futures-submit.ts',
+  summary:
+    "ThreadPoolExecutor (concurrent.futures): 20 tasks on a pool of 10 threads; shutdown() waits for all of them, so '主线程' prints last. (The tutorial sleeps 0–5 s; 0–0.5 s keeps the tour short.)",
+});
 
 function func(n: number) {
   console.log(n);

@@ -2,6 +2,13 @@
 // by one thread blocks. skein's blocking acquireSync() notices that nobody else could ever
 // release it and throws DeadlockError instead of hanging.
 import { DeadlockError, Lock, RLock } from 'skein/threading';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/lock-vs-rlock.ts',
+  summary:
+    "Lock vs RLock (互斥锁 vs 递归锁). In Python the Lock part hangs forever: a Lock acquired twice by one thread blocks. skein's blocking acquireSync() notices that nobody else could ever release it and throws DeadlockError instead of hanging.",
+});
 
 const lock = new Lock();
 lock.acquireSync();

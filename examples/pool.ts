@@ -2,6 +2,13 @@
 // map (Python's blocks and has join built in; here it is awaited), callbacks run in the main
 // process, and the "map功能对比" program. The original is test/seed/python/pool_review.py.
 import { Pool } from 'skein/multiprocessing';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/pool.ts',
+  summary:
+    'The tutorial\'s process pool review (进程池): apply is synchronous, apply_async + get/close/join, map (Python\'s blocks and has join built in; here it is awaited), callbacks run in the main process, and the "map功能对比" program. The original is test/seed/python/pool_review.py.',
+});
 
 const mainPid = process.pid;
 

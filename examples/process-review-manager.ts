@@ -2,6 +2,13 @@
 // processes change a shared dict and list through a manager; with the manager's lock, the
 // dict's counter loses no update.
 import { Manager, Process } from 'skein/multiprocessing';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/process-review-manager.ts',
+  summary:
+    "The tutorial's Manager review (数据共享Manager:dict,list), as test/seed/python/manager_dict_list.py: processes change a shared dict and list through a manager; with the manager's lock, the dict's counter loses no update.",
+});
 
 await using m = await Manager();
 const d = await m.dict<string, number>({ count: 20 });

@@ -2,6 +2,13 @@
 // only once every unused end is closed — here the child closes its copy of `left`, the parent
 // its copy of `right`, and the parent closes `left` after sending.
 import { type Connection, Pipe, Process } from 'skein/multiprocessing';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/process-review-pipe.ts',
+  summary:
+    "The tutorial's Pipe review (管道), as test/seed/python/pipe_eof.py: recv throws EOFError only once every unused end is closed — here the child closes its copy of `left`, the parent its copy of `right`, and the parent closes `left` after sending.",
+});
 
 const [left, right] = Pipe<number>();
 const p = new Process({

@@ -1,6 +1,13 @@
 // The tutorial's Queue review (队列:管道+锁), as test/seed/python/process_queue.py: any
 // serializable value, safe between processes — no item is taken twice.
 import { Process, Queue } from 'skein/multiprocessing';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/process-review-queue.ts',
+  summary:
+    "The tutorial's Queue review (队列:管道+锁), as test/seed/python/process_queue.py: any serializable value, safe between processes — no item is taken twice.",
+});
 
 type Item = { from: string; n: number; data: [number, string] } | null;
 const q = new Queue<Item>();

@@ -1,5 +1,11 @@
 // Thread queues (线程队列): FIFO, LIFO and priority, as in Python's queue module.
 import { LifoQueue, PriorityQueue, Queue } from 'skein/queue';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/queues.ts',
+  summary: "Thread queues (线程队列): FIFO, LIFO and priority, as in Python's queue module.",
+});
 
 const q = new Queue<number>(); // first in, first out
 for (const n of [2, 3, 4, 5]) q.putNowait(n);

@@ -1,6 +1,13 @@
 // Semaphore (信号量): a counter that acquire() decrements and release() increments; acquire
 // blocks at 0. Here at most 4 of 10 threads are inside the guarded part at once.
 import { Semaphore, Thread, Value } from 'skein/threading';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/semaphore.ts',
+  summary:
+    'Semaphore (信号量): a counter that acquire() decrements and release() increments; acquire blocks at 0. Here at most 4 of 10 threads are inside the guarded part at once.',
+});
 
 async function visit(i: number, sem: Semaphore, inside: Value<'i'>, most: Value<'i'>) {
   using _ = await sem.hold();

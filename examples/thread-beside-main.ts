@@ -1,5 +1,11 @@
 // A thread runs beside the main thread, in the same process (验证线程是能够并发的).
 import { Thread } from 'skein/threading';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/thread-beside-main.ts',
+  summary: 'A thread runs beside the main thread, in the same process (验证线程是能够并发的).',
+});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,5 +1,11 @@
 // A Timer runs a function in a thread after a delay (定时器). Times are milliseconds.
 import { currentThread, Timer } from 'skein/threading';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/timer.ts',
+  summary: 'A Timer runs a function in a thread after a delay (定时器). Times are milliseconds.',
+});
 
 async function func() {
   const { currentThread } = await import('skein/threading');

@@ -7,6 +7,12 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/tour.ts',
+  summary: "The tour (npm start): the tutorial's programs, section by section, each with what it shows.",
+});
 
 interface Section {
   title: string;
@@ -73,8 +79,9 @@ const sections: Section[] = [
     title: 'Starting threads, reviewed — and the GIL',
     chinese: '复习:线程的开启 / GIL锁',
     about:
-      'Python runs one thread at a time (the GIL); skein threads run in parallel on every core, so even `n -= 1` takes a lock.',
+      'Python runs one thread at a time (the GIL); skein threads run in parallel on every core, so even `n -= 1` takes a lock. (Summarized: run it without --summary for its 200 lines.)',
     program: 'gil-review',
+    args: ['--summary'],
   },
   {
     title: 'Daemon processes',

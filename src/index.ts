@@ -8,7 +8,27 @@
  *
  * @module
  */
-export * from './core/errors.js';
+export {
+  AuthenticationError,
+  BrokenBarrierError,
+  BrokenExecutor,
+  BrokenProcessPool,
+  BrokenThreadPool,
+  CancelledError,
+  DeadlockError,
+  Empty,
+  EOFError,
+  Full,
+  InvalidStateError,
+  RuntimeError,
+  ShutDown,
+  SkeinError,
+  type SkeinErrorOptions,
+  TimeoutError,
+  ValueError,
+  WorkerDiedError,
+  type WorkerExit,
+} from './core/errors.js';
 export { type TaskRef, task } from './core/task.js';
 export type { BlockingWaitOptions, WaitOptions } from './core/wait-options.js';
 // Two option types share a name too: the root's ShutdownOptions is the executors'.

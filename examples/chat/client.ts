@@ -10,9 +10,12 @@
  */
 import net from 'node:net';
 import readline from 'node:readline';
-import { parseArgs } from './protocol.ts';
+import { chatCommand } from './protocol.ts';
 
-const { host, port } = parseArgs(process.argv.slice(2));
+const { host, port } = chatCommand(
+  'examples/chat/client.ts',
+  'The chat client: type lines to send them; /nick NAME, /who, /quit. Reads a pipe as a script.',
+);
 const socket = net.connect({ host, port });
 socket.setEncoding('utf8');
 const interactive = process.stdin.isTTY === true;

@@ -3,6 +3,7 @@
  * (a trailing `\r` is ignored). Lines from the server start with `* ` for notices, `! ` for
  * errors, and `NAME: ` for messages.
  */
+import { command, fail } from '../cli.ts';
 
 /** Longest line a client may send, in bytes (the tutorial's `recv(1024)`). */
 export const MAX_LINE_BYTES = 1024;
@@ -13,19 +14,25 @@ export const NICK = /^[\p{L}\p{N}_-]{1,20}$/u;
 /** The default port, the tutorial's. */
 export const DEFAULT_PORT = 8090;
 
-/** Reads `--host H` and `--port N` from the command line. */
-export function parseArgs(argv: string[]): { host: string; port: number } {
-  let host = '127.0.0.1';
-  let port = DEFAULT_PORT;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--host' && argv[i + 1]) host = argv[++i]!;
-    else if (a === '--port' && argv[i + 1]) {
-      port = Number(argv[++i]);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`bad --port ${argv[i]}`);
-    } else throw new TypeError(`unknown argument ${a}; usage: [--host HOST] [--port N]`);
-  }
-  return { host, port };
+/**
+ * Reads `--host HOST` and `--port N` (and `--help`) from the command line of the server or the
+ * client, with `node:util` `parseArgs`; a bad command line is reported with the usage (exit 2).
+ */
+export function chatCommand(program: string, summary: string): { host: string; port: number } {
+  const cli = {
+    program,
+    summary,
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: String(DEFAULT_PORT) },
+    },
+    help: { host: 'address (the server: to listen on; loopback by default)', port: 'TCP port' },
+  } as const;
+  const { values } = command(cli);
+  const port = Number(values.port);
+  if (!/^\d+$/.test(String(values.port)) || port > 65535)
+    fail(cli, `bad --port ${values.port}: expected 0–65535`);
+  return { host: String(values.host), port };
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { Empty, Full, ShutDown } from 'skein';
 import { LocalExecutor } from 'skein/futures';
 import { Queue } from 'skein/queue';
-import { checkLine, MAX_LINE_BYTES, NICK, parseArgs } from './protocol.ts';
+import { chatCommand, checkLine, MAX_LINE_BYTES, NICK } from './protocol.ts';
 
 /** Options of {@link startChatServer}. */
 export interface ChatServerOptions {
@@ -278,7 +278,10 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { host, port } = parseArgs(process.argv.slice(2));
+  const { host, port } = chatCommand(
+    'examples/chat/server.ts',
+    "The tutorial's TCP chat server: one task per connection on a LocalExecutor, a bounded queue per client.",
+  );
   const server = await startChatServer({ host, port, log: (l) => console.log(l) });
   console.log(`chat server listening on ${server.host}:${server.port} (Ctrl-C stops it)`);
   process.once('SIGINT', () => {

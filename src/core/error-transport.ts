@@ -1,6 +1,6 @@
 /**
  * Errors crossing a thread or process boundary. Structured clone keeps only built-in error
- * types and drops `name`, `code` and the subclass of anything else (FACTS.md), so errors
+ * types and drops `name`, `code` and the subclass of anything else (measured on Node 20), so errors
  * travel in an envelope of plain data and are rebuilt here: a class skein exports arrives as
  * that class, a built-in as the built-in, anything else as an `Error` carrying the original
  * `name`. The remote stack is kept and the receiving side's stack appended, the way Python's

@@ -4,7 +4,7 @@
  *
  * A `Thread`'s isolate is reused only when the thread left no handles behind; otherwise it is
  * terminated (see `threading/thread-host.ts`). Some skein objects write to sockets on the
- * thread's behalf without waiting (`Connection.send` is synchronous, as DESIGN §1.3 asks): if
+ * thread's behalf without waiting (`Connection.send` is synchronous, as calls that do not wait are): if
  * the target returns while such a write is still queued in JavaScript (the socket still
  * connecting or authenticating), terminating the isolate would lose it. Modules that queue
  * writes register a hook here; the worker runtime awaits every hook (bounded by

@@ -3,7 +3,7 @@
  * or V8's serializer (processes, `serialization: 'advanced'`, and skein's sockets); this module
  * does the two things those cannot:
  *
- * 1. **Fail at the call, clearly** (DESIGN §1.9). Structured clone reports a function buried in
+ * 1. **Fail at the call, clearly** (bad input fails at the call). Structured clone reports a function buried in
  *    an argument as `DataCloneError: () => 1 could not be cloned`, and it silently turns a class
  *    instance into a plain object without its methods or private state. {@link encodeValue}
  *    walks the value first and throws a `TypeError` naming the path (`args[1].handler`).

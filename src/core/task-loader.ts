@@ -6,11 +6,12 @@
  * @module
  */
 import type { AnyFunction, TaskSpec } from './task.js';
+import { nativeTypeStripping, typeScriptTwin } from './task-url.js';
 
 /**
  * esbuild (and so tsx) compiles with `keepNames`, which wraps nested functions and classes in
  * `__name(fn, "name")` calls that reference a helper of the *sending* module. A shipped function
- * has no such helper, so it is supplied here (FACTS.md).
+ * has no such helper, so it is supplied here.
  */
 function nameHelper<T extends object>(target: T, value: string): T {
   return Object.defineProperty(target, 'name', { value, configurable: true });
@@ -116,16 +117,23 @@ export function compileInline(source: string): AnyFunction {
   return fn;
 }
 
-/** Loads tsx's ESM hooks in this isolate, once, so `.ts` module tasks can be imported. */
+/**
+ * Lets this isolate import a TypeScript module task: registers tsx's ESM hooks once when tsx is
+ * installed (it resolves the module's own `./x.js` imports to `./x.ts`, as the program's
+ * compiler does); otherwise relies on Node's own type stripping where it exists (22.18+, 23.6+;
+ * not `.tsx`).
+ * @throws Error saying what to install when neither can load it.
+ */
 function registerTsx(module: string): Promise<void> {
   tsxRegistered ??= (async () => {
     let api: { register: () => unknown };
     try {
       api = (await import('tsx/esm/api')) as { register: () => unknown };
     } catch (err) {
+      if (nativeTypeStripping() && !/\.tsx$/.test(new URL(module).pathname)) return;
       tsxRegistered = undefined;
       throw new Error(
-        `skein: module task ${module} is a TypeScript file, and loading it in a worker needs tsx, which is not installed (npm install -D tsx). Or point the task at the compiled .js file.`,
+        `skein: module task ${module} is a TypeScript file, and loading it in a worker needs tsx, which is not installed (npm install -D tsx), or a Node.js that strips types (22.18+ or 23.6+; this is ${process.version}). Or point the task at the compiled .js file.`,
         { cause: err },
       );
     }
@@ -149,8 +157,14 @@ export async function loadModuleTask(module: string, exportName: string): Promis
       code === 'ERR_MODULE_NOT_FOUND' &&
       String((err as Error).message).includes(new URL(module).pathname)
     ) {
+      // A TypeScript source beside a missing .js file: the program runs without a TypeScript
+      // loader (task() would have picked the source otherwise), so say what would load it.
+      const twin = typeScriptTwin(module);
+      const hint = twin
+        ? `; ${new URL(twin).pathname.split('/').pop()} is beside it: compile it (tsc), run the program under tsx, or use Node.js 22.18+ (which strips types)`
+        : '';
       throw Object.assign(
-        new Error(`skein: module task's module not found: ${module} (export '${exportName}')`, {
+        new Error(`skein: module task's module not found: ${module} (export '${exportName}')${hint}`, {
           cause: err,
         }),
         {

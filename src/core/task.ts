@@ -1,9 +1,10 @@
 /**
  * What a thread or process runs: an inline function (sent as source text) or a module task
- * (a module URL and an export name). DESIGN §2.
+ * (a module URL and an export name).
  *
  * @module
  */
+import { resolveTaskUrl } from './task-url.js';
 
 /** Any function a task may be: sync or async, any arguments. */
 // biome-ignore lint/suspicious/noExplicitAny: the widest function type, needed for inference of Parameters/ReturnType.
@@ -17,8 +18,9 @@ const kTask: unique symbol = Symbol.for('skein.task') as never;
  * types from it.
  */
 export interface TaskRef<F extends AnyFunction = AnyFunction> {
+  /** Brand: marks a reference made by {@link task}. */
   readonly [kTask]: true;
-  /** The module's URL (`file:` URL as a string). */
+  /** The module's URL (`file:` URL as a string), after the `.js` → `.ts` resolution of {@link task}. */
   readonly module: string;
   /** The export's name (`'default'` for the default export). */
   readonly exportName: string;
@@ -28,8 +30,14 @@ export interface TaskRef<F extends AnyFunction = AnyFunction> {
 
 /**
  * Names a function exported by a module as a task that threads and processes can run. Unlike
- * an inline function, a module task may close over module state and import anything; it may be
- * a `.ts` file when the program runs under a TypeScript loader such as tsx.
+ * an inline function, a module task may close over module state and import anything.
+ *
+ * Name the module as you import it: `new URL('./tasks.js', import.meta.url)` works both after
+ * `tsc` (where `tasks.js` exists) and under a TypeScript loader such as tsx, or on a Node that
+ * strips types (22.18+, 23.6+), where only `tasks.ts` exists: a missing `.js` file is then
+ * replaced by the `.ts` (`.tsx`; `.mts` for `.mjs`, `.cts` for `.cjs`) beside it, as TypeScript
+ * resolves imports. A `.ts` URL works too; workers load it with tsx when it is installed, or
+ * with Node's own type stripping.
  *
  * @example
  * const fib = task<typeof import('./tasks.js')['fib']>(new URL('./tasks.js', import.meta.url), 'fib');
@@ -57,7 +65,7 @@ export function task<F extends AnyFunction = AnyFunction>(
   if (typeof exportName !== 'string' || exportName === '') {
     throw new TypeError('task(module, exportName): exportName must be a non-empty string');
   }
-  return Object.freeze({ [kTask]: true as const, module: url, exportName });
+  return Object.freeze({ [kTask]: true as const, module: resolveTaskUrl(url), exportName });
 }
 
 /** True when `value` is a {@link TaskRef}. */

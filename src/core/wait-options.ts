@@ -1,5 +1,5 @@
 /**
- * The one way every skein call that may wait reads its last argument (DESIGN §1.2):
+ * The one way every skein call that may wait reads its last argument:
  * a number is the timeout in milliseconds, an object is `{ timeout?, signal?, blocking? }`,
  * and `undefined` means "wait forever". Validation lives here so that every primitive
  * rejects a bad timeout with the same error.

@@ -2,7 +2,7 @@
  * Where a worker thread's entry module is, for `new Worker(url, { eval })`.
  *
  * When skein itself runs from its TypeScript sources (under tsx, in development and tests), a
- * worker cannot load a `.ts` entry directly (FACTS.md): it gets a small JavaScript bootstrap,
+ * worker cannot load a `.ts` entry directly (measured on Node 20): it gets a small JavaScript bootstrap,
  * evaluated as code, that registers tsx and then imports the entry.
  *
  * @module

@@ -99,7 +99,7 @@ export interface Executor extends AsyncDisposable {
   shutdown(options?: ShutdownOptions): Promise<void>;
 }
 
-/** The result of one chunk of `map`: each item's value, and the items that failed. @internal */
+/** The result of one chunk of `map`: each item's value, and the items that failed. Not exported from skein's entries. */
 export interface ChunkResult {
   values: unknown[];
   errors: Map<number, Error> | undefined;

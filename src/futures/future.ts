@@ -159,7 +159,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** `await future` — same as `await future.result()`. */
-  // biome-ignore lint/suspicious/noThenProperty: a Future is awaitable by design (PromiseLike), as DESIGN §3 requires.
+  // biome-ignore lint/suspicious/noThenProperty: a Future is awaitable by design (PromiseLike), so `await future` works.
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,

@@ -79,7 +79,7 @@ class FutureTask implements PoolTask {
   }
 }
 
-/** The common face of the pool executors on the pool engine. @internal */
+/** The common face of the pool executors on the pool engine. Not exported from skein's entries. */
 export abstract class PoolExecutorBase extends BaseExecutor {
   /** The engine; `multiprocessing`'s pools sit on the same one. */
   protected readonly engine: PoolEngine;

@@ -31,7 +31,9 @@ export interface WaitForOptions {
 
 /** The result of {@link wait}: Python's `DoneAndNotDoneFutures`. */
 export interface DoneAndNotDone<F> {
+  /** The futures that finished (with a result, an error, or cancelled). */
   done: Set<F>;
+  /** The futures still pending or running when `wait` returned. */
   notDone: Set<F>;
 }
 

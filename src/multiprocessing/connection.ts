@@ -260,6 +260,7 @@ export class Connection<T = unknown> {
     return { tag: TAG, data };
   }
 
+  /** A short description of this end (its id, and whether it is closed), for logs. */
   toString(): string {
     return `<Connection ${this.#duplex ? 'duplex' : this.#end === 0 ? 'reader' : 'writer'}${this.#closed ? ' closed' : ''}>`;
   }

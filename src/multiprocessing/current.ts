@@ -11,7 +11,9 @@ import { currentProcessInfo } from '../core/identity.js';
 export interface ProcessView {
   /** `MainProcess` in the program's own process; the Process's name in a child skein started. */
   readonly name: string;
+  /** Whether this process is a daemon child (terminated when its parent's main code ends). */
   readonly daemon: boolean;
+  /** The operating system's process id. */
   readonly pid: number;
 }
 

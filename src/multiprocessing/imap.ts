@@ -80,6 +80,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     else this.source = { async: (iterable as AsyncIterable<unknown>)[Symbol.asyncIterator]() };
   }
 
+  /** The iterator itself: `for await (const x of pool.imap(f, xs))`. */
   [Symbol.asyncIterator](): this {
     return this;
   }

@@ -28,7 +28,6 @@ export type {
   AcquireArg,
   ArrayOps,
   ArrayProxy,
-  AsyncOps,
   BarrierOps,
   BarrierProxy,
   BaseProxy,
@@ -48,13 +47,11 @@ export type {
   ProxyKind,
   SemaphoreOps,
   SemaphoreProxy,
-  SyncTwins,
   ValueOps,
   ValueProxy,
 } from './manager/proxy.js';
 export { Pipe } from './pipe.js';
 export {
-  defaultChunksize,
   type MapAsyncOptions,
   Pool,
   type PoolOptions,

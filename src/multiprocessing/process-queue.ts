@@ -63,7 +63,7 @@ function waitOf(arg: number | QueueWaitOptions | undefined): { w: number; signal
   return { w: timeout === Number.POSITIVE_INFINITY ? -1 : timeout, signal };
 }
 
-/** @internal Shared machinery of the three queue faces. */
+/** Shared machinery of the three queue faces. Not exported from skein's entries. */
 abstract class QueueBase<T> {
   readonly #ref: ServerRef;
   readonly #id: string;

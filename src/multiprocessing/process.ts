@@ -103,6 +103,7 @@ export class Process<F extends AnyFunction = AnyFunction> {
   get name(): string {
     return this.#name;
   }
+  /** Renames the process. @throws TypeError for a name that is not a non-empty string. */
   set name(value: string) {
     checkName('Process', value);
     this.#name = value;
@@ -115,6 +116,7 @@ export class Process<F extends AnyFunction = AnyFunction> {
   get daemon(): boolean {
     return this.#daemon;
   }
+  /** Makes the process a daemon (or not), before `start()`. @throws RuntimeError after `start()`. */
   set daemon(value: boolean) {
     if (typeof value !== 'boolean') throw new TypeError('Process daemon must be a boolean');
     if (this.#state !== 'initial') throw new RuntimeError('cannot set daemon status of a started process');
@@ -248,6 +250,7 @@ export class Process<F extends AnyFunction = AnyFunction> {
     return `<Process name='${this.#name}'${this.#pid ? ` pid=${this.#pid} parent=${process.pid}` : ''} ${status}${this.#daemon ? ' daemon' : ''}>`;
   }
 
+  /** How `console.log` and `util.inspect` show the process: as {@link Process.toString}. */
   [inspect.custom](): string {
     return this.toString();
   }

@@ -52,6 +52,7 @@ export class Lock extends Mutex {
     return { tag: TAG, data: this.buffer };
   }
 
+  /** `Lock locked by <thread>` or `Lock unlocked`, shown by `util.inspect`. */
   get [Symbol.toStringTag](): string {
     return `Lock ${this.locked() ? `locked by ${this.owner}` : 'unlocked'}`;
   }

@@ -116,8 +116,8 @@ class Held implements Disposable {
 }
 
 /**
- * The common face of Lock and RLock. Not exported publicly; see {@link Lock} and {@link RLock}.
- * @internal
+ * The common face of Lock and RLock. Not exported from skein's entries (its subclasses are);
+ * see {@link Lock} and {@link RLock}.
  */
 export abstract class Mutex {
   /** The shared words; see the module comment. */

@@ -57,6 +57,7 @@ export class RLock extends Mutex {
     return this.locked() ? (this.cells[2] as number) : 0;
   }
 
+  /** `RLock locked by <thread>` or `RLock unlocked`, shown by `util.inspect`. */
   get [Symbol.toStringTag](): string {
     return `RLock ${this.locked() ? `locked by ${this.owner}` : 'unlocked'}`;
   }

@@ -92,6 +92,7 @@ export class Value<T extends TypeCode = 'float64'> {
   get value(): ElementOf<T> {
     return this.#cell[0] as ElementOf<T>;
   }
+  /** Stores a new value, converted to the element type (as C would: `'i'` wraps to 32 bits). */
   set value(v: ElementOf<T>) {
     checkElement(this.type, v, 'Value.value');
     this.#cell[0] = v;

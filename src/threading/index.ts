@@ -17,7 +17,7 @@ export { Lock } from '../sync/lock.js';
 export type { AcquireArg } from '../sync/mutex.js';
 export { RLock } from '../sync/rlock.js';
 export { Semaphore } from '../sync/semaphore.js';
-export { SharedArray, type SharedArrayConstructor } from '../sync/shared-array.js';
+export { SharedArray, type SharedArrayConstructor, type SharedArrayExtras } from '../sync/shared-array.js';
 export type { ElementOf, PythonTypecode, TypeCode, TypeName } from '../sync/typecode.js';
 export { Value } from '../sync/value.js';
 export { activeCount, currentThread, enumerate, mainThread } from './current.js';

@@ -83,6 +83,7 @@ export class local {
     return proxy;
   }
 
+  /** @internal How a local travels to another thread (by its id). */
   [kShare](_destination: Destination): SharedDescriptor {
     if (_destination === 'process') {
       throw new TypeError(

@@ -105,6 +105,7 @@ export class Thread<F extends AnyFunction = AnyFunction> {
   get name(): string {
     return this.#name;
   }
+  /** Renames the thread. @throws TypeError for a name that is not a non-empty string. */
   set name(value: string) {
     checkName('Thread', value);
     this.#name = value;
@@ -117,6 +118,7 @@ export class Thread<F extends AnyFunction = AnyFunction> {
   get daemon(): boolean {
     return this.#daemon;
   }
+  /** Makes the thread a daemon (or not), before `start()`. @throws RuntimeError after `start()`. */
   set daemon(value: boolean) {
     if (typeof value !== 'boolean') throw new TypeError('Thread daemon must be a boolean');
     if (this.#state !== 'initial') throw new RuntimeError('cannot set daemon status of active thread');
@@ -269,6 +271,7 @@ export class Thread<F extends AnyFunction = AnyFunction> {
     return `<${cls}(${this.#name}, ${status})>`;
   }
 
+  /** How `console.log` and `util.inspect` show the thread: as {@link Thread.toString}. */
   [inspect.custom](): string {
     return this.toString();
   }

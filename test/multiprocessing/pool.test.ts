@@ -11,7 +11,6 @@ import {
   BrokenProcessPool,
   BrokenThreadPool,
   CancelledError,
-  defaultChunksize,
   Pool,
   type PoolOptions,
   ThreadPool,
@@ -20,6 +19,7 @@ import {
   ValueError,
   WorkerDiedError,
 } from 'skein/multiprocessing';
+import { defaultChunksize } from '../../dist/multiprocessing/pool.js';
 import { assertNoNewResources, rejectsWith, resources } from '../helpers.ts';
 
 const tasks = new URL('../fixtures/pool-tasks.mjs', import.meta.url);

@@ -94,7 +94,7 @@ export class HostedLock implements Hosted {
           return true;
         }
         if (sync === true && ctx.timeout === Number.POSITIVE_INFINITY) {
-          // DESIGN §1.3: a blocking wait that can never end.
+          // A blocking wait that can never end: DeadlockError instead of a hang.
           throw new DeadlockError(
             'acquireSync() without a timeout on a manager Lock this thread already holds',
           );

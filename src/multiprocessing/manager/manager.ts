@@ -54,7 +54,23 @@ import {
 } from './proxy.js';
 
 /** Where a manager listens: a Unix socket path, a TCP port, or a TCP host and port. */
-export type ManagerAddress = string | number | { host?: string | undefined; port?: number | undefined };
+export type ManagerAddress =
+  | string
+  | number
+  | {
+      /** Host name or address (default `127.0.0.1`: loopback only). */
+      host?: string | undefined;
+      /** TCP port (0 or omitted: any free port). */
+      port?: number | undefined;
+    };
+
+/** A TCP address a manager's server listens on. */
+export interface ServerAddress {
+  /** The host it listens on. */
+  host: string;
+  /** The port it listens on. */
+  port: number;
+}
 
 /** The primitive type of a literal (`41.9` → `number`). */
 export type Widen<T> = T extends number
@@ -79,7 +95,9 @@ export interface ManagerOptions {
 
 /** Options of {@link Manager.connect}. */
 export interface ConnectOptions {
+  /** Where the manager's server listens: a socket path, a port, or `{ host, port }`. */
   address: ManagerAddress;
+  /** The shared secret the server was started with (Python's `authkey`). */
   authkey: string | Uint8Array;
 }
 
@@ -113,7 +131,7 @@ export class SyncManager {
   }
 
   /** The server's address: a socket path, or `{ host, port }` for TCP. */
-  get address(): string | { host: string; port: number } {
+  get address(): string | ServerAddress {
     return this.#ref.address;
   }
 

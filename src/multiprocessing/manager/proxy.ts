@@ -75,7 +75,9 @@ export interface DictOps<K extends DictKey, V> {
   delete(key: K): boolean;
   /** `key in d`. */
   has(key: K): boolean;
+  /** The keys, in insertion order (Python's `list(d.keys())`). */
   keys(): K[];
+  /** The values, in insertion order (Python's `list(d.values())`). */
   values(): V[];
   /** `[key, value]` pairs, in insertion order. */
   items(): [K, V][];
@@ -85,6 +87,7 @@ export interface DictOps<K extends DictKey, V> {
   pop(key: K, dflt?: V): V;
   /** The value of `key`, first setting it to `dflt` if absent. */
   setdefault(key: K, dflt?: V): V;
+  /** Removes every entry. */
   clear(): void;
   /** A plain snapshot (a Map). */
   copy(): Map<K, V>;
@@ -98,8 +101,11 @@ export interface ListOps<T> {
   get(i: number): T;
   /** `l[i] = value`. */
   set(i: number, value: T): void;
+  /** Adds `value` at the end. */
   append(value: T): void;
+  /** Adds every item of `values` at the end. */
   extend(values: T[]): void;
+  /** Inserts `value` before index `i` (Python's `insert`: past the end appends). */
   insert(i: number, value: T): void;
   /** Removes and returns `l[i]` (default the last). @throws RangeError when empty. */
   pop(i?: number): T;
@@ -107,9 +113,11 @@ export interface ListOps<T> {
   remove(value: T): void;
   /** Index of the first item deep-equal to `value`. @throws ValueError when absent. */
   index(value: T): number;
+  /** How many items are deep-equal to `value`. */
   count(value: T): number;
   /** Sorts in place, ordering like Python (numbers, strings, arrays of them). */
   sort(options?: { reverse?: boolean }): void;
+  /** Reverses the list in place. */
   reverse(): void;
   /** `len(l)`. */
   length(): number;
@@ -121,8 +129,11 @@ export interface ListOps<T> {
 export interface NamespaceOps {
   /** The attribute, or `undefined`. */
   get<T = unknown>(name: string): T | undefined;
+  /** Sets the attribute (Python's `ns.name = value`). */
   set(name: string, value: unknown): void;
+  /** Deletes the attribute (Python's `del ns.name`); true if it was there. */
   delete(name: string): boolean;
+  /** Whether the attribute exists (Python's `hasattr`). */
   has(name: string): boolean;
   /** A plain snapshot of every attribute. */
   copy(): Record<string, unknown>;
@@ -130,15 +141,21 @@ export interface NamespaceOps {
 
 /** Operations of a managed `Value` (Python's `ValueProxy`: `v.value`). */
 export interface ValueOps<T> {
+  /** The value (Python's `v.value`). */
   get(): T;
+  /** Replaces the value (Python's `v.value = x`). */
   set(value: T): void;
 }
 
 /** Operations of a managed `Array` (Python's `ArrayProxy`). */
 export interface ArrayOps<T> {
+  /** `a[i]`. @throws RangeError (Python's IndexError) out of range. */
   get(i: number): T;
+  /** `a[i] = value`. @throws RangeError out of range. */
   set(i: number, value: T): void;
+  /** `len(a)`. */
   length(): number;
+  /** A plain snapshot (an array). */
   copy(): T[];
 }
 
@@ -155,11 +172,13 @@ export interface AcquirerOps {
 
 /** Operations of a managed `Lock` or `RLock`. */
 export interface LockOps extends AcquirerOps {
+  /** Whether the lock is held by anyone. */
   locked(): boolean;
 }
 
 /** Operations of a managed `Semaphore` or `BoundedSemaphore`. */
 export interface SemaphoreOps {
+  /** Takes a permit, waiting up to `timeout` ms; false if it timed out or `blocking: false` found none. */
   acquire(options?: AcquireArg): boolean;
   /** Releases `n` permits. @throws ValueError over-releasing a BoundedSemaphore. */
   release(n?: number): void;
@@ -169,8 +188,11 @@ export interface SemaphoreOps {
 
 /** Operations of a managed `Event` (Python's `EventProxy`). */
 export interface EventOps {
+  /** Sets the flag and wakes every waiter. */
   set(): void;
+  /** Resets the flag. */
   clear(): void;
+  /** Whether the flag is set. */
   isSet(): boolean;
   /** Waits until set; false if the timeout passed first. */
   wait(options?: number | WaitOptions): boolean;
@@ -185,6 +207,7 @@ export interface ConditionOps extends LockOps {
   wait(timeout?: number): boolean;
   /** Wakes up to `n` waiters (default 1). @throws RuntimeError without the lock. */
   notify(n?: number): void;
+  /** Wakes every waiter. @throws RuntimeError without the lock. */
   notifyAll(): void;
 }
 
@@ -192,14 +215,19 @@ export interface ConditionOps extends LockOps {
 export interface BarrierOps {
   /** Waits for all parties; returns this party's arrival index. @throws BrokenBarrierError */
   wait(options?: number | WaitOptions): number;
+  /** Breaks the barrier: current and future waiters fail with BrokenBarrierError. */
   abort(): void;
+  /** Returns the barrier to its initial state; current waiters fail with BrokenBarrierError. */
   reset(): void;
+  /** Whether the barrier is broken. */
   broken(): boolean;
+  /** How many parties are waiting now. */
   nWaiting(): number;
+  /** How many parties the barrier needs. */
   parties(): number;
 }
 
-/** Holding helpers of lock-like proxies (DESIGN §1.6). */
+/** Holding helpers of lock-like proxies (`using _ = await lock.hold()`, `lock.run(fn)`). */
 export interface Holdable {
   /** `using _ = await lock.hold()`: Python's `with lock:`. */
   hold(options?: AcquireArg): Promise<Disposable>;
@@ -360,6 +388,7 @@ export class BaseProxy {
     return { tag: TAG, data };
   }
 
+  /** `<DictProxy id=…>`-style description, for logs. */
   toString(): string {
     return `<${this.#kind} proxy ${this.#id.slice(0, 8)}>`;
   }

@@ -1,5 +1,5 @@
 /**
- * Truly blocking requests, for the `…Sync` twins (DESIGN §1.3): the calling thread posts the
+ * Truly blocking requests, for the `…Sync` twins: the calling thread posts the
  * request to a helper worker thread and blocks in `Atomics.wait`; the helper does the socket
  * I/O on its own event loop (with its own {@link Client}s), posts the answer back and wakes
  * the caller, who takes the answer with `receiveMessageOnPort` (the "synckit" pattern).
