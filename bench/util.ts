@@ -2,6 +2,8 @@
  * Helpers for benchmarks: timing, python3 runs, and the side-by-side table with ratios.
  */
 import { spawnSync } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 /** Runs `fn` and returns the elapsed milliseconds. */
 export async function time(fn: () => unknown): Promise<number> {
@@ -42,6 +44,12 @@ export interface Row {
  */
 export function table(title: string, rows: Row[], higherIsBetter: boolean): void {
   const base = rows[0]?.value;
+  // bench/run.ts collects every table of the run (one JSON line each) to draw its charts.
+  const out = process.env.SKEIN_BENCH_OUT;
+  if (out) {
+    const bench = basename(process.argv[1] ?? 'bench').replace(/\.bench\.ts$/, '');
+    appendFileSync(out, `${JSON.stringify({ bench, title, rows, higherIsBetter })}\n`);
+  }
   console.log(`\n${title}`);
   for (const r of rows) {
     const v = r.value === undefined ? 'n/a' : r.value >= 100 ? r.value.toFixed(0) : r.value.toPrecision(3);
