@@ -68,6 +68,12 @@ export class EOFError extends coded('ERR_SKEIN_EOF') {}
 export class DeadlockError extends coded('ERR_SKEIN_DEADLOCK') {}
 /** Remote connection refused: the authentication key did not match. Python: `AuthenticationError`. */
 export class AuthenticationError extends coded('ERR_SKEIN_AUTHENTICATION') {}
+/**
+ * A server could not be reached: nothing listens at the address, or nothing answered the
+ * handshake in time (`Manager.connect`). The system error, if any, is the `cause`.
+ * Python: `ConnectionError` (`ConnectionRefusedError`…).
+ */
+export class ConnectionError extends coded('ERR_SKEIN_CONNECTION') {}
 /** Misuse Python answers with `RuntimeError` (start a thread twice, release an unlocked lock…). */
 export class RuntimeError extends coded('ERR_SKEIN_RUNTIME') {}
 /** Misuse Python answers with `ValueError` (over-release a BoundedSemaphore…). */
@@ -126,6 +132,7 @@ export const errorClasses: ReadonlyMap<string, new (message?: string) => Error> 
     EOFError,
     DeadlockError,
     AuthenticationError,
+    ConnectionError,
     RuntimeError,
     ValueError,
     WorkerDiedError: WorkerDiedError as unknown as new (message?: string) => Error,

@@ -21,7 +21,7 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { type ErrorEnvelope, fromEnvelope } from '../../core/error-transport.js';
 import { type Answer, allClients, ownerToken, type ServerRef, setThreadEndHandler } from './client.js';
-import type { Request } from './protocol.js';
+import type { Outgoing } from './protocol.js';
 
 interface Helper {
   worker: Worker;
@@ -59,7 +59,7 @@ setThreadEndHandler(() => {
 export type HelperReply = { ok: true; v: unknown; s: string[] | undefined } | { ok: false; e: ErrorEnvelope };
 
 /** Sends `msg` to the server of `ref` and blocks the calling thread until it is answered. */
-export function requestSync(ref: ServerRef, msg: Omit<Request, 'i'>): Answer {
+export function requestSync(ref: ServerRef, msg: Outgoing): Answer {
   helper ??= start();
   const h = helper;
   // Frames this thread queued while its own sockets were still connecting would wait forever
