@@ -387,8 +387,9 @@ Manager.connect = async function connect(options: ConnectOptions): Promise<SyncM
     if (!Number.isFinite(timeout)) return;
     timer = setTimeout(
       () => {
-        client.close();
+        // Reject first: closing the client fails the ping too, and the first to settle wins.
         reject(new ConnectionError(`no manager answered at ${where} within ${timeout} ms`));
+        client.close();
       },
       Math.min(timeout, 2 ** 31 - 1),
     );

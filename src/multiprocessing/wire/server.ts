@@ -162,7 +162,13 @@ export class CallCtx {
     if (this.timeout !== Number.POSITIVE_INFINITY) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        if (!this.done) onTimeout();
+        if (this.done) return;
+        // Runs outside the request's dispatch: a throw must fail this request, not the server.
+        try {
+          onTimeout();
+        } catch (err) {
+          this.fail(err);
+        }
       }, this.timeout);
     }
     return PARKED;
@@ -247,6 +253,17 @@ function stripStacks(env: ErrorEnvelope, depth: number): void {
   if (depth > 16) return;
   if (env.cause && 'name' in env.cause) stripStacks(env.cause, depth + 1);
   for (const e of env.errors ?? []) stripStacks(e, depth + 1);
+}
+
+/**
+ * Runs a clean-up step of one object; a bug there must not stop the others' (or the server).
+ */
+function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    process.emitWarning(`skein: object server clean-up failed: ${(err as Error)?.message}`);
+  }
 }
 
 /** Requests whose handler answers by itself (or never). */
@@ -383,7 +400,7 @@ export class ObjectServer {
     if (!this.conns.delete(conn)) return;
     for (const ctx of conn.parked.values()) ctx.drop();
     conn.parked.clear();
-    for (const obj of this.objects.values()) obj.connectionClosed?.(conn);
+    for (const obj of this.objects.values()) guard(() => obj.connectionClosed?.(conn));
     const set = this.#tokenConns.get(conn.token);
     set?.delete(conn);
     if (set && set.size > 0) return;
@@ -394,7 +411,7 @@ export class ObjectServer {
       const cut = key.lastIndexOf(':');
       this.#adjust(key.slice(0, cut), Number(key.slice(cut + 1)), -n);
     }
-    for (const obj of this.objects.values()) obj.ownerGone?.(conn.token);
+    for (const obj of this.objects.values()) guard(() => obj.ownerGone?.(conn.token));
   }
 
   /** @internal */
