@@ -153,8 +153,29 @@ describe('object server hardening', { timeout: 600_000 }, () => {
       const q = await m.Queue<string>();
       await q.put('kept');
 
-      const ops = ['ensure', 'create', 'call', 'hold', 'ticket', 'claim', 'cancel', 'ping', 'publish', 'lookup'];
-      const kinds = ['dict', 'list', 'namespace', 'lock', 'rlock', 'semaphore', 'event', 'condition', 'barrier'];
+      const ops = [
+        'ensure',
+        'create',
+        'call',
+        'hold',
+        'ticket',
+        'claim',
+        'cancel',
+        'ping',
+        'publish',
+        'lookup',
+      ];
+      const kinds = [
+        'dict',
+        'list',
+        'namespace',
+        'lock',
+        'rlock',
+        'semaphore',
+        'event',
+        'condition',
+        'barrier',
+      ];
       const kindSpecs = [
         ...kinds.map((k) => [k]),
         ['queue', 2, true],
@@ -248,11 +269,19 @@ describe('object server hardening', { timeout: 600_000 }, () => {
             if (rand() < 0.1) r.h = rand() < 0.5 ? [['anchor', pick(ids)]] : junk();
             break;
           case 'hold':
-            Object.assign(r, { t, e: rand() < 0.8 ? pick([0, 1]) : junk(), d: rand() < 0.8 ? pick([1, -1]) : junk() });
+            Object.assign(r, {
+              t,
+              e: rand() < 0.8 ? pick([0, 1]) : junk(),
+              d: rand() < 0.8 ? pick([1, -1]) : junk(),
+            });
             break;
           case 'ticket':
           case 'claim':
-            Object.assign(r, { t, e: rand() < 0.8 ? 0 : junk(), x: rand() < 0.8 ? pick(['x1', 'x2']) : junk() });
+            Object.assign(r, {
+              t,
+              e: rand() < 0.8 ? 0 : junk(),
+              x: rand() < 0.8 ? pick(['x1', 'x2']) : junk(),
+            });
             break;
           case 'cancel':
             r.c = rand() < 0.7 ? Math.floor(rand() * i) : junk();
@@ -314,11 +343,14 @@ describe('object server hardening', { timeout: 600_000 }, () => {
       assert.ok(sent >= frames);
 
       // The server is alive; every legitimate client is served and its state is intact.
-      assert.deepEqual(await d.copy(), new Map<string, unknown>([
-        ['a', 1],
-        ['b', [1, 2, 3]],
-        ['c', { x: 'y' }],
-      ]));
+      assert.deepEqual(
+        await d.copy(),
+        new Map<string, unknown>([
+          ['a', 1],
+          ['b', [1, 2, 3]],
+          ['c', { x: 'y' }],
+        ]),
+      );
       assert.deepEqual(await l.copy(), [3, 1, 2]);
       assert.equal(await lock.acquire({ timeout: 60_000 }), true);
       await lock.release();
@@ -381,7 +413,8 @@ describe('object server hardening', { timeout: 600_000 }, () => {
       /cannot reach/,
     );
     // Something listens but never answers.
-    const silent = createServer(() => {});
+    const held: Socket[] = [];
+    const silent = createServer((s) => held.push(s));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const port = (silent.address() as { port: number }).port;
@@ -391,7 +424,7 @@ describe('object server hardening', { timeout: 600_000 }, () => {
         /no manager answered/,
       );
     } finally {
-      silent.closeAllConnections?.();
+      for (const s of held) s.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
     await rejectsWith(

@@ -16,7 +16,7 @@
  * - **Lifetime.** As in Python, the server counts the references to each object — every
  *   proxy, every copy in transit to another thread or process, every value stored in another
  *   managed object (or published) that holds a proxy of it — and frees an object when none is
- *   left. A proxy gives its reference back on `release()`, at the end of a `using` scope, or
+ *   left. A proxy gives its reference back on `close()`, at the end of a `using` scope, or
  *   when it is garbage-collected; a thread or process that ends gives back all it held.
  *   Manager queues live until `shutdown()`. The server process exits on `shutdown()`, or when
  *   the program that started it ends (even by SIGINT/SIGTERM; on SIGKILL it sees its IPC
@@ -251,7 +251,8 @@ export class SyncManager {
    * with {@link Manager.connect} to {@link lookup} (Python registers typeids for this).
    */
   async publish(name: string, value: unknown): Promise<void> {
-    if (typeof name !== 'string' || name.length === 0) throw new TypeError('publish(name): name must be a string');
+    if (typeof name !== 'string' || name.length === 0)
+      throw new TypeError('publish(name): name must be a string');
     const enc = encodeFor(this.#ref, value, 'value');
     const msg: Omit<PublishRequest, 'i'> = { o: 'publish', n: name, r: enc.value, s: enc.shared };
     if (enc.anchors) msg.h = enc.anchors;

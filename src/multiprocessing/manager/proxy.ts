@@ -97,7 +97,7 @@ interface Held {
 }
 
 /**
- * Proxies dropped without `release()` give their reference back when collected. The release
+ * Proxies dropped without `close()` give their reference back when collected. The release
  * goes on the very client that counted it: if that connection is gone, the server already gave
  * back everything it held (and a new connection of the same thread must not be charged).
  */
@@ -370,9 +370,10 @@ export class BaseProxy {
    * Gives back this proxy's reference to the managed object (Python decrements its refcount
    * when a proxy is garbage-collected; skein does that too, and this does it now). The object
    * is freed once no proxy, copy in transit, or stored value refers to it. The proxy cannot be
-   * used afterwards (`ValueError`). Idempotent.
+   * used afterwards (`ValueError`). Idempotent. (Named `close`, not `release`: a lock's
+   * `release` is the lock's own.)
    */
-  release(): void {
+  close(): void {
     const client = this.#holder;
     if (client === undefined) return;
     this.#holder = undefined;
@@ -380,13 +381,13 @@ export class BaseProxy {
     if (!client.dead) client.post({ o: 'hold', t: this.#id, e: 0, d: -1 });
   }
 
-  /** `using d = await manager.dict()` releases the proxy at the end of the scope. */
+  /** `using d = await manager.dict()` closes the proxy ({@link close}) at the end of the scope. */
   [Symbol.dispose](): void {
-    this.release();
+    this.close();
   }
 
   #live(): void {
-    if (this.#holder === undefined) throw new ValueError(`this ${this.#kind} proxy was released`);
+    if (this.#holder === undefined) throw new ValueError(`this ${this.#kind} proxy was closed`);
   }
 
   /** The kind of the managed object (`'dict'`, `'lock'`, …). */

@@ -198,13 +198,23 @@ export function parseRequest(msg: unknown): Request {
   const kind = (optional: boolean): void => {
     const k = msg.k;
     if (optional && k === undefined) return;
-    if (!Array.isArray(k) || k.length === 0 || k.length > 16 || typeof k[0] !== 'string' || k[0].length > MAX_ID)
+    if (
+      !Array.isArray(k) ||
+      k.length === 0 ||
+      k.length > 16 ||
+      typeof k[0] !== 'string' ||
+      k[0].length > MAX_ID
+    )
       bad('k must be a kind spec [kind, ...args]');
   };
   const tags = (): void => {
     const s = msg.s;
     if (s === undefined) return;
-    if (!Array.isArray(s) || s.length > MAX_REFS || !s.every((x) => typeof x === 'string' && x.length <= MAX_ID))
+    if (
+      !Array.isArray(s) ||
+      s.length > MAX_REFS ||
+      !s.every((x) => typeof x === 'string' && x.length <= MAX_ID)
+    )
       bad('s must be an array of shared tags');
   };
   const anchors = (): void => {

@@ -355,7 +355,8 @@ export class ObjectServer {
         settle();
         authed = true;
         reader.limit = MAX_FRAME;
-        conn.token = typeof answer.u === 'string' && answer.u && answer.u.length <= MAX_ID ? answer.u : conn.id;
+        conn.token =
+          typeof answer.u === 'string' && answer.u && answer.u.length <= MAX_ID ? answer.u : conn.id;
         this.conns.add(conn);
         const set = this.#tokenConns.get(conn.token) ?? new Set<Conn>();
         this.#tokenConns.set(conn.token, set);
