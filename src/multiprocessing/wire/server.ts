@@ -9,9 +9,16 @@
  * - **Connections.** Every peer (one per thread and server, plus one per thread's sync helper)
  *   first passes the HMAC handshake of `auth.ts`; until then frames are capped at 1 KiB and
  *   nothing is read but the answer. A wrong answer gets `{ok: false}` and the socket is closed.
- * - **Dispatch.** Requests (see `protocol.ts`) name an object id and a method; the method must
- *   be an own entry of the object's `calls` table (a fixed allow-list). Received data is only
- *   ever `v8.deserialize`d, never evaluated.
+ *   A TCP peer (anyone on the network) must answer within {@link HANDSHAKE_DEADLINE_MS}, and
+ *   at most {@link MAX_UNAUTHENTICATED} may be answering at once; a Unix-socket peer is this
+ *   user, whose thread may sit blocked in a `…Sync` call mid-handshake, so it has no deadline.
+ * - **Dispatch.** Every frame is checked by `parseRequest` (`protocol.ts`) before use: a frame
+ *   that is not an object closes that peer's connection; a malformed request gets an error
+ *   reply (when it has an id). A valid one goes to its handler in `HANDLERS`; a method must
+ *   be an own entry of the object's `calls` table (a fixed allow-list). Whatever a handler or
+ *   a method throws fails that request only; timers and clean-ups are guarded the same way, so
+ *   no peer can stop the server. Received data is only ever `v8.deserialize`d, never
+ *   evaluated. Errors to a TCP peer carry no stack of this server.
  * - **Waiting.** A method that cannot answer yet *parks* the request (`ctx.park`): the object
  *   keeps the context in its waiter list and answers later with `ctx.reply`/`ctx.fail`. A
  *   parked request ends exactly once — answered, timed out (`w` ms; the object's `onTimeout`
@@ -25,6 +32,15 @@
  *   (`ownerGone`) — a holder's death is a close. Invariant: an end's count is
  *   the sum of its holders' counts and its unclaimed tickets; a collectable object whose every
  *   count is zero is deleted.
+ * - **Manager objects** (made by `create`) are counted the same way, as one end: the creator's
+ *   proxy (counted by `create`), each copy in transit (a ticket) or claimed (a hold), and each
+ *   *anchor* — a reference to one of this server's objects carried inside a value stored here
+ *   (a dict value, a list item, a published name). The client lists a call's anchors (`h`);
+ *   the server counts each once, and stored values carry their anchors' ids (`Stored.h`), each
+ *   anchor counting its users. A value overwritten or deleted gives its anchors back; a value
+ *   handed out (`pop`) turns them into tickets for the reader's copy; a reader of a value still
+ *   stored claims the anchor without using it up; a deleted container gives back all it held.
+ *   At zero the object is deleted (and the references its own values held are given back).
  * - **Creation races.** Pipes and process queues get their ids from the creating thread, so
  *   a copy in a fast child can reach the server before the creator's own registration (the
  *   creator's socket may still be connecting). Such an object is made *unconfirmed*: it reads
