@@ -100,6 +100,12 @@ export class DeadlockError extends coded('ERR_SKEIN_DEADLOCK') {}
  */
 export class AuthenticationError extends coded('ERR_SKEIN_AUTHENTICATION') {}
 /**
+ * A server could not be reached: nothing listens at the address, or nothing answered the
+ * handshake in time (`Manager.connect`). The system error, if any, is the `cause`.
+ * Python: `ConnectionError` (`ConnectionRefusedError`…). Its `code` is `ERR_SKEIN_CONNECTION`.
+ */
+export class ConnectionError extends coded('ERR_SKEIN_CONNECTION') {}
+/**
  * Misuse Python answers with `RuntimeError` (start a thread twice, release an unlocked lock…).
  * Its `code` is `ERR_SKEIN_RUNTIME`.
  */
@@ -173,6 +179,7 @@ export const errorClasses: ReadonlyMap<string, new (message?: string) => Error> 
     EOFError,
     DeadlockError,
     AuthenticationError,
+    ConnectionError,
     RuntimeError,
     ValueError,
     WorkerDiedError: WorkerDiedError as unknown as new (message?: string) => Error,

@@ -2,8 +2,10 @@
  * Entry point of every child process skein forks: serves the worker runtime on the IPC
  * channel (V8 serialization, so Maps, Sets, BigInts, Dates and typed arrays travel).
  *
- * A daemon child (Python's `daemon = True`) dies with its parent: when the channel closes —
- * the parent exited or was killed — it exits too.
+ * Every child dies with its parent: when the channel closes under it — the parent exited or
+ * was killed, even by SIGKILL — it exits too, instead of running on as an orphan (a parent
+ * that ends normally has waited for its non-daemon children first, so only daemons and the
+ * children of a parent that died are ended this way).
  *
  * @module
  */
@@ -61,8 +63,10 @@ process.on('exit', () => {
   }
 });
 
+/** Set when this child closes the channel itself (its work is over): not a parent's death. */
+let closing = false;
 process.on('disconnect', () => {
-  if (config.daemon) process.exit(0);
+  if (!closing) process.exit(config.daemon ? 0 : 1);
 });
 
 setCurrentIdentity({
@@ -77,7 +81,10 @@ runtime = serve(
   {
     send,
     onMessage: (handler) => process.on('message', handler as (batch: unknown) => void as never),
-    close: () => process.disconnect(),
+    close: () => {
+      closing = true;
+      process.disconnect();
+    },
     ownResources: ['PipeWrap', 'ProcessWrap'],
   },
   'process',

@@ -10,6 +10,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fromEnvelope } from './error-transport.js';
+import { atTermination } from './exit-cleanup.js';
 import { CHILD_ENV, type ProcessInfo } from './identity.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import type { Transport, TransportExit } from './transport.js';
@@ -74,6 +75,12 @@ class ProcessTransport implements Transport {
       stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     });
     this.id = this.child.pid ?? -1;
+    // The program ends (exit, or SIGINT/SIGTERM it does not handle): its children end with it.
+    const child = this.child;
+    const cancel = atTermination(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    });
+    this.child.once('exit', cancel);
     this.child.on('message', (batch: FromWorker[]) => {
       for (const msg of batch) {
         if (msg.op === 'fatal') this.error = fromEnvelope(msg.error, `process "${options.name}"`);

@@ -5,9 +5,11 @@
  * @module
  */
 export {
+  AuthenticationError,
   BrokenProcessPool,
   BrokenThreadPool,
   CancelledError,
+  ConnectionError,
   TimeoutError,
   ValueError,
   WorkerDiedError,

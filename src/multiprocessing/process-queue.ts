@@ -28,7 +28,7 @@ import { type BlockingWaitOptions, parseWait, type WaitOptions } from '../core/w
 import { answerValue, answerValueSync } from './connection.js';
 import { checkServerRef, clientFor, ownerToken, type ServerRef } from './wire/client.js';
 import { localHost } from './wire/local-host.js';
-import type { KindSpec, Request } from './wire/protocol.js';
+import type { KindSpec, Outgoing } from './wire/protocol.js';
 import { requestSync } from './wire/sync.js';
 
 const TAG = 'skein.ProcessQueue';
@@ -126,7 +126,7 @@ abstract class QueueBase<T> {
     if (this.#closed) throw new ValueError('the queue is closed (close() was called on this copy)');
   }
 
-  #msg(m: string, a: unknown[] = [], s?: HandleTable, w?: number): Omit<Request, 'i'> {
+  #msg(m: string, a: unknown[] = [], s?: HandleTable, w?: number): Outgoing {
     return { o: 'call', t: this.#id, m, a, s, w, k: this.#kind(), u: ownerToken };
   }
 

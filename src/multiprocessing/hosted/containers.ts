@@ -60,9 +60,17 @@ export class HostedDict implements Hosted {
       return it ? new Out(it.v, it.s) : dflt;
     },
     set: (c: CallCtx, key: unknown, value: unknown) => {
-      this.map.set(checkKey(key), { v: value, s: c.tags });
+      const k = checkKey(key);
+      const old = this.map.get(k);
+      this.map.set(k, c.store(value));
+      c.forget(old);
     },
-    delete: (_c: CallCtx, key: unknown) => this.map.delete(checkKey(key)),
+    delete: (c: CallCtx, key: unknown) => {
+      const k = checkKey(key);
+      const old = this.map.get(k);
+      c.forget(old);
+      return this.map.delete(k);
+    },
     has: (_c: CallCtx, key: unknown) => this.map.has(checkKey(key)),
     keys: () => [...this.map.keys()],
     values: () =>
@@ -82,14 +90,19 @@ export class HostedDict implements Hosted {
           : Array.isArray(other)
             ? (other as [unknown, unknown][])
             : Object.entries(other as object);
-      for (const [k, v] of entries) this.map.set(checkKey(k), { v, s: c.tags });
+      for (const [k, v] of entries) {
+        const key = checkKey(k);
+        const old = this.map.get(key);
+        this.map.set(key, c.store(v));
+        c.forget(old);
+      }
     },
-    pop: (_c: CallCtx, key: unknown, ...dflt: unknown[]) => {
+    pop: (c: CallCtx, key: unknown, ...dflt: unknown[]) => {
       const k = checkKey(key);
       const it = this.map.get(k);
       if (it) {
         this.map.delete(k);
-        return new Out(it.v, it.s);
+        return c.handOut(it);
       }
       if (dflt.length > 0) return dflt[0];
       throw new RangeError(`KeyError: ${keyRepr(key)} is not in the dict`);
@@ -98,17 +111,22 @@ export class HostedDict implements Hosted {
       const k = checkKey(key);
       let it = this.map.get(k);
       if (!it) {
-        it = { v: dflt, s: c.tags };
+        it = c.store(dflt);
         this.map.set(k, it);
       }
       return new Out(it.v, it.s);
     },
-    clear: () => {
+    clear: (c: CallCtx) => {
+      const old = [...this.map.values()];
       this.map.clear();
+      for (const st of old) c.forget(st);
     },
     copy: () => Out.of([...this.map.values()], new Map([...this.map].map(([k, x]) => [k, x.v]))),
     size: () => this.map.size,
   };
+  stored(): Iterable<Stored> {
+    return this.map.values();
+  }
 }
 
 export class HostedList implements Hosted {
@@ -131,27 +149,30 @@ export class HostedList implements Hosted {
       return new Out(it.v, it.s);
     },
     set: (c: CallCtx, i: unknown, v: unknown) => {
-      this.items[this.#index(i)] = { v, s: c.tags };
+      const j = this.#index(i);
+      const old = this.items[j];
+      this.items[j] = c.store(v);
+      c.forget(old);
     },
     append: (c: CallCtx, v: unknown) => {
-      this.items.push({ v, s: c.tags });
+      this.items.push(c.store(v));
     },
     extend: (c: CallCtx, vs: unknown) => {
       if (!Array.isArray(vs)) throw new TypeError('extend() takes an array');
-      for (const v of vs) this.items.push({ v, s: c.tags });
+      for (const v of vs) this.items.push(c.store(v));
     },
     insert: (c: CallCtx, i: unknown, v: unknown) => {
-      this.items.splice(this.#index(i, true), 0, { v, s: c.tags });
+      this.items.splice(this.#index(i, true), 0, c.store(v));
     },
-    pop: (_c: CallCtx, i: unknown = -1) => {
+    pop: (c: CallCtx, i: unknown = -1) => {
       if (this.items.length === 0) throw new RangeError('IndexError: pop from empty list');
       const [it] = this.items.splice(this.#index(i), 1);
-      return new Out(it!.v, it!.s);
+      return c.handOut(it!);
     },
-    remove: (_c: CallCtx, v: unknown) => {
+    remove: (c: CallCtx, v: unknown) => {
       const j = this.#find(v);
       if (j < 0) throw new ValueError('list.remove(x): x not in list');
-      this.items.splice(j, 1);
+      c.forget(this.items.splice(j, 1)[0]);
     },
     index: (_c: CallCtx, v: unknown) => {
       const j = this.#find(v);
@@ -174,6 +195,9 @@ export class HostedList implements Hosted {
         this.items.map((x) => x.v),
       ),
   };
+  stored(): Iterable<Stored> {
+    return this.items;
+  }
 }
 
 export class HostedNamespace implements Hosted {
@@ -184,13 +208,23 @@ export class HostedNamespace implements Hosted {
       return it ? new Out(it.v, it.s) : undefined;
     },
     set: (c: CallCtx, name: unknown, v: unknown) => {
-      this.attrs.set(String(name), { v, s: c.tags });
+      const k = String(name);
+      const old = this.attrs.get(k);
+      this.attrs.set(k, c.store(v));
+      c.forget(old);
     },
-    delete: (_c: CallCtx, name: unknown) => this.attrs.delete(String(name)),
+    delete: (c: CallCtx, name: unknown) => {
+      const k = String(name);
+      c.forget(this.attrs.get(k));
+      return this.attrs.delete(k);
+    },
     has: (_c: CallCtx, name: unknown) => this.attrs.has(String(name)),
     copy: () =>
       Out.of([...this.attrs.values()], Object.fromEntries([...this.attrs].map(([k, x]) => [k, x.v]))),
   };
+  stored(): Iterable<Stored> {
+    return this.attrs.values();
+  }
 }
 
 const INT_CODES = new Set([

@@ -13,10 +13,15 @@
  *   directions (as Python's `multiprocessing.connection`); a wrong key gets
  *   `AuthenticationError` and the connection is closed before anything is served. Only data
  *   and method names from fixed allow-lists are accepted; nothing received is evaluated.
- * - **Lifetime.** Objects live until `shutdown()` (Python frees them when their last proxy
- *   goes; skein keeps them — simpler and safe across processes). The server process exits on
- *   `shutdown()`, or when the program that started it exits. Proxies used after shutdown
- *   fail with `ShutDown`.
+ * - **Lifetime.** As in Python, the server counts the references to each object — every
+ *   proxy, every copy in transit to another thread or process, every value stored in another
+ *   managed object (or published) that holds a proxy of it — and frees an object when none is
+ *   left. A proxy gives its reference back on `close()`, at the end of a `using` scope, or
+ *   when it is garbage-collected; a thread or process that ends gives back all it held.
+ *   Manager queues live until `shutdown()`. The server process exits on `shutdown()`, or when
+ *   the program that started it ends (even by SIGINT/SIGTERM; on SIGKILL it sees its IPC
+ *   channel close, exits and removes its socket folder). Proxies used after shutdown fail with
+ *   `ShutDown`.
  * - **Robust locks.** A manager `Lock`/`RLock`/`Condition` held by a thread or process that
  *   dies is released (see `hosted/locks.ts`).
  *
@@ -24,10 +29,9 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ShutDown } from '../../core/errors.js';
+import { ConnectionError, ShutDown } from '../../core/errors.js';
+import { atTermination } from '../../core/exit-cleanup.js';
 import { encodeValue } from '../../core/serialize.js';
 import { checkTimeout } from '../../core/wait-options.js';
 import { answerValue } from '../connection.js';
@@ -36,7 +40,8 @@ import type { JoinableQueue, Queue } from '../process-queue.js';
 import { managerQueue } from '../process-queue.js';
 import { toKey } from '../wire/auth.js';
 import { clientFor, type ServerRef } from '../wire/client.js';
-import type { KindSpec } from '../wire/protocol.js';
+import type { KindSpec, PublishRequest } from '../wire/protocol.js';
+import { makeTempDir } from '../wire/temp-dir.js';
 import {
   type ArrayProxy,
   type BarrierProxy,
@@ -44,6 +49,7 @@ import {
   type ConditionProxy,
   type DictProxy,
   type EventProxy,
+  encodeFor,
   type ListProxy,
   type LockProxy,
   makeProxy,
@@ -99,6 +105,8 @@ export interface ConnectOptions {
   address: ManagerAddress;
   /** The shared secret the server was started with (Python's `authkey`). */
   authkey: string | Uint8Array;
+  /** How long to wait for the server to answer, in ms (default 10 000). */
+  timeout?: number | undefined;
 }
 
 function normalize(address: ManagerAddress): ServerRef['address'] {
@@ -261,8 +269,23 @@ export class SyncManager {
    * with {@link Manager.connect} to {@link lookup} (Python registers typeids for this).
    */
   async publish(name: string, value: unknown): Promise<void> {
-    const enc = encodeValue(value, 'process', 'value');
-    await clientFor(this.#ref).request({ o: 'publish', n: name, r: enc.value, s: enc.shared });
+    if (typeof name !== 'string' || name.length === 0)
+      throw new TypeError('publish(name): name must be a string');
+    const enc = encodeFor(this.#ref, value, 'value');
+    const msg: Omit<PublishRequest, 'i'> = { o: 'publish', n: name, r: enc.value, s: enc.shared };
+    if (enc.anchors) msg.h = enc.anchors;
+    await clientFor(this.#ref).request(msg);
+  }
+
+  /**
+   * The server's state, for diagnostics and leak checks: how many objects it holds, the
+   * references it counts for them (`anchors`: values stored inside other objects; `tickets`:
+   * copies in transit), and its heap use in bytes after a full garbage collection.
+   * Beyond Python (whose managers have no such call).
+   */
+  async stats(): Promise<{ objects: number; anchors: number; tickets: number; heapUsed: number }> {
+    const a = await clientFor(this.#ref).request({ o: 'stats' });
+    return a.v as { objects: number; anchors: number; tickets: number; heapUsed: number };
   }
 
   /** The value published under `name`. @throws RangeError when nothing is. */
@@ -298,14 +321,11 @@ export class SyncManager {
 
 const serverEntry = new URL('./server-entry.js', import.meta.url);
 
-/** What to do at this program's exit for managers still running (kill, remove sockets). */
-const exitTasks = new Set<() => void>();
-let exitHookInstalled = false;
-
 /**
  * Starts a manager server process and returns its {@link SyncManager} (Python's
  * `multiprocessing.Manager()`).
- * @throws TypeError for a TCP address without an authkey.
+ * @throws TypeError for bad options (checked before anything is created), or a TCP address
+ *   without an authkey.
  * @example
  * await using manager = await Manager();
  * const d = await manager.dict();
@@ -317,24 +337,35 @@ let exitHookInstalled = false;
 export async function Manager(options: ManagerOptions = {}): Promise<SyncManager> {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('Manager(options): options must be an object');
-  let address: ServerRef['address'];
-  let cleanup: (() => void) | undefined;
-  if (options.address === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'skein-mgr-'));
-    address = process.platform === 'win32' ? `\\\\.\\pipe\\${dir.replace(/[\\/:]/g, '-')}` : join(dir, 'm');
-    cleanup = () => rmSync(dir, { recursive: true, force: true });
-  } else {
-    address = normalize(options.address);
-    if (typeof address !== 'string' && options.authkey === undefined) {
-      throw new TypeError('a manager listening on TCP needs an authkey (Manager({ address, authkey }))');
-    }
+  // Every argument is checked before anything (a folder, a process) is made.
+  const tcp = options.address === undefined ? undefined : normalize(options.address);
+  if (tcp !== undefined && typeof tcp !== 'string' && options.authkey === undefined) {
+    throw new TypeError('a manager listening on TCP needs an authkey (Manager({ address, authkey }))');
   }
   const authkey = options.authkey === undefined ? new Uint8Array(randomBytes(32)) : toKey(options.authkey);
+  let address: ServerRef['address'];
+  let removeDir: (() => void) | undefined;
+  if (tcp === undefined) {
+    const dir = makeTempDir();
+    removeDir = dir.remove;
+    address =
+      process.platform === 'win32' ? `\\\\.\\pipe\\${dir.path.replace(/[\\/:]/g, '-')}` : join(dir.path, 'm');
+  } else address = tcp;
   const fromSource = serverEntry.pathname.endsWith('.ts');
   const child = fork(serverEntry, [], {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: fromSource ? process.execArgv : [],
+    // The server forces a full collection for the `stats` diagnostics; it runs no user code.
+    execArgv: [...(fromSource ? process.execArgv : []), '--expose-gc'],
+  });
+  const atEnd = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+    removeDir?.();
+  };
+  const cancel = atTermination(atEnd);
+  child.once('exit', () => {
+    cancel();
+    removeDir?.();
   });
   const bound = await new Promise<ServerRef['address']>((resolve, reject) => {
     child.once('message', (m: { ready?: ServerRef['address']; error?: { message: string } }) => {
@@ -342,40 +373,57 @@ export async function Manager(options: ManagerOptions = {}): Promise<SyncManager
       else reject(new Error(`the manager server could not listen: ${m.error?.message}`));
     });
     child.once('exit', (code) => reject(new Error(`the manager server exited at start (code ${code})`)));
-    child.send({ address, authkey });
+    // ownDir: the server removes the socket folder if this program dies without doing so.
+    child.send({ address, authkey, ownDir: removeDir !== undefined });
   }).catch((err) => {
-    cleanup?.();
+    atEnd();
     throw err;
   });
   // The server never keeps this program alive; it exits when the IPC channel closes.
   child.unref();
   (child.channel as { unref?: () => void } | undefined)?.unref?.();
-  const atExit = () => {
-    if (child.exitCode === null) child.kill();
-    cleanup?.();
-  };
-  exitTasks.add(atExit);
-  child.once('exit', () => exitTasks.delete(atExit));
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const t of exitTasks) t();
-    });
-  }
-  return new SyncManager({ address: bound, authkey, role: 'manager' }, child, cleanup);
+  return new SyncManager({ address: bound, authkey, role: 'manager' }, child, removeDir);
 }
 
 /**
  * Connects to a manager started elsewhere with `Manager({ address, authkey })` (Python's
  * `BaseManager(address, authkey).connect()`); its `shutdown()` only disconnects.
  * @throws AuthenticationError when the authkey is wrong.
+ * @throws ConnectionError when nothing listens at the address, or nothing answers the
+ *   handshake within `timeout` ms (default 10 000).
  */
 Manager.connect = async function connect(options: ConnectOptions): Promise<SyncManager> {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('Manager.connect(options): options must be an object');
+  const timeout = options.timeout === undefined ? 10_000 : checkTimeout(options.timeout);
   const ref: ServerRef = {
     address: normalize(options.address),
     authkey: toKey(options.authkey),
     role: 'manager',
   };
-  await clientFor(ref).request({ o: 'ping' });
+  const where = typeof ref.address === 'string' ? ref.address : `${ref.address.host}:${ref.address.port}`;
+  const client = clientFor(ref);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    if (!Number.isFinite(timeout)) return;
+    timer = setTimeout(
+      () => {
+        // Reject first: closing the client fails the ping too, and the first to settle wins.
+        reject(new ConnectionError(`no manager answered at ${where} within ${timeout} ms`));
+        client.close();
+      },
+      Math.min(timeout, 2 ** 31 - 1),
+    );
+  });
+  try {
+    await Promise.race([client.request({ o: 'ping' }), late]);
+  } catch (err) {
+    // Lost before the handshake: nothing listens there (not a manager that shut down).
+    if (err instanceof ShutDown)
+      throw new ConnectionError(`cannot reach a manager at ${where}`, { cause: err.cause ?? err });
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
   return new SyncManager(ref);
 };

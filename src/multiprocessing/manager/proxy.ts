@@ -14,8 +14,9 @@
  *
  * @module
  */
-import { DeadlockError } from '../../core/errors.js';
-import { encodeValue } from '../../core/serialize.js';
+import { randomUUID } from 'node:crypto';
+import { DeadlockError, ValueError } from '../../core/errors.js';
+import { encodeValue, type HandleTable } from '../../core/serialize.js';
 import {
   type Destination,
   kShare,
@@ -25,8 +26,8 @@ import {
 import { type BlockingWaitOptions, parseWait, type WaitOptions } from '../../core/wait-options.js';
 import { answerValue, answerValueSync } from '../connection.js';
 import type { DictKey } from '../hosted/containers.js';
-import { checkServerRef, clientFor, ownerToken, type ServerRef } from '../wire/client.js';
-import type { Request } from '../wire/protocol.js';
+import { type Client, checkServerRef, clientFor, ownerToken, type ServerRef } from '../wire/client.js';
+import type { Anchor, CallRequest } from '../wire/protocol.js';
 import { requestSync } from '../wire/sync.js';
 
 const TAG = 'skein.ManagerProxy';
@@ -50,7 +51,59 @@ interface ProxyData {
   ref: ServerRef;
   id: string;
   kind: ProxyKind;
+  /** The reference this copy claims on arrival (a ticket, or the anchor of a stored value). */
+  ticket: string;
 }
+
+/**
+ * References collected while encoding a value bound for a server (see {@link encodeFor}):
+ * proxies of that very server inside the value are held by the value once stored there.
+ */
+let collecting: { ref: ServerRef; anchors: Anchor[] } | undefined;
+
+function sameServer(a: ServerRef, b: ServerRef): boolean {
+  if (a === b) return true;
+  const x = a.address;
+  const y = b.address;
+  const sameAddress =
+    typeof x === 'string' || typeof y === 'string' ? x === y : x.host === y.host && x.port === y.port;
+  return sameAddress && Buffer.from(a.authkey).equals(Buffer.from(b.authkey));
+}
+
+/**
+ * @internal Encodes a value sent to the server of `ref`, with the anchors of the proxies of
+ * that server inside it (`h`): the server counts them as held by the value while it stores it.
+ */
+export function encodeFor(
+  ref: ServerRef,
+  value: unknown,
+  path: string,
+): { value: unknown; shared: HandleTable | undefined; anchors: Anchor[] | undefined } {
+  const outer = collecting;
+  const mine = { ref, anchors: [] as Anchor[] };
+  collecting = mine;
+  try {
+    const enc = encodeValue(value, 'process', path);
+    return { value: enc.value, shared: enc.shared, anchors: mine.anchors.length ? mine.anchors : undefined };
+  } finally {
+    collecting = outer;
+  }
+}
+
+/** What a proxy gives back when it is garbage-collected without `release()`. */
+interface Held {
+  client: Client;
+  id: string;
+}
+
+/**
+ * Proxies dropped without `close()` give their reference back when collected. The release
+ * goes on the very client that counted it: if that connection is gone, the server already gave
+ * back everything it held (and a new connection of the same thread must not be charged).
+ */
+const finalizer = new FinalizationRegistry<Held>((held) => {
+  if (!held.client.dead) held.client.post({ o: 'hold', t: held.id, e: 0, d: -1 });
+});
 
 /** `…Sync` twins of a set of operations. */
 export type SyncTwins<Ops> = {
@@ -324,12 +377,45 @@ export class BaseProxy {
   readonly #ref: ServerRef;
   readonly #id: string;
   readonly #kind: ProxyKind;
+  /** The client that counted this proxy's reference; undefined once released. */
+  #holder: Client | undefined;
 
-  /** @internal Proxies come from a manager's factories. */
-  constructor(ref: ServerRef, id: string, kind: ProxyKind) {
+  /**
+   * @internal Proxies come from a manager's factories (whose `create` counted this proxy's
+   * reference) or arrive as copies (which claim `ticket`).
+   */
+  constructor(ref: ServerRef, id: string, kind: ProxyKind, ticket?: string) {
     this.#ref = ref;
     this.#id = id;
     this.#kind = kind;
+    const client = clientFor(ref);
+    if (ticket !== undefined && !client.dead) client.post({ o: 'claim', t: id, e: 0, x: ticket });
+    this.#holder = client;
+    finalizer.register(this, { client, id }, this);
+  }
+
+  /**
+   * Gives back this proxy's reference to the managed object (Python decrements its refcount
+   * when a proxy is garbage-collected; skein does that too, and this does it now). The object
+   * is freed once no proxy, copy in transit, or stored value refers to it. The proxy cannot be
+   * used afterwards (`ValueError`). Idempotent. (Named `close`, not `release`: a lock's
+   * `release` is the lock's own.)
+   */
+  close(): void {
+    const client = this.#holder;
+    if (client === undefined) return;
+    this.#holder = undefined;
+    finalizer.unregister(this);
+    if (!client.dead) client.post({ o: 'hold', t: this.#id, e: 0, d: -1 });
+  }
+
+  /** `using d = await manager.dict()` closes the proxy ({@link close}) at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #live(): void {
+    if (this.#holder === undefined) throw new ValueError(`this ${this.#kind} proxy was closed`);
   }
 
   /** The kind of the managed object (`'dict'`, `'lock'`, …). */
@@ -341,7 +427,8 @@ export class BaseProxy {
     m: string,
     args: unknown[],
     sync: boolean,
-  ): { msg: Omit<Request, 'i'>; signal: AbortSignal | undefined } {
+  ): { msg: Omit<CallRequest, 'i'>; signal: AbortSignal | undefined } {
+    this.#live();
     let w = -1;
     let signal: AbortSignal | undefined;
     let a = args;
@@ -355,8 +442,18 @@ export class BaseProxy {
       signal = parsed.signal;
       a = m === 'acquire' && sync ? [true] : [];
     }
-    const enc = encodeValue(a, 'process', 'args');
-    return { msg: { o: 'call', t: this.#id, m, a: enc.value, s: enc.shared, w, u: ownerToken }, signal };
+    const enc = encodeFor(this.#ref, a, 'args');
+    const msg: Omit<CallRequest, 'i'> = {
+      o: 'call',
+      t: this.#id,
+      m,
+      a: enc.value as unknown[],
+      s: enc.shared,
+      w,
+      u: ownerToken,
+    };
+    if (enc.anchors) msg.h = enc.anchors;
+    return { msg, signal };
   }
 
   /** @internal Calls method `m` on the server. */
@@ -384,7 +481,14 @@ export class BaseProxy {
 
   /** @internal */
   [kShare](_destination: Destination): SharedDescriptor {
-    const data: ProxyData = { ref: this.#ref, id: this.#id, kind: this.#kind };
+    this.#live();
+    // Each copy holds a reference of its own: stored in a container of the same server, the
+    // stored value holds it (an anchor in the request); otherwise a ticket keeps it counted
+    // while the copy travels, until the receiver claims it (or it expires).
+    const ticket = randomUUID();
+    if (collecting && sameServer(collecting.ref, this.#ref)) collecting.anchors.push([ticket, this.#id]);
+    else clientFor(this.#ref).post({ o: 'ticket', t: this.#id, e: 0, x: ticket });
+    const data: ProxyData = { ref: this.#ref, id: this.#id, kind: this.#kind, ticket };
     return { tag: TAG, data };
   }
 
@@ -394,11 +498,12 @@ export class BaseProxy {
   }
 }
 
-const classes = new Map<ProxyKind, new (ref: ServerRef, id: string, kind: ProxyKind) => BaseProxy>();
+type ProxyClass = new (ref: ServerRef, id: string, kind: ProxyKind, ticket?: string) => BaseProxy;
+const classes = new Map<ProxyKind, ProxyClass>();
 
 type Dyn = BaseProxy & Record<string, (...a: unknown[]) => unknown>;
 
-function classFor(kind: ProxyKind): new (ref: ServerRef, id: string, kind: ProxyKind) => BaseProxy {
+function classFor(kind: ProxyKind): ProxyClass {
   let C = classes.get(kind);
   if (C) return C;
   const K = class extends BaseProxy {};
@@ -450,9 +555,9 @@ function classFor(kind: ProxyKind): new (ref: ServerRef, id: string, kind: Proxy
 }
 
 /** @internal Builds the proxy of a managed object. */
-export function makeProxy<P>(ref: ServerRef, id: string, kind: ProxyKind): P {
+export function makeProxy<P>(ref: ServerRef, id: string, kind: ProxyKind, ticket?: string): P {
   const C = classFor(kind);
-  return new C(ref, id, kind) as P;
+  return new C(ref, id, kind, ticket) as P;
 }
 
 registerSharedType(TAG, (data) => {
@@ -460,5 +565,7 @@ registerSharedType(TAG, (data) => {
   const d = data as Partial<ProxyData> | null;
   if (typeof d?.id !== 'string' || typeof d.kind !== 'string' || !Object.hasOwn(METHODS, d.kind))
     throw new TypeError('skein: received a malformed manager proxy');
-  return makeProxy(checkServerRef(d.ref, 'manager proxy'), d.id, d.kind);
+  if (d.ticket !== undefined && typeof d.ticket !== 'string')
+    throw new TypeError('skein: received a malformed manager proxy');
+  return makeProxy(checkServerRef(d.ref, 'manager proxy'), d.id, d.kind, d.ticket);
 });

@@ -6,21 +6,38 @@
  *
  * @module
  */
-import { chmodSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname } from 'node:path';
 import { kinds } from '../hosted/kinds.js';
 import { ObjectServer } from '../wire/server.js';
 
 interface Config {
   address: string | { host: string; port: number };
   authkey: Uint8Array;
+  /** The socket's folder was made for this server (`wire/temp-dir.ts`), not given by the user. */
+  ownDir: boolean;
 }
 
 if (typeof process.send !== 'function') throw new Error('skein: the manager server must be forked with IPC');
 
-process.on('disconnect', () => process.exit(0));
+let config: Config | undefined;
+
+// The parent is gone (it exited, or was killed — even by SIGKILL, which it could not clean up
+// after): remove the socket folder made for this server, and stop.
+process.on('disconnect', () => {
+  if (config?.ownDir && typeof config.address === 'string' && process.platform !== 'win32') {
+    try {
+      rmSync(dirname(config.address), { recursive: true, force: true });
+    } catch {
+      // Already removed by the parent.
+    }
+  }
+  process.exit(0);
+});
 
 process.once('message', (cfg: Config) => {
+  config = cfg;
   const objects = new ObjectServer({ authkey: Uint8Array.from(cfg.authkey), kinds });
   const server = createServer();
   objects.attach(server);

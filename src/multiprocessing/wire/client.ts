@@ -26,7 +26,7 @@ import { registerFlushHook } from '../../core/flush-hooks.js';
 import type { HandleTable } from '../../core/serialize.js';
 import { digest, nonce, verify } from './auth.js';
 import { encodeFrame, FrameReader, MAX_FRAME } from './frame.js';
-import type { Reply, Request } from './protocol.js';
+import type { Outgoing, Reply } from './protocol.js';
 
 /** Where a server is and how to prove we may use it: plain data, safe to send to a child. */
 export interface ServerRef {
@@ -229,6 +229,10 @@ export class Client {
   }
 
   #reply(r: Reply): void {
+    if (typeof r !== 'object' || r === null || typeof r.i !== 'number') {
+      this.#die(new AuthenticationError('the server sent a malformed reply'));
+      return;
+    }
     const p = this.#pending.get(r.i);
     if (!p) return;
     this.#pending.delete(r.i);
@@ -292,14 +296,14 @@ export class Client {
   }
 
   /** Sends a request that wants no reply (`i = 0`). Throws if the client is dead. */
-  post(msg: Omit<Request, 'i'>): void {
+  post(msg: Outgoing): void {
     if (this.#state === 'dead') throw this.#error!;
     this.#write(encodeFrame({ ...msg, i: 0 }), true);
     this.#refresh();
   }
 
   /** Sends a request and resolves with its answer. */
-  request(msg: Omit<Request, 'i'>, options: RequestOptions = {}): Promise<Answer> {
+  request(msg: Outgoing, options: RequestOptions = {}): Promise<Answer> {
     if (this.#state === 'dead') return Promise.reject(this.#error);
     const { signal, undo } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);

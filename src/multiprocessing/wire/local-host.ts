@@ -3,7 +3,7 @@
  * runs in a helper worker thread of the creating thread (unref'ed: it never keeps the program
  * alive), so a `recvSync` or `getSync` that blocks the creating thread cannot block the server.
  * It listens on a Unix socket inside a private `mkdtemp` directory (mode 0700; the socket
- * itself is chmod 0600) and authenticates every connection with a random 32-byte key, which
+ * itself is chmod 0600; removed when the program ends, even by SIGINT/SIGTERM: `temp-dir.ts`) and authenticates every connection with a random 32-byte key, which
  * travels to children inside the descriptors of the objects passed to them.
  *
  * The address is chosen synchronously (so `Pipe()` and `new Queue()` return at once); clients
@@ -16,18 +16,17 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ServerRef } from './client.js';
+import { makeTempDir } from './temp-dir.js';
 
 let local: ServerRef | undefined;
 
 /** The server reference of this thread's local host (starting it on first use). */
 export function localHost(): ServerRef {
   if (local) return local;
-  const dir = mkdtempSync(join(tmpdir(), 'skein-'));
+  const dir = makeTempDir().path;
   const path = process.platform === 'win32' ? `\\\\.\\pipe\\${dir.replace(/[\\/:]/g, '-')}` : join(dir, 'h');
   const authkey = randomBytes(32);
   const worker = new Worker(new URL('./host-entry.js', import.meta.url), {
@@ -38,11 +37,6 @@ export function localHost(): ServerRef {
   worker.on('error', (err) => {
     process.emitWarning(`skein: the local pipe/queue host failed: ${err.message}`);
     if (local === ref) local = undefined;
-  });
-  process.once('exit', () => {
-    try {
-      rmSync(dir, { recursive: true, force: true });
-    } catch {}
   });
   local = ref;
   return ref;

@@ -9,9 +9,16 @@
  * - **Connections.** Every peer (one per thread and server, plus one per thread's sync helper)
  *   first passes the HMAC handshake of `auth.ts`; until then frames are capped at 1 KiB and
  *   nothing is read but the answer. A wrong answer gets `{ok: false}` and the socket is closed.
- * - **Dispatch.** Requests (see `protocol.ts`) name an object id and a method; the method must
- *   be an own entry of the object's `calls` table (a fixed allow-list). Received data is only
- *   ever `v8.deserialize`d, never evaluated.
+ *   A TCP peer (anyone on the network) must answer within {@link HANDSHAKE_DEADLINE_MS}, and
+ *   at most {@link MAX_UNAUTHENTICATED} may be answering at once; a Unix-socket peer is this
+ *   user, whose thread may sit blocked in a `…Sync` call mid-handshake, so it has no deadline.
+ * - **Dispatch.** Every frame is checked by `parseRequest` (`protocol.ts`) before use: a frame
+ *   that is not an object closes that peer's connection; a malformed request gets an error
+ *   reply (when it has an id). A valid one goes to its handler in `HANDLERS`; a method must
+ *   be an own entry of the object's `calls` table (a fixed allow-list). Whatever a handler or
+ *   a method throws fails that request only; timers and clean-ups are guarded the same way, so
+ *   no peer can stop the server. Received data is only ever `v8.deserialize`d, never
+ *   evaluated. Errors to a TCP peer carry no stack of this server.
  * - **Waiting.** A method that cannot answer yet *parks* the request (`ctx.park`): the object
  *   keeps the context in its waiter list and answers later with `ctx.reply`/`ctx.fail`. A
  *   parked request ends exactly once — answered, timed out (`w` ms; the object's `onTimeout`
@@ -25,6 +32,15 @@
  *   (`ownerGone`) — a holder's death is a close. Invariant: an end's count is
  *   the sum of its holders' counts and its unclaimed tickets; a collectable object whose every
  *   count is zero is deleted.
+ * - **Manager objects** (made by `create`) are counted the same way, as one end: the creator's
+ *   proxy (counted by `create`), each copy in transit (a ticket) or claimed (a hold), and each
+ *   *anchor* — a reference to one of this server's objects carried inside a value stored here
+ *   (a dict value, a list item, a published name). The client lists a call's anchors (`h`);
+ *   the server counts each once, and stored values carry their anchors' ids (`Stored.h`), each
+ *   anchor counting its users. A value overwritten or deleted gives its anchors back; a value
+ *   handed out (`pop`) turns them into tickets for the reader's copy; a reader of a value still
+ *   stored claims the anchor without using it up; a deleted container gives back all it held.
+ *   At zero the object is deleted (and the references its own values held are given back).
  * - **Creation races.** Pipes and process queues get their ids from the creating thread, so
  *   a copy in a fast child can reach the server before the creator's own registration (the
  *   creator's socket may still be connecting). Such an object is made *unconfirmed*: it reads
@@ -35,20 +51,31 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'node:net';
-import { toEnvelope } from '../../core/error-transport.js';
-import { RuntimeError } from '../../core/errors.js';
+import { type ErrorEnvelope, toEnvelope } from '../../core/error-transport.js';
+import { RuntimeError, ValueError } from '../../core/errors.js';
 import { type HandleTable, mergeHandles } from '../../core/serialize.js';
 import { digest, nonce, verify } from './auth.js';
 import { encodeFrame, FrameReader, MAX_FRAME } from './frame.js';
-import type { KindSpec, Reply, Request } from './protocol.js';
+import {
+  type Anchor,
+  type KindSpec,
+  MAX_ID,
+  MAX_TIMEOUT_MS,
+  ProtocolError,
+  parseRequest,
+  type Reply,
+  type Request,
+} from './protocol.js';
 
 /**
- * A stored value with the handle table that came with it (see core/serialize.ts): kept together
- * as received, never looked into, and sent on together in one frame.
+ * A stored value with the handle table that came with it (see core/serialize.ts) — kept
+ * together as received, never looked into, and sent on together in one frame — and the
+ * anchors of the references to this server's objects inside it (see "Holders" above).
  */
 export interface Stored {
   v: unknown;
   s: HandleTable | undefined;
+  h?: string[] | undefined;
 }
 
 /** A method result that carries a handle table. */
@@ -77,10 +104,14 @@ export class Conn {
   /** Parked requests by id. */
   readonly parked = new Map<number, CallCtx>();
   closed = false;
+  /** A TCP peer (maybe another machine): its error replies carry no stack of this server. */
+  readonly remote: boolean;
   constructor(
     readonly socket: Socket,
     readonly server: ObjectServer,
-  ) {}
+  ) {
+    this.remote = socket.remoteAddress !== undefined;
+  }
   #corked = false;
   readonly #uncork = () => {
     this.#corked = false;
@@ -111,7 +142,22 @@ export class CallCtx {
     readonly tags: HandleTable | undefined,
     /** Owner token of the calling thread (locks). */
     readonly owner: string,
+    /** Anchors of the references to this server's objects inside the arguments. */
+    readonly anchors?: string[] | undefined,
   ) {}
+  /** A value of the arguments, to be stored: it holds the references inside it. */
+  store(v: unknown): Stored {
+    return this.conn.server.retain({ v, s: this.tags, h: this.anchors });
+  }
+  /** A stored value was overwritten or deleted. */
+  forget(st: Stored | undefined): void {
+    if (st) this.conn.server.forget(st);
+  }
+  /** A stored value leaves its container for the caller (see {@link ObjectServer.handOut}). */
+  handOut(st: Stored): Out {
+    this.conn.server.handOut(st);
+    return new Out(st.v, st.s);
+  }
   reply(value: unknown): void {
     if (this.done) return;
     this.#end();
@@ -122,7 +168,7 @@ export class CallCtx {
   fail(err: unknown): void {
     if (this.done) return;
     this.#end();
-    if (this.id !== 0) this.conn.write({ i: this.id, ok: false, e: toEnvelope(err) });
+    if (this.id !== 0) this.conn.write({ i: this.id, ok: false, e: envelopeFor(this.conn, err) });
   }
   /**
    * Parks this request: the object will answer later. After `timeout` ms `onTimeout` runs
@@ -133,7 +179,13 @@ export class CallCtx {
     if (this.timeout !== Number.POSITIVE_INFINITY) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        if (!this.done) onTimeout();
+        if (this.done) return;
+        // Runs outside the request's dispatch: a throw must fail this request, not the server.
+        try {
+          onTimeout();
+        } catch (err) {
+          this.fail(err);
+        }
       }, this.timeout);
     }
     return PARKED;
@@ -179,6 +231,8 @@ export interface Hosted {
   confirmed?: boolean;
   /** Called when the creator's registration arrives after the object was made by a copy. */
   onConfirm?(): void;
+  /** The values it stores (given back when the object is deleted). */
+  stored?(): Iterable<Stored>;
 }
 
 /** Builds hosted objects from kind specs; the allow-list of kinds. */
@@ -197,20 +251,70 @@ interface Ticket {
 export interface ObjectServerOptions {
   authkey: Uint8Array;
   kinds: Kinds;
-  /** Called when a peer asks the server to stop (manager shutdown), if allowed. */
-  onShutdown?: (() => void) | undefined;
 }
+
+/** How long a TCP peer has to pass the handshake before its connection is closed. */
+export const HANDSHAKE_DEADLINE_MS = 5_000;
+/** Most TCP connections still in their handshake at once; more are closed at once. */
+export const MAX_UNAUTHENTICATED = 64;
+
+/** An error's envelope for `conn`: a remote (TCP) peer gets no stack of this server. */
+function envelopeFor(conn: Conn, err: unknown): ErrorEnvelope {
+  const env = toEnvelope(err);
+  if (conn.remote) stripStacks(env, 0);
+  return env;
+}
+
+function stripStacks(env: ErrorEnvelope, depth: number): void {
+  env.stack = undefined;
+  if (depth > 16) return;
+  if (env.cause && 'name' in env.cause) stripStacks(env.cause, depth + 1);
+  for (const e of env.errors ?? []) stripStacks(e, depth + 1);
+}
+
+/**
+ * Runs a clean-up step of one object; a bug there must not stop the others' (or the server).
+ */
+function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    process.emitWarning(`skein: object server clean-up failed: ${(err as Error)?.message}`);
+  }
+}
+
+/** Requests whose handler answers by itself (or never). */
+const SELF_ANSWERED: unique symbol = Symbol('self-answered') as never;
+
+/** A reference to an object held by values stored in this server (see "Holders" above). */
+interface AnchorEntry {
+  t: string;
+  /** Stored values that carry this anchor. */
+  users: number;
+}
+
+type Handler<R extends Request> = (server: ObjectServer, conn: Conn, req: R) => unknown;
+type Handlers = { [O in Request['o']]: Handler<Extract<Request, { o: O }>> };
+
+/** `globalThis.gc` when the process runs with `--expose-gc` (a manager's server does). */
+const gc = (globalThis as { gc?: () => void }).gc;
 
 export class ObjectServer {
   readonly objects = new Map<string, Hosted>();
   readonly conns = new Set<Conn>();
   readonly names = new Map<string, Stored>();
+  /** Objects created with `create` (manager objects): freed when no reference is left. */
+  readonly #managed = new Set<string>();
+  /** Reference counts of managed objects that do not count their own holders. */
+  readonly #counts = new Map<string, number>();
   /** Live connections per owner token. */
   readonly #tokenConns = new Map<string, Set<Conn>>();
   /** Copies held per owner token: token → (`objectId:end` → count). */
   readonly #tokenHolds = new Map<string, Map<string, number>>();
   readonly #tickets = new Map<string, Ticket>();
   readonly #earlyClaims = new Map<string, NodeJS.Timeout>();
+  readonly #anchors = new Map<string, AnchorEntry>();
+  #unauthenticated = 0;
   constructor(readonly options: ObjectServerOptions) {}
 
   /** Serves `server`'s connections. */
@@ -220,28 +324,56 @@ export class ObjectServer {
 
   /** Runs the handshake on a fresh socket, then serves it. */
   accept(socket: Socket): void {
-    socket.setNoDelay?.(true);
+    socket.on('error', () => {});
     const conn = new Conn(socket, this);
+    // A Unix socket peer is this user (the socket is 0600 in a 0700 folder) and may sit in its
+    // handshake while its thread is blocked in a …Sync call; a TCP peer may be anyone, so it
+    // gets a deadline and a share of a bounded number of handshake slots.
+    let deadline: NodeJS.Timeout | undefined;
+    if (conn.remote) {
+      if (this.#unauthenticated >= MAX_UNAUTHENTICATED) {
+        socket.destroy();
+        return;
+      }
+      this.#unauthenticated++;
+      deadline = setTimeout(() => socket.destroy(), HANDSHAKE_DEADLINE_MS);
+      deadline.unref();
+    }
+    const settle = () => {
+      if (deadline === undefined) return;
+      clearTimeout(deadline);
+      deadline = undefined;
+      this.#unauthenticated--;
+    };
+    socket.setNoDelay?.(true);
     const challenge = nonce();
     let authed = false;
     const reader = new FrameReader(
       (msg) => {
         if (authed) {
-          this.#handle(conn, msg as Request);
+          this.#frame(conn, msg);
           return;
         }
-        const answer = msg as { d?: unknown; n?: unknown; u?: unknown };
+        const answer = (typeof msg === 'object' && msg !== null ? msg : {}) as {
+          d?: unknown;
+          n?: unknown;
+          u?: unknown;
+        };
         if (
-          !verify(this.options.authkey, 'client', challenge, answer?.d) ||
-          !(answer.n instanceof Uint8Array)
+          !verify(this.options.authkey, 'client', challenge, answer.d) ||
+          !(answer.n instanceof Uint8Array) ||
+          answer.n.length > 1024
         ) {
+          settle();
           socket.end(encodeFrame({ ok: false }));
           socket.destroySoon();
           return;
         }
+        settle();
         authed = true;
         reader.limit = MAX_FRAME;
-        conn.token = typeof answer.u === 'string' && answer.u ? answer.u : conn.id;
+        conn.token =
+          typeof answer.u === 'string' && answer.u && answer.u.length <= MAX_ID ? answer.u : conn.id;
         this.conns.add(conn);
         const set = this.#tokenConns.get(conn.token) ?? new Set<Conn>();
         this.#tokenConns.set(conn.token, set);
@@ -251,9 +383,33 @@ export class ObjectServer {
       () => socket.destroy(),
     );
     socket.on('data', (chunk: Buffer) => reader.push(chunk));
-    socket.on('error', () => {});
-    socket.on('close', () => this.#closed(conn));
+    socket.on('close', () => {
+      settle();
+      this.#closed(conn);
+    });
     socket.write(encodeFrame({ n: challenge }));
+  }
+
+  /** One frame from an authenticated peer: validated, then dispatched. */
+  #frame(conn: Conn, msg: unknown): void {
+    if (conn.closed) return;
+    let req: Request;
+    try {
+      req = parseRequest(msg);
+    } catch (err) {
+      const id = err instanceof ProtocolError ? err.id : 0;
+      // Not even an object: this peer does not speak the protocol; stop listening to it.
+      if (typeof msg !== 'object' || msg === null) conn.socket.destroy();
+      else if (id) conn.write({ i: id, ok: false, e: envelopeFor(conn, err) });
+      return;
+    }
+    try {
+      const handler = HANDLERS[req.o] as Handler<Request>;
+      const value = handler(this, conn, req);
+      if (value !== SELF_ANSWERED && req.i) conn.write({ i: req.i, ok: true, v: value });
+    } catch (err) {
+      if (req.i) conn.write({ i: req.i, ok: false, e: envelopeFor(conn, err) });
+    }
   }
 
   #closed(conn: Conn): void {
@@ -262,7 +418,7 @@ export class ObjectServer {
     if (!this.conns.delete(conn)) return;
     for (const ctx of conn.parked.values()) ctx.drop();
     conn.parked.clear();
-    for (const obj of this.objects.values()) obj.connectionClosed?.(conn);
+    for (const obj of this.objects.values()) guard(() => obj.connectionClosed?.(conn));
     const set = this.#tokenConns.get(conn.token);
     set?.delete(conn);
     if (set && set.size > 0) return;
@@ -273,10 +429,11 @@ export class ObjectServer {
       const cut = key.lastIndexOf(':');
       this.#adjust(key.slice(0, cut), Number(key.slice(cut + 1)), -n);
     }
-    for (const obj of this.objects.values()) obj.ownerGone?.(conn.token);
+    for (const obj of this.objects.values()) guard(() => obj.ownerGone?.(conn.token));
   }
 
-  #ensure(t: string, k: KindSpec | undefined, creator = false): Hosted {
+  /** @internal */
+  ensure(t: string, k: KindSpec | undefined, creator = false): Hosted {
     let obj = this.objects.get(t);
     if (obj) {
       if (creator && obj.confirmed === false) {
@@ -288,21 +445,45 @@ export class ObjectServer {
     if (!k) throw new RuntimeError(`no shared object ${t} on this server (it was deleted or never created)`);
     const [kind, ...args] = k;
     const make = Object.hasOwn(this.options.kinds, kind) ? this.options.kinds[kind] : undefined;
-    if (!make) throw new TypeError(`unknown shared object kind ${String(kind)}`);
+    if (!make) throw new TypeError(`unknown shared object kind ${String(kind).slice(0, 40)}`);
     obj = (make as (...a: unknown[]) => Hosted)(...args);
     if (!creator) obj.confirmed = false;
     this.objects.set(t, obj);
     return obj;
   }
 
+  /** @internal Makes a manager object: freed when no reference to it is left. */
+  create(conn: Conn, t: string, k: KindSpec): void {
+    if (this.objects.has(t)) throw new ValueError(`object id ${t} is taken`);
+    this.ensure(t, k, true);
+    this.#managed.add(t);
+    if (!this.objects.get(t)!.hold) this.#counts.set(t, 0);
+    this.hold(conn, t, 0, 1);
+  }
+
+  #held(t: string, obj: Hosted): number {
+    return obj.held?.() ?? this.#counts.get(t) ?? 0;
+  }
+
   #adjust(t: string, end: number, delta: number): void {
     const obj = this.objects.get(t);
     if (!obj) return;
-    obj.hold?.(end, delta);
-    if (obj.collectable && obj.confirmed !== false && (obj.held?.() ?? 0) <= 0) this.objects.delete(t);
+    if (obj.hold) obj.hold(end, delta);
+    else if (this.#counts.has(t)) this.#counts.set(t, this.#counts.get(t)! + delta);
+    if ((obj.collectable || this.#managed.has(t)) && obj.confirmed !== false && this.#held(t, obj) <= 0)
+      this.#delete(t, obj);
   }
 
-  #hold(conn: Conn, t: string, end: number, delta: number): void {
+  /** Drops an object nobody holds, and gives back the references its stored values held. */
+  #delete(t: string, obj: Hosted): void {
+    this.objects.delete(t);
+    this.#managed.delete(t);
+    this.#counts.delete(t);
+    for (const st of obj.stored?.() ?? []) this.forget(st);
+  }
+
+  /** @internal */
+  hold(conn: Conn, t: string, end: number, delta: number): void {
     const key = `${t}:${end}`;
     const holds = this.#tokenHolds.get(conn.token) ?? new Map<string, number>();
     this.#tokenHolds.set(conn.token, holds);
@@ -314,106 +495,114 @@ export class ObjectServer {
     this.#adjust(t, end, delta);
   }
 
-  #handle(conn: Conn, req: Request): void {
-    const id = typeof req.i === 'number' ? req.i : 0;
-    try {
-      switch (req.o) {
-        case 'call': {
-          const obj = this.#ensure(String(req.t), req.k);
-          const m = String(req.m);
-          const fn = Object.hasOwn(obj.calls, m) ? obj.calls[m] : undefined;
-          if (!fn) throw new TypeError(`shared object has no method ${m}`);
-          const timeout = typeof req.w === 'number' && req.w >= 0 ? req.w : Number.POSITIVE_INFINITY;
-          const ctx = new CallCtx(conn, id, timeout, req.s, conn.token);
-          const args = Array.isArray(req.a) ? req.a : [];
-          try {
-            const r = (fn as (c: CallCtx, ...a: unknown[]) => unknown)(ctx, ...args);
-            if (r !== PARKED) ctx.reply(r);
-          } catch (err) {
-            ctx.fail(err);
-          }
-          return;
-        }
-        case 'ping':
-          break;
-        case 'ensure':
-          this.#ensure(String(req.t), req.k, req.c === 1);
-          break;
-        case 'create':
-          this.#ensure(String(req.t), req.k, true);
-          break;
-        case 'hold':
-          this.#ensure(String(req.t), req.k);
-          this.#hold(conn, String(req.t), Number(req.e), Number(req.d));
-          break;
-        case 'ticket': {
-          const x = String(req.x);
-          const early = this.#earlyClaims.get(x);
-          if (early) {
-            // The copy was claimed before its ticket arrived: already counted.
-            clearTimeout(early);
-            this.#earlyClaims.delete(x);
-            break;
-          }
-          this.#ensure(String(req.t), req.k);
-          const t = String(req.t);
-          const e = Number(req.e);
-          this.#adjust(t, e, 1);
-          const timer = setTimeout(() => {
-            this.#tickets.delete(x);
-            this.#adjust(t, e, -1);
-          }, TICKET_TTL_MS);
-          timer.unref();
-          this.#tickets.set(x, { t, e, timer });
-          break;
-        }
-        case 'claim': {
-          const x = String(req.x);
-          const t = String(req.t);
-          const e = Number(req.e);
-          const ticket = this.#tickets.get(x);
-          this.#ensure(t, req.k);
-          // The copy moves from the ticket to this connection (count first, then release the
-          // ticket, so the end never reads zero in between).
-          this.#hold(conn, t, e, 1);
-          if (ticket) {
-            clearTimeout(ticket.timer);
-            this.#tickets.delete(x);
-            this.#adjust(t, e, -1);
-          } else {
-            const timer = setTimeout(() => this.#earlyClaims.delete(x), TICKET_TTL_MS);
-            timer.unref();
-            this.#earlyClaims.set(x, timer);
-          }
-          break;
-        }
-        case 'cancel': {
-          const ctx = conn.parked.get(Number(req.c));
-          if (ctx) {
-            const err = new Error('wait cancelled');
-            err.name = 'CancelledError';
-            ctx.fail(err);
-          }
-          return;
-        }
-        case 'publish':
-          this.names.set(String(req.n), { v: req.r, s: req.s });
-          break;
-        case 'lookup': {
-          const n = String(req.n);
-          if (!this.names.has(n))
-            throw new RangeError(`no object published under the name ${JSON.stringify(n)}`);
-          const found = this.names.get(n)!;
-          if (id) conn.write({ i: id, ok: true, v: found.v, s: found.s });
-          return;
-        }
-        default:
-          throw new TypeError(`unknown request ${String((req as { o?: unknown }).o)}`);
-      }
-      if (id) conn.write({ i: id, ok: true, v: undefined });
-    } catch (err) {
-      if (id) conn.write({ i: id, ok: false, e: toEnvelope(err) });
+  /** @internal Reserves a copy of end `e` of `t` under ticket `x` (expires unclaimed). */
+  ticket(x: string, t: string, e: number): void {
+    const early = this.#earlyClaims.get(x);
+    if (early) {
+      // The copy was claimed before its ticket arrived: already counted.
+      clearTimeout(early);
+      this.#earlyClaims.delete(x);
+      return;
     }
+    if (this.#tickets.has(x) || this.#anchors.has(x)) return;
+    this.#adjust(t, e, 1);
+    this.#reserve(x, t, e);
+  }
+
+  #reserve(x: string, t: string, e: number): void {
+    const timer = setTimeout(() => {
+      this.#tickets.delete(x);
+      this.#adjust(t, e, -1);
+    }, TICKET_TTL_MS);
+    timer.unref();
+    this.#tickets.set(x, { t, e, timer });
+  }
+
+  /** @internal Takes over ticket (or stored anchor) `x` as a copy held by `conn`. */
+  claim(conn: Conn, x: string, t: string, e: number): void {
+    const ticket = this.#tickets.get(x);
+    // The copy moves from the ticket to this connection (count first, then release the
+    // ticket, so the end never reads zero in between).
+    this.hold(conn, t, e, 1);
+    if (ticket) {
+      clearTimeout(ticket.timer);
+      this.#tickets.delete(x);
+      this.#adjust(ticket.t, ticket.e, -1);
+    } else if (!this.#anchors.has(x)) {
+      // An anchor stays with its stored value (each reader claims a copy of its own).
+      const timer = setTimeout(() => this.#earlyClaims.delete(x), TICKET_TTL_MS);
+      timer.unref();
+      this.#earlyClaims.set(x, timer);
+    }
+  }
+
+  /** @internal Counts references carried inside a value stored by this call. */
+  anchor(anchors: readonly Anchor[] | undefined): string[] | undefined {
+    if (!anchors?.length) return undefined;
+    const out: string[] = [];
+    for (const [x, t] of anchors) {
+      if (this.#anchors.has(x) || this.#tickets.has(x) || !this.objects.has(t)) continue;
+      this.#anchors.set(x, { t, users: 0 });
+      this.#adjust(t, 0, 1);
+      out.push(x);
+    }
+    return out.length ? out : undefined;
+  }
+
+  /** @internal Releases anchors of a call that no stored value took. */
+  unanchor(xs: readonly string[] | undefined): void {
+    for (const x of xs ?? []) {
+      const a = this.#anchors.get(x);
+      if (a && a.users === 0) {
+        this.#anchors.delete(x);
+        this.#adjust(a.t, 0, -1);
+      }
+    }
+  }
+
+  /** @internal A stored value now carries its anchors. */
+  retain(st: Stored): Stored {
+    for (const x of st.h ?? []) {
+      const a = this.#anchors.get(x);
+      if (a) a.users++;
+    }
+    return st;
+  }
+
+  /** @internal A stored value was overwritten or deleted: its references go. */
+  forget(st: Stored): void {
+    for (const x of st.h ?? []) {
+      const a = this.#anchors.get(x);
+      if (!a || --a.users > 0) continue;
+      this.#anchors.delete(x);
+      this.#adjust(a.t, 0, -1);
+    }
+  }
+
+  /**
+   * @internal A stored value left its container for a reader (pop): each of its references
+   * becomes a ticket the reader's copy claims (it expires if the reader never does).
+   */
+  handOut(st: Stored): void {
+    for (const x of st.h ?? []) {
+      const a = this.#anchors.get(x);
+      if (!a || --a.users > 0) continue;
+      this.#anchors.delete(x);
+      this.#reserve(x, a.t, 0);
+    }
+  }
+
+  /** @internal Diagnostics for tests: live objects and heap use after a full collection. */
+  stats(): { objects: number; anchors: number; tickets: number; heapUsed: number } {
+    // Twice: the first collection runs finalizers and frees what they held.
+    gc?.();
+    gc?.();
+    return {
+      objects: this.objects.size,
+      anchors: this.#anchors.size,
+      tickets: this.#tickets.size,
+      heapUsed: process.memoryUsage().heapUsed,
+    };
   }
 
   /** Closes every connection (their parked requests are dropped). */
@@ -421,3 +610,71 @@ export class ObjectServer {
     for (const c of [...this.conns]) c.socket.destroy();
   }
 }
+
+const HANDLERS: Handlers = {
+  call(server, conn, req) {
+    const obj = server.ensure(req.t, req.k);
+    const fn = Object.hasOwn(obj.calls, req.m) ? obj.calls[req.m] : undefined;
+    if (!fn) throw new TypeError(`shared object has no method ${req.m.slice(0, 40)}`);
+    const w = req.w;
+    const timeout = w === undefined || w < 0 || w > MAX_TIMEOUT_MS ? Number.POSITIVE_INFINITY : w;
+    const anchors = server.anchor(req.h);
+    const ctx = new CallCtx(conn, req.i, timeout, req.s, conn.token, anchors);
+    try {
+      const r = (fn as (c: CallCtx, ...a: unknown[]) => unknown)(ctx, ...req.a);
+      if (r !== PARKED) ctx.reply(r);
+    } catch (err) {
+      ctx.fail(err);
+    } finally {
+      server.unanchor(anchors);
+    }
+    return SELF_ANSWERED;
+  },
+  ping: () => undefined,
+  stats(server, conn, req) {
+    // Measured on a later turn: the frame being handled (and what it referenced) is gone.
+    setImmediate(() => {
+      if (req.i) conn.write({ i: req.i, ok: true, v: server.stats() });
+    });
+    return SELF_ANSWERED;
+  },
+  ensure(server, _conn, req) {
+    server.ensure(req.t, req.k, req.c === 1);
+  },
+  create(server, conn, req) {
+    server.create(conn, req.t, req.k);
+  },
+  hold(server, conn, req) {
+    server.ensure(req.t, req.k);
+    server.hold(conn, req.t, req.e, req.d);
+  },
+  ticket(server, _conn, req) {
+    server.ensure(req.t, req.k);
+    server.ticket(req.x, req.t, req.e);
+  },
+  claim(server, conn, req) {
+    server.ensure(req.t, req.k);
+    server.claim(conn, req.x, req.t, req.e);
+  },
+  cancel(_server, conn, req) {
+    const ctx = conn.parked.get(req.c);
+    if (ctx) {
+      const err = new Error('wait cancelled');
+      err.name = 'CancelledError';
+      ctx.fail(err);
+    }
+    return SELF_ANSWERED;
+  },
+  publish(server, _conn, req) {
+    const anchors = server.anchor(req.h);
+    const old = server.names.get(req.n);
+    server.names.set(req.n, server.retain({ v: req.r, s: req.s, h: anchors }));
+    if (old) server.forget(old);
+  },
+  lookup(server, conn, req) {
+    const found = server.names.get(req.n);
+    if (!found) throw new RangeError(`no object published under the name ${JSON.stringify(req.n)}`);
+    if (req.i) conn.write({ i: req.i, ok: true, v: found.v, s: found.s });
+    return SELF_ANSWERED;
+  },
+};

@@ -8,7 +8,7 @@ import { type MessagePort, workerData } from 'node:worker_threads';
 import { toEnvelope } from '../../core/error-transport.js';
 import type { HandleTable } from '../../core/serialize.js';
 import { adoptOwnerToken, clientFor, type ServerRef } from './client.js';
-import type { Request } from './protocol.js';
+import type { Outgoing } from './protocol.js';
 import type { HelperReply } from './sync.js';
 
 const { port, flag, token } = workerData as { port: MessagePort; flag: Int32Array; token: string };
@@ -16,7 +16,7 @@ adoptOwnerToken(token);
 
 port.on(
   'message',
-  (m: { ref: ServerRef; msg: Omit<Request, 'i'>; flush: { ref: ServerRef; frames: Uint8Array[] }[] }) => {
+  (m: { ref: ServerRef; msg: Outgoing; flush: { ref: ServerRef; frames: Uint8Array[] }[] }) => {
     const answer = (r: HelperReply) => {
       port.postMessage(r);
       Atomics.store(flag, 0, 1);

@@ -22,7 +22,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import { type ErrorEnvelope, fromEnvelope } from '../../core/error-transport.js';
 import type { HandleTable } from '../../core/serialize.js';
 import { type Answer, allClients, ownerToken, type ServerRef, setThreadEndHandler } from './client.js';
-import type { Request } from './protocol.js';
+import type { Outgoing } from './protocol.js';
 
 interface Helper {
   worker: Worker;
@@ -62,7 +62,7 @@ export type HelperReply =
   | { ok: false; e: ErrorEnvelope };
 
 /** Sends `msg` to the server of `ref` and blocks the calling thread until it is answered. */
-export function requestSync(ref: ServerRef, msg: Omit<Request, 'i'>): Answer {
+export function requestSync(ref: ServerRef, msg: Outgoing): Answer {
   helper ??= start();
   const h = helper;
   // Frames this thread queued while its own sockets were still connecting would wait forever
