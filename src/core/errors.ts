@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { DeadlockLink } from './wait-graph.js';
 
 /** Options accepted by every skein error constructor (as `Error`'s, plus extra own properties). */
 export interface SkeinErrorOptions {
@@ -65,7 +66,13 @@ export class EOFError extends coded('ERR_SKEIN_EOF') {}
  * A blocking wait could never be woken (for example `acquireSync()` without a timeout on a
  * lock the calling thread holds). Python would hang; skein throws instead.
  */
-export class DeadlockError extends coded('ERR_SKEIN_DEADLOCK') {}
+export class DeadlockError extends coded('ERR_SKEIN_DEADLOCK') {
+  /**
+   * When the deadlock detector failed this wait to break a cycle (`configureDiagnostics({
+   * deadlock: 'raise' })`): every thread of the cycle, what it waited for and who held it.
+   */
+  cycle?: DeadlockLink[];
+}
 /** Remote connection refused: the authentication key did not match. Python: `AuthenticationError`. */
 export class AuthenticationError extends coded('ERR_SKEIN_AUTHENTICATION') {}
 /** Misuse Python answers with `RuntimeError` (start a thread twice, release an unlocked lock…). */

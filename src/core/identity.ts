@@ -11,7 +11,9 @@
  * Int32 word 2  next Process-N number (Atomics.add when a Process gets a default name)
  * Int32 word 3  depot wanted: 0 no, 1 a worker wants it (compareExchange + notify), 2 started
  *               (stored by the main thread alone, which waits on this word; see depot.ts)
- * Int32 words 4…  liveness bitmap: bit `ident` set ⇔ that thread has ended
+ * Int32 words 4…  liveness bitmap: bit `ident` set ⇔ that thread has ended ({@link LIVENESS_BYTES})
+ * bytes DIAG_OFFSET…  the diagnostics region ({@link DIAG_BYTES}): who waits for what, object
+ *               names (laid out and described in `./wait-table.ts`)
  * ```
  *
  * The liveness bitmap lets shared-memory primitives notice that a thread holding them died
@@ -55,8 +57,16 @@ export interface SkeinWorkerData {
 
 const inherited = (workerData as { skein?: SkeinWorkerData } | null | undefined)?.skein;
 
+/** Bytes of the liveness bitmap (one bit per ident). */
+const LIVENESS_BYTES = (1 << 20) / 8;
+/** Where the diagnostics region starts in {@link processState}. */
+export const DIAG_OFFSET = 16 + LIVENESS_BYTES;
+/** Size of the diagnostics region (see `./wait-table.ts`); untouched pages cost no memory. */
+export const DIAG_BYTES = 2 << 20;
+
 /** The process-wide counters; shared with every worker skein starts. */
-export const processState: SharedArrayBuffer = inherited?.state ?? new SharedArrayBuffer(16 + (1 << 20) / 8);
+export const processState: SharedArrayBuffer =
+  inherited?.state ?? new SharedArrayBuffer(DIAG_OFFSET + DIAG_BYTES);
 const counters = new Int32Array(processState);
 if (inherited === undefined) {
   // First isolate of this process: ident 1 is the main thread's.
@@ -87,7 +97,7 @@ export function nextIdent(): number {
 }
 
 /** How many idents the liveness bitmap covers; larger idents always read as alive. */
-export const LIVENESS_CAPACITY = (counters.length - 4) * 32;
+export const LIVENESS_CAPACITY = LIVENESS_BYTES * 8;
 
 /**
  * Records that the thread `ident` has ended (its target settled or its isolate died). Called
@@ -118,10 +128,21 @@ export function currentIdentity(): ThreadIdentity {
   return current;
 }
 
+const identityListeners: Array<(identity: ThreadIdentity) => void> = [];
+
+/**
+ * Calls `fn` whenever this isolate's identity changes (a warm isolate starting another
+ * Thread's target). For the thread registry of `./wait-table.ts`, which identity cannot import.
+ */
+export function onIdentityChange(fn: (identity: ThreadIdentity) => void): void {
+  identityListeners.push(fn);
+}
+
 /** Replaces the current identity (the worker runtime does it when a Thread's target starts). */
 export function setCurrentIdentity(identity: ThreadIdentity): void {
   current = identity;
   currentIdent = identity.ident;
+  for (const fn of identityListeners) fn(identity);
 }
 
 /**

@@ -26,8 +26,12 @@
  * the value read as `expected` — if the word changed in between, the park returns
  * `'not-equal'` at once, so a wake-up that lands between the check and the sleep is never lost.
  *
+ * Waits that pass a {@link WaitSubject} are also recorded for thread dumps and deadlock
+ * detection once they park (see `./watch.ts`).
+ *
  * @module
  */
+import { type WaitSubject, Watch } from './watch.js';
 
 /** Why a park returned: woken (`'ok'`, possibly spuriously), the word had already changed, or time ran out. */
 export type ParkResult = 'ok' | 'not-equal' | 'timed-out';
@@ -113,14 +117,24 @@ export function parkUntilSync(
   attempt: Attempt,
   timeout: number,
   slice = Number.POSITIVE_INFINITY,
+  subject?: WaitSubject,
+  call = 'waitSync',
 ): boolean {
   const deadline = timeout === Number.POSITIVE_INFINITY ? timeout : performance.now() + timeout;
-  for (;;) {
-    const seen = attempt();
-    if (seen === true) return true;
-    const left = deadline === Number.POSITIVE_INFINITY ? deadline : deadline - performance.now();
-    if (left <= 0) return false;
-    parkSync(cells, index, seen, Math.min(left, slice));
+  let watch: Watch | undefined;
+  try {
+    for (;;) {
+      const seen = attempt();
+      if (seen === true) return true;
+      const left = deadline === Number.POSITIVE_INFINITY ? deadline : deadline - performance.now();
+      if (left <= 0) return false;
+      // Diagnostics bookkeeping starts only here, once the wait really parks.
+      if (subject !== undefined) watch ??= new Watch(subject, call, true);
+      parkSync(cells, index, seen, watch ? watch.slice(slice, left) : Math.min(left, slice));
+      watch?.tick();
+    }
+  } finally {
+    watch?.end();
   }
 }
 
@@ -136,10 +150,13 @@ export async function parkUntil(
   timeout: number,
   signal: AbortSignal | undefined,
   slice = Number.POSITIVE_INFINITY,
+  subject?: WaitSubject,
+  call = 'wait',
 ): Promise<boolean> {
   const finite = timeout !== Number.POSITIVE_INFINITY;
   const deadline = finite ? performance.now() + timeout : timeout;
   let keepAlive: NodeJS.Timeout | undefined;
+  let watch: Watch | undefined;
   try {
     for (;;) {
       if (signal?.aborted) throw signal.reason;
@@ -149,9 +166,12 @@ export async function parkUntil(
       if (left <= 0) return false;
       // One referenced timer for the whole wait (see the module comment), not one per slice.
       keepAlive ??= setTimeout(() => {}, 2 ** 31 - 1);
-      await park(cells, index, seen, Math.min(left, slice), signal, false);
+      if (subject !== undefined) watch ??= new Watch(subject, call, false);
+      await park(cells, index, seen, watch ? watch.slice(slice, left) : Math.min(left, slice), signal, false);
+      watch?.tick();
     }
   } finally {
     if (keepAlive) clearTimeout(keepAlive);
+    watch?.end();
   }
 }

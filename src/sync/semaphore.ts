@@ -10,6 +10,7 @@
  * word 2  INITIAL    the constructor's value (written once; BoundedSemaphore's ceiling)
  * word 3  TRACKED    holder slots in use (Atomics.add ±1)
  * word 4  RECLAIMED  permits given back on behalf of dead holders, in total (Atomics.add)
+ * word 5  ID         object id for names and dumps (`core/wait-table.ts`; written once)
  * words 8 + 2k…      holder slot k of HOLDER_SLOTS: IDENT (0 free, -1 being reclaimed, else a
  *                    thread ident; CAS) and COUNT (permits that thread holds via hold/run; add/sub)
  * ```
@@ -49,9 +50,11 @@ import {
   type SharedDescriptor,
 } from '../core/shared-registry.js';
 import { parseWait } from '../core/wait-options.js';
-import { type AcquireArg, POLL_MS } from './mutex.js';
+import { newObjectId, objectLabel } from '../core/wait-table.js';
+import { type AcquireArg, checkName, type LockOptions, POLL_MS } from './mutex.js';
 import { parkUntil, parkUntilSync, unpark } from './park.js';
 import { reviving, takeRevived } from './revive.js';
+import type { WaitSubject } from './watch.js';
 
 const VALUE = 0;
 const WAITERS = 1;
@@ -62,6 +65,7 @@ export const INITIAL_WORD = 2;
 const INITIAL = 2;
 const TRACKED = 3;
 const RECLAIMED = 4;
+const ID = 5;
 const SLOTS = 8;
 /** How many holder threads a Semaphore tracks for dead-holder recovery. */
 export const HOLDER_SLOTS = 32;
@@ -82,16 +86,17 @@ const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
  * await sem.run(() => fetchOne(url));
  * ```
  */
-export class Semaphore {
+export class Semaphore implements WaitSubject {
   /** @internal */
   protected readonly cells: Int32Array;
   readonly #disposable: Disposable;
 
   /**
    * @param value the initial number of permits.
+   * @param options `name`: shown in thread dumps, deadlock reports and `toString()`.
    * @throws ValueError when `value` is negative (Python raises ValueError); TypeError when it is not an integer.
    */
-  constructor(value = 1) {
+  constructor(value = 1, options?: LockOptions) {
     const revived = takeRevived<SharedArrayBuffer>();
     this.#disposable = {
       [Symbol.dispose]: () => {
@@ -103,6 +108,7 @@ export class Semaphore {
       this.cells = new Int32Array(revived);
       return;
     }
+    const name = checkName(options, this.diagKind);
     if (typeof value !== 'number' || !Number.isInteger(value)) {
       throw new TypeError(`semaphore initial value must be an integer, got ${String(value)}`);
     }
@@ -110,6 +116,39 @@ export class Semaphore {
     this.cells = new Int32Array(new SharedArrayBuffer(4 * (SLOTS + 2 * HOLDER_SLOTS)));
     this.cells[VALUE] = value;
     this.cells[INITIAL] = value;
+    this.cells[ID] = newObjectId(name);
+  }
+
+  /** @internal */
+  get diagKind(): 'Semaphore' | 'BoundedSemaphore' {
+    return this.tag === 'skein.BoundedSemaphore' ? 'BoundedSemaphore' : 'Semaphore';
+  }
+
+  /** @internal */
+  get diagId(): number {
+    return this.cells[ID] as number;
+  }
+
+  /** @internal The threads holding permits through hold()/run(), while none is free. */
+  diagOwners(): readonly number[] {
+    const c = this.cells;
+    if (Atomics.load(c, VALUE) > 0) return [];
+    const owners: number[] = [];
+    for (let k = 0; k < HOLDER_SLOTS; k++) {
+      const ident = Atomics.load(c, SLOTS + 2 * k);
+      if (ident > 0 && Atomics.load(c, SLOTS + 2 * k + 1) > 0) owners.push(ident);
+    }
+    return owners;
+  }
+
+  /** The semaphore's name: the one it was created with, or `Semaphore#<id>` (the same in every thread). */
+  get name(): string {
+    return objectLabel(this.diagKind, this.diagId);
+  }
+
+  /** `<Semaphore 'name' value=2>`. */
+  toString(): string {
+    return `<${this.diagKind} '${this.name}' value=${Atomics.load(this.cells, VALUE)}>`;
   }
 
   #slot = -1;
@@ -207,7 +246,7 @@ export class Semaphore {
     const c = this.cells;
     Atomics.add(c, WAITERS, 1);
     try {
-      return await parkUntil(c, VALUE, this.#attempt, timeout, signal, POLL_MS);
+      return await parkUntil(c, VALUE, this.#attempt, timeout, signal, POLL_MS, this, 'acquire');
     } finally {
       Atomics.sub(c, WAITERS, 1);
     }
@@ -228,7 +267,7 @@ export class Semaphore {
     for (let i = 0; i < SPIN; i++) if (Atomics.load(c, VALUE) > 0 && this.#try() === true) return true;
     Atomics.add(c, WAITERS, 1);
     try {
-      return parkUntilSync(c, VALUE, this.#attempt, timeout, POLL_MS);
+      return parkUntilSync(c, VALUE, this.#attempt, timeout, POLL_MS, this, 'acquireSync');
     } finally {
       Atomics.sub(c, WAITERS, 1);
     }
