@@ -281,6 +281,7 @@ export type WaitRecord = number;
 /**
  * Records that this thread (or one of its async tasks) parks on an object. Returns the record,
  * or -1 when none is free (the wait is then not tracked). Captures the calling stack.
+ * `since`: when the wait began, in ms since the epoch.
  */
 export function beginWait(
   kind: WaitKind,
@@ -288,6 +289,7 @@ export function beginWait(
   owners: readonly number[],
   sync: boolean,
   call: string,
+  since: number = Date.now(),
 ): WaitRecord {
   if (mySlot < 0) return -1;
   for (let r = 0; r < RECORDS; r++) {
@@ -301,7 +303,7 @@ export function beginWait(
     region[w + 13] = Atomics.add(region, WAIT_SEQ, 1) + 1;
     region[w + 14] = sync ? 1 : 0;
     region[w + 15] = 0;
-    floats[(at + 64) / 8] = Date.now();
+    floats[(at + 64) / 8] = since;
     const stack = userFrames(new Error().stack ?? '');
     region[w + 18] = writeText(`${call}\n${stack}`, at + TEXT_AT, TEXT_MAX);
     Atomics.store(region, w, 1);

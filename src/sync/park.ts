@@ -31,7 +31,7 @@
  *
  * @module
  */
-import { type WaitSubject, Watch } from './watch.js';
+import { WATCH_AFTER_MS, type WaitSubject, Watch } from './watch.js';
 
 /** Why a park returned: woken (`'ok'`, possibly spuriously), the word had already changed, or time ran out. */
 export type ParkResult = 'ok' | 'not-equal' | 'timed-out';
@@ -120,22 +120,41 @@ export function parkUntilSync(
   subject?: WaitSubject,
   call = 'waitSync',
 ): boolean {
-  const deadline = timeout === Number.POSITIVE_INFINITY ? timeout : performance.now() + timeout;
+  const start = performance.now();
+  const deadline = timeout === Number.POSITIVE_INFINITY ? timeout : start + timeout;
   let watch: Watch | undefined;
   try {
     for (;;) {
       const seen = attempt();
       if (seen === true) return true;
-      const left = deadline === Number.POSITIVE_INFINITY ? deadline : deadline - performance.now();
+      const now = performance.now();
+      const left = deadline === Number.POSITIVE_INFINITY ? deadline : deadline - now;
       if (left <= 0) return false;
-      // Diagnostics bookkeeping starts only here, once the wait really parks.
-      if (subject !== undefined) watch ??= new Watch(subject, call, true);
-      parkSync(cells, index, seen, watch ? watch.slice(slice, left) : Math.min(left, slice));
+      parkSync(cells, index, seen, sliceFor(subject, watch, slice, left, now - start));
+      // Diagnostics bookkeeping (a stack capture, a record) only for waits that last.
+      if (subject !== undefined && watch === undefined && performance.now() - start >= WATCH_AFTER_MS)
+        watch = new Watch(subject, call, true, start);
       watch?.tick();
     }
   } finally {
     watch?.end();
   }
+}
+
+/**
+ * How long a wait parks next: its own slice, shortened while it is young so that a wait that
+ * lasts gets its diagnostics record after {@link WATCH_AFTER_MS}, and as its Watch asks.
+ */
+function sliceFor(
+  subject: WaitSubject | undefined,
+  watch: Watch | undefined,
+  slice: number,
+  left: number,
+  elapsed: number,
+): number {
+  if (watch !== undefined) return watch.slice(slice, left);
+  if (subject === undefined) return Math.min(left, slice);
+  return Math.min(left, slice, Math.max(1, WATCH_AFTER_MS - elapsed));
 }
 
 /**
@@ -154,7 +173,8 @@ export async function parkUntil(
   call = 'wait',
 ): Promise<boolean> {
   const finite = timeout !== Number.POSITIVE_INFINITY;
-  const deadline = finite ? performance.now() + timeout : timeout;
+  const start = performance.now();
+  const deadline = finite ? start + timeout : timeout;
   let keepAlive: NodeJS.Timeout | undefined;
   let watch: Watch | undefined;
   try {
@@ -162,12 +182,14 @@ export async function parkUntil(
       if (signal?.aborted) throw signal.reason;
       const seen = attempt();
       if (seen === true) return true;
-      const left = finite ? deadline - performance.now() : deadline;
+      const now = performance.now();
+      const left = finite ? deadline - now : deadline;
       if (left <= 0) return false;
       // One referenced timer for the whole wait (see the module comment), not one per slice.
       keepAlive ??= setTimeout(() => {}, 2 ** 31 - 1);
-      if (subject !== undefined) watch ??= new Watch(subject, call, false);
-      await park(cells, index, seen, watch ? watch.slice(slice, left) : Math.min(left, slice), signal, false);
+      await park(cells, index, seen, sliceFor(subject, watch, slice, left, now - start), signal, false);
+      if (subject !== undefined && watch === undefined && performance.now() - start >= WATCH_AFTER_MS)
+        watch = new Watch(subject, call, false, start);
       watch?.tick();
     }
   } finally {

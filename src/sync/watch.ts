@@ -46,6 +46,12 @@ export interface WaitSubject {
   diagOwners?(): readonly number[];
 }
 
+/**
+ * Waits shorter than this leave no trace: the record and its stack capture (several µs) are
+ * made only once a wait has lasted this long, so a briefly contended lock pays nothing extra.
+ */
+export const WATCH_AFTER_MS = 10;
+
 /** How long a `…Sync` wait may block the main thread before the warning. */
 export const MAIN_BLOCKED_MS = 100;
 /** Longest slice of a lock-like wait while deadlock detection is on. */
@@ -59,15 +65,24 @@ export class Watch {
   readonly #call: string;
   readonly #sync: boolean;
   readonly #rec: WaitRecord;
-  readonly #start = performance.now();
+  readonly #start: number;
   #warned = false;
   #seen: number[] = [];
 
-  constructor(subject: WaitSubject, call: string, sync: boolean) {
+  /** @param start when the wait began (`performance.now()`). */
+  constructor(subject: WaitSubject, call: string, sync: boolean, start: number) {
+    this.#start = start;
     this.#subject = subject;
     this.#call = call;
     this.#sync = sync;
-    this.#rec = beginWait(subject.diagKind, subject.diagId, subject.diagOwners?.() ?? NO_OWNERS, sync, call);
+    this.#rec = beginWait(
+      subject.diagKind,
+      subject.diagId,
+      subject.diagOwners?.() ?? NO_OWNERS,
+      sync,
+      call,
+      Date.now() - (performance.now() - start),
+    );
   }
 
   /** The longest park slice this wait should use now, given the caller's own slice. */
