@@ -2,7 +2,7 @@
  * `skein`: Python's concurrency model — `threading`, `queue`, `concurrent.futures`,
  * `multiprocessing` — for TypeScript on Node.js, with real parallel threads and real shared
  * memory. This root entry re-exports the names of `skein/threading`, `skein/queue`,
- * `skein/futures` and `skein/multiprocessing`, `task`, and every error class. Where two entries
+ * `skein/futures`, `skein/multiprocessing` and `skein/diagnostics`, `task`, and every error class. Where two entries
  * share a name (`Queue`, `SimpleQueue`), the root has the thread one from `skein/queue`; the
  * process-safe ones come from `skein/multiprocessing`.
  *
@@ -31,6 +31,7 @@ export {
 } from './core/errors.js';
 export { type TaskRef, task } from './core/task.js';
 export type { BlockingWaitOptions, WaitOptions } from './core/wait-options.js';
+export * from './diagnostics/index.js';
 // Two option types share a name too: the root's ShutdownOptions is the executors'.
 export type { ShutdownOptions } from './futures/index.js';
 export * from './futures/index.js';

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { DeadlockLink } from './wait-graph.js';
 
 /** Options accepted by every skein error constructor (as `Error`'s, plus extra own properties). */
 export interface SkeinErrorOptions {
@@ -93,7 +94,13 @@ export class EOFError extends coded('ERR_SKEIN_EOF') {}
  * lock the calling thread holds). Python would hang; skein throws instead.
  * Its `code` is `ERR_SKEIN_DEADLOCK`.
  */
-export class DeadlockError extends coded('ERR_SKEIN_DEADLOCK') {}
+export class DeadlockError extends coded('ERR_SKEIN_DEADLOCK') {
+  /**
+   * When the deadlock detector failed this wait to break a cycle (`configureDiagnostics({
+   * deadlock: 'raise' })`): every thread of the cycle, what it waited for and who held it.
+   */
+  cycle?: DeadlockLink[];
+}
 /**
  * Remote connection refused: the authentication key did not match. Python: `AuthenticationError`.
  * Its `code` is `ERR_SKEIN_AUTHENTICATION`.

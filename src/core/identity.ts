@@ -15,6 +15,8 @@
  * Int32 word after the bitmap: ENDED, how many threads have been marked ended (Atomics.add by
  *               whoever sets a bit), so a structure can tell cheaply whether anyone died since
  *               it last looked (see barrier.ts)
+ * bytes DIAG_OFFSET…  the diagnostics region ({@link DIAG_BYTES}): who waits for what, object
+ *               names (laid out and described in `./wait-table.ts`)
  * ```
  *
  * The liveness bitmap lets shared-memory primitives notice that a thread holding them died
@@ -58,13 +60,18 @@ export interface SkeinWorkerData {
 
 const inherited = (workerData as { skein?: SkeinWorkerData } | null | undefined)?.skein;
 
-/** The process-wide counters; shared with every worker skein starts. */
 /** Int32 words of the liveness bitmap (one bit per ident). */
 const BITMAP_WORDS = (1 << 20) / 32;
 /** Index of the ENDED counter. */
 const ENDED = 4 + BITMAP_WORDS;
+/** Where the diagnostics region starts in {@link processState} (8-aligned, after ENDED). */
+export const DIAG_OFFSET = Math.ceil((4 * (ENDED + 1)) / 8) * 8;
+/** Size of the diagnostics region (see `./wait-table.ts`); untouched pages cost no memory. */
+export const DIAG_BYTES = 2 << 20;
+
+/** The process-wide counters; shared with every worker skein starts. */
 export const processState: SharedArrayBuffer =
-  inherited?.state ?? new SharedArrayBuffer(4 * (4 + BITMAP_WORDS + 1));
+  inherited?.state ?? new SharedArrayBuffer(DIAG_OFFSET + DIAG_BYTES);
 const counters = new Int32Array(processState);
 if (inherited === undefined) {
   // First isolate of this process: ident 1 is the main thread's.
@@ -136,10 +143,21 @@ export function currentIdentity(): ThreadIdentity {
   return current;
 }
 
+const identityListeners: Array<(identity: ThreadIdentity) => void> = [];
+
+/**
+ * Calls `fn` whenever this isolate's identity changes (a warm isolate starting another
+ * Thread's target). For the thread registry of `./wait-table.ts`, which identity cannot import.
+ */
+export function onIdentityChange(fn: (identity: ThreadIdentity) => void): void {
+  identityListeners.push(fn);
+}
+
 /** Replaces the current identity (the worker runtime does it when a Thread's target starts). */
 export function setCurrentIdentity(identity: ThreadIdentity): void {
   current = identity;
   currentIdent = identity.ident;
+  for (const fn of identityListeners) fn(identity);
 }
 
 /**

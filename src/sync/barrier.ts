@@ -49,9 +49,10 @@ import type { AnyFunction, TaskRef, TaskSpec } from '../core/task.js';
 import { toTaskSpec } from '../core/task.js';
 import { loadTask } from '../core/task-loader.js';
 import { checkTimeout, parseWait, type WaitOptions } from '../core/wait-options.js';
+import { newObjectId, objectLabel } from '../core/wait-table.js';
 import { Condition } from './condition.js';
 import { Lock } from './lock.js';
-import { POLL_MS } from './mutex.js';
+import { checkName, POLL_MS } from './mutex.js';
 import { reviving, takeRevived } from './revive.js';
 
 const TAG = 'skein.Barrier';
@@ -60,6 +61,8 @@ const COUNT = 1;
 const PARTIES = 2;
 const SEEN = 3;
 const IDENTS = 4;
+/** Object id for names and dumps (`core/wait-table.ts`; written once), after the idents. */
+const idWord = (parties: number): number => IDENTS + parties;
 const FILLING = 0;
 const DRAINING = 1;
 const RESETTING = -1;
@@ -74,6 +77,8 @@ export interface BarrierOptions {
   action?: (() => unknown) | TaskRef<() => unknown> | undefined;
   /** Default timeout in ms of every `wait` that does not give its own (none by default). */
   timeout?: number | undefined;
+  /** A name shown in thread dumps and `toString()` (default `Barrier#<id>`). */
+  name?: string | undefined;
 }
 
 interface BarrierData {
@@ -128,10 +133,25 @@ export class Barrier {
       this.#spec = toTaskSpec(options.action, 'Barrier action');
       if (typeof options.action === 'function') this.#action = options.action;
     }
-    this.#cells = new Int32Array(new SharedArrayBuffer(16 + 4 * parties));
+    const name = checkName({ name: options.name }, 'Barrier');
+    this.#cells = new Int32Array(new SharedArrayBuffer(16 + 4 * parties + 4));
     this.#cells[PARTIES] = parties;
     this.#cells[SEEN] = endedCount();
-    this.#cond = new Condition(new Lock());
+    const id = newObjectId(name);
+    this.#cells[idWord(parties)] = id;
+    // The internal condition carries the barrier's label, so a dump shows whose wait it is.
+    const label = name ?? `Barrier#${id}`;
+    this.#cond = new Condition(new Lock({ name: `${label}.lock` }), { name: label });
+  }
+
+  /** The barrier's name: the one it was created with, or `Barrier#<id>` (the same in every thread). */
+  get name(): string {
+    return objectLabel('Barrier', this.#cells[idWord(this.#cells[PARTIES] as number)] as number);
+  }
+
+  /** `<Barrier 'name' parties=3 waiting=1>`. */
+  toString(): string {
+    return `<Barrier '${this.name}' parties=${this.parties} waiting=${this.nWaiting}${this.broken ? ' broken' : ''}>`;
   }
 
   /** How many must arrive to release a cycle. Python: `parties`. */

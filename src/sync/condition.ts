@@ -55,18 +55,22 @@ import {
   type SharedDescriptor,
 } from '../core/shared-registry.js';
 import { parseWait, type WaitOptions } from '../core/wait-options.js';
+import { newObjectId, objectLabel } from '../core/wait-table.js';
 import { Lock } from './lock.js';
 import {
   type AcquireArg,
+  checkName,
   kAcquireRestore,
   kAcquireRestoreSync,
   kIsOwned,
   kReleaseSave,
+  type LockOptions,
   type Mutex,
 } from './mutex.js';
 import { parkUntil, parkUntilSync, unpark } from './park.js';
 import { reviving, takeRevived } from './revive.js';
 import { RLock } from './rlock.js';
+import type { WaitSubject } from './watch.js';
 
 const TAG = 'skein.Condition';
 /** How many threads or tasks may wait on one Condition at once. */
@@ -74,6 +78,8 @@ export const CONDITION_CAPACITY = 256;
 const NEXT_TICKET = 0;
 const NWAITING = 1;
 const SLOTS = 2;
+/** The object id word, after the slots (see `core/wait-table.ts`; written once). */
+const ID = SLOTS + 3 * CONDITION_CAPACITY;
 const FREE = 0;
 const WAITING = 1;
 const GRANTED = 2;
@@ -101,15 +107,16 @@ export type ConditionWaitArg = number | WaitOptions | undefined;
  * await cond.run(() => { items.push(1); cond.notify(); });
  * ```
  */
-export class Condition {
+export class Condition implements WaitSubject {
   readonly #cells: Int32Array;
   readonly #lock: Lock | RLock;
 
   /**
    * @param lock the Lock or RLock to use; a new RLock when omitted.
-   * @throws TypeError when `lock` is not a skein Lock or RLock.
+   * @param options `name`: shown in thread dumps and `toString()`.
+   * @throws TypeError when `lock` is not a skein Lock or RLock, or `name` not a string.
    */
-  constructor(lock?: Lock | RLock) {
+  constructor(lock?: Lock | RLock, options?: LockOptions) {
     const revived = takeRevived<{ cells: SharedArrayBuffer; lock: Lock | RLock }>();
     if (revived) {
       this.#cells = new Int32Array(revived.cells);
@@ -119,8 +126,30 @@ export class Condition {
     if (lock !== undefined && !(lock instanceof Lock) && !(lock instanceof RLock)) {
       throw new TypeError('Condition(lock): lock must be a skein Lock or RLock');
     }
-    this.#lock = lock ?? new RLock();
-    this.#cells = new Int32Array(new SharedArrayBuffer(4 * (SLOTS + 3 * CONDITION_CAPACITY)));
+    const name = checkName(options, 'Condition');
+    this.#lock = lock ?? new RLock(name === undefined ? undefined : { name: `${name}.lock` });
+    this.#cells = new Int32Array(new SharedArrayBuffer(4 * (ID + 1)));
+    this.#cells[ID] = newObjectId(name);
+  }
+
+  /** @internal */
+  get diagKind(): 'Condition' {
+    return 'Condition';
+  }
+
+  /** @internal */
+  get diagId(): number {
+    return this.#cells[ID] as number;
+  }
+
+  /** The condition's name: the one it was created with, or `Condition#<id>` (the same in every thread). */
+  get name(): string {
+    return objectLabel('Condition', this.diagId);
+  }
+
+  /** `<Condition 'name' lock=<Lock …>>`. */
+  toString(): string {
+    return `<Condition '${this.name}' lock=${String(this.#lock)}>`;
   }
 
   get #mutex(): Mutex {
@@ -261,7 +290,16 @@ export class Condition {
     let notified = false;
     let failure: { reason: unknown } | undefined;
     try {
-      notified = await parkUntil(this.#cells, at, this.#attempt(at), timeout, signal);
+      notified = await parkUntil(
+        this.#cells,
+        at,
+        this.#attempt(at),
+        timeout,
+        signal,
+        undefined,
+        this,
+        'wait',
+      );
     } catch (reason) {
       failure = { reason };
     }
@@ -284,7 +322,7 @@ export class Condition {
     if (signal?.aborted) throw signal.reason;
     const at = this.#claim();
     const saved = this.#mutex[kReleaseSave]();
-    const notified = parkUntilSync(this.#cells, at, this.#attempt(at), timeout);
+    const notified = parkUntilSync(this.#cells, at, this.#attempt(at), timeout, undefined, this, 'waitSync');
     const granted = this.#leave(at);
     this.#mutex[kAcquireRestoreSync](saved);
     return notified || granted;

@@ -1,8 +1,9 @@
 /**
  * `Event`: Python's `threading.Event` on shared memory.
  *
- * Layout (Int32Array over 8 bytes): word 0 FLAG (0/1; stored by `set`/`clear`, parked on by
- * waiters with expected 0), word 1 WAITERS (waiters parked or about to park, Atomics.add ±1).
+ * Layout (Int32Array over 12 bytes): word 0 FLAG (0/1; stored by `set`/`clear`, parked on by
+ * waiters with expected 0), word 1 WAITERS (waiters parked or about to park, Atomics.add ±1),
+ * word 2 ID (object id for names and dumps, `core/wait-table.ts`; written once).
  * `set` stores 1 and then wakes every waiter; a waiter parks only while it reads 0, so a `set`
  * between its check and its sleep makes the park return at once (no lost wake-up).
  *
@@ -21,12 +22,16 @@ import {
   type SharedDescriptor,
 } from '../core/shared-registry.js';
 import { parseWait, type WaitOptions } from '../core/wait-options.js';
+import { newObjectId, objectLabel } from '../core/wait-table.js';
+import { checkName, type LockOptions } from './mutex.js';
 import { parkUntil, parkUntilSync, unpark } from './park.js';
 import { reviving, takeRevived } from './revive.js';
+import type { WaitSubject } from './watch.js';
 
 const TAG = 'skein.Event';
 const FLAG = 0;
 const WAITERS = 1;
+const ID = 2;
 
 /**
  * A flag that threads and tasks can wait for. Python: `threading.Event`. `set()` wakes every
@@ -39,12 +44,37 @@ const WAITERS = 1;
  * if (!(await ready.wait(3000))) console.log('timed out');
  * ```
  */
-export class Event {
+export class Event implements WaitSubject {
   readonly #cells: Int32Array;
 
-  /** Creates an event whose flag is false. */
-  constructor() {
-    this.#cells = new Int32Array(takeRevived<SharedArrayBuffer>() ?? new SharedArrayBuffer(8));
+  /**
+   * Creates an event whose flag is false. `name` shows in thread dumps and `toString()`.
+   * @throws TypeError when `options` is not an object or `name` not a string.
+   */
+  constructor(options?: LockOptions) {
+    const revived = takeRevived<SharedArrayBuffer>();
+    this.#cells = new Int32Array(revived ?? new SharedArrayBuffer(12));
+    if (revived === undefined) this.#cells[ID] = newObjectId(checkName(options, 'Event'));
+  }
+
+  /** @internal */
+  get diagKind(): 'Event' {
+    return 'Event';
+  }
+
+  /** @internal */
+  get diagId(): number {
+    return this.#cells[ID] as number;
+  }
+
+  /** The event's name: the one it was created with, or `Event#<id>` (the same in every thread). */
+  get name(): string {
+    return objectLabel('Event', this.diagId);
+  }
+
+  /** `<Event 'name' set>` or `<Event 'name' unset>`. */
+  toString(): string {
+    return `<Event '${this.name}' ${this.isSet() ? 'set' : 'unset'}>`;
   }
 
   /** True when the flag is set. Python: `is_set()`. */
@@ -83,7 +113,7 @@ export class Event {
     if (timeout === 0) return false;
     Atomics.add(this.#cells, WAITERS, 1);
     try {
-      return await parkUntil(this.#cells, FLAG, this.#attempt, timeout, signal);
+      return await parkUntil(this.#cells, FLAG, this.#attempt, timeout, signal, undefined, this, 'wait');
     } finally {
       Atomics.sub(this.#cells, WAITERS, 1);
     }
@@ -97,7 +127,7 @@ export class Event {
     if (timeout === 0) return false;
     Atomics.add(this.#cells, WAITERS, 1);
     try {
-      return parkUntilSync(this.#cells, FLAG, this.#attempt, timeout);
+      return parkUntilSync(this.#cells, FLAG, this.#attempt, timeout, undefined, this, 'waitSync');
     } finally {
       Atomics.sub(this.#cells, WAITERS, 1);
     }

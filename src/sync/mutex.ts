@@ -11,6 +11,8 @@
  * word 2  COUNT    recursion level (RLock only; plain reads/writes, by the owner only)
  * word 3  DIED     ident of the dead thread this hold was taken over from, else 0
  *                  (plain write by the new owner right after it acquired)
+ * word 4  ID       object id for names and dumps (`core/wait-table.ts`; written once, before
+ *                  the lock is shared)
  * word 16 WAITERS  acquirers parked or about to park (Atomics.add ±1 by each waiter; read only
  *                  by observers, `lock.waiting`). On its own cache line, so that waiters
  *                  counting themselves do not slow down the lock word.
@@ -67,14 +69,23 @@ import { DeadlockError, RuntimeError } from '../core/errors.js';
 import { currentIdent, isThreadAlive } from '../core/identity.js';
 import type { BlockingWaitOptions } from '../core/wait-options.js';
 import { parseWait } from '../core/wait-options.js';
+import { newObjectId, objectLabel, threadName } from '../core/wait-table.js';
 import { parkUntil, parkUntilSync, unpark } from './park.js';
 import { takeRevived } from './revive.js';
+import type { WaitSubject } from './watch.js';
+
+/** Options of the Lock and RLock constructors. */
+export interface LockOptions {
+  /** A name shown in thread dumps, deadlock reports and `toString()` (default `Lock#<id>`). */
+  name?: string;
+}
 
 /** Word indexes, see the module comment. */
 export const OWNER = 0;
 export const WAITERS = 16;
 export const COUNT = 2;
 export const DIED = 3;
+export const ID = 4;
 /** The CONTENDED bit of the OWNER word, and the mask of its ident bits. */
 export const CONTENDED = 0x40000000;
 export const IDENT_MASK = 0x3fffffff;
@@ -119,18 +130,48 @@ class Held implements Disposable {
  * The common face of Lock and RLock. Not exported from skein's entries (its subclasses are);
  * see {@link Lock} and {@link RLock}.
  */
-export abstract class Mutex {
+export abstract class Mutex implements WaitSubject {
   /** The shared words; see the module comment. */
   protected readonly cells: Int32Array;
   /** True for RLock. */
   protected readonly reentrant: boolean;
   readonly #disposable: Disposable;
+  /** @internal */
+  readonly diagId: number;
 
   /** @param reentrant true for RLock (set here, first, so Lock and RLock objects share one layout). */
-  protected constructor(reentrant: boolean) {
+  protected constructor(reentrant: boolean, options?: LockOptions) {
     this.reentrant = reentrant;
-    this.cells = new Int32Array(takeRevived<SharedArrayBuffer>() ?? new SharedArrayBuffer(128));
+    const revived = takeRevived<SharedArrayBuffer>();
+    this.cells = new Int32Array(revived ?? new SharedArrayBuffer(128));
+    if (revived === undefined) {
+      const name = checkName(options, reentrant ? 'RLock' : 'Lock');
+      this.cells[ID] = newObjectId(name);
+    }
+    this.diagId = this.cells[ID] as number;
     this.#disposable = new Held(this);
+  }
+
+  /** @internal */
+  get diagKind(): 'Lock' | 'RLock' {
+    return this.reentrant ? 'RLock' : 'Lock';
+  }
+
+  /** @internal The holder, for deadlock detection. */
+  diagOwners(): readonly number[] {
+    const o = Atomics.load(this.cells, OWNER) & IDENT_MASK;
+    return o === 0 ? [] : [o];
+  }
+
+  /** The lock's name: the one it was created with, or `Lock#<id>` (the same in every thread). */
+  get name(): string {
+    return objectLabel(this.diagKind, this.diagId);
+  }
+
+  /** `<Lock 'name' unlocked>` or `<Lock 'name' locked by Thread-2 (ident 3)>`. */
+  toString(): string {
+    const o = this.owner;
+    return `<${this.diagKind} '${this.name}' ${o === null ? 'unlocked' : `locked by ${threadName(o)} (ident ${o})`}>`;
   }
 
   /** The shared memory of this lock (what crosses into other threads). */
@@ -219,7 +260,16 @@ export abstract class Mutex {
     const c = this.cells;
     Atomics.add(c, WAITERS, 1);
     try {
-      return await parkUntil(c, OWNER, () => this.#tryAsWaiter(me), timeout, signal, POLL_MS);
+      return await parkUntil(
+        c,
+        OWNER,
+        () => this.#tryAsWaiter(me),
+        timeout,
+        signal,
+        POLL_MS,
+        this,
+        'acquire',
+      );
     } finally {
       Atomics.sub(c, WAITERS, 1);
     }
@@ -259,7 +309,7 @@ export abstract class Mutex {
     }
     Atomics.add(c, WAITERS, 1);
     try {
-      return parkUntilSync(c, OWNER, () => this.#tryAsWaiter(me), timeout, POLL_MS);
+      return parkUntilSync(c, OWNER, () => this.#tryAsWaiter(me), timeout, POLL_MS, this, 'acquireSync');
     } finally {
       Atomics.sub(c, WAITERS, 1);
     }
@@ -379,7 +429,15 @@ export abstract class Mutex {
     const me = currentIdent;
     Atomics.add(c, WAITERS, 1);
     try {
-      parkUntilSync(c, OWNER, () => this.#tryAsWaiter(me), Number.POSITIVE_INFINITY, POLL_MS);
+      parkUntilSync(
+        c,
+        OWNER,
+        () => this.#tryAsWaiter(me),
+        Number.POSITIVE_INFINITY,
+        POLL_MS,
+        this,
+        'Condition.waitSync (re-acquiring its lock)',
+      );
     } finally {
       Atomics.sub(c, WAITERS, 1);
     }
@@ -391,4 +449,23 @@ export abstract class Mutex {
     await this.acquire();
     if (this.reentrant) this.cells[COUNT] = saved;
   }
+}
+
+/**
+ * Checks a constructor's `{ name }` option; returns the name.
+ * @throws TypeError when the options are not an object or the name not a string.
+ * @internal
+ */
+export function checkName(options: unknown, cls: string): string | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      `new ${cls}(options): options must be an object like { name: 'fork' }, got ${String(options)}`,
+    );
+  }
+  const name = (options as { name?: unknown }).name;
+  if (name !== undefined && typeof name !== 'string') {
+    throw new TypeError(`new ${cls}({ name }): name must be a string, got ${typeof name}`);
+  }
+  return name;
 }

@@ -26,8 +26,12 @@
  * the value read as `expected` — if the word changed in between, the park returns
  * `'not-equal'` at once, so a wake-up that lands between the check and the sleep is never lost.
  *
+ * Waits that pass a {@link WaitSubject} are also recorded for thread dumps and deadlock
+ * detection once they park (see `./watch.ts`).
+ *
  * @module
  */
+import { WATCH_AFTER_MS, type WaitSubject, Watch } from './watch.js';
 
 /** Why a park returned: woken (`'ok'`, possibly spuriously), the word had already changed, or time ran out. */
 export type ParkResult = 'ok' | 'not-equal' | 'timed-out';
@@ -113,15 +117,44 @@ export function parkUntilSync(
   attempt: Attempt,
   timeout: number,
   slice = Number.POSITIVE_INFINITY,
+  subject?: WaitSubject,
+  call = 'waitSync',
 ): boolean {
-  const deadline = timeout === Number.POSITIVE_INFINITY ? timeout : performance.now() + timeout;
-  for (;;) {
-    const seen = attempt();
-    if (seen === true) return true;
-    const left = deadline === Number.POSITIVE_INFINITY ? deadline : deadline - performance.now();
-    if (left <= 0) return false;
-    parkSync(cells, index, seen, Math.min(left, slice));
+  const start = performance.now();
+  const deadline = timeout === Number.POSITIVE_INFINITY ? timeout : start + timeout;
+  let watch: Watch | undefined;
+  try {
+    for (;;) {
+      const seen = attempt();
+      if (seen === true) return true;
+      const now = performance.now();
+      const left = deadline === Number.POSITIVE_INFINITY ? deadline : deadline - now;
+      if (left <= 0) return false;
+      parkSync(cells, index, seen, sliceFor(subject, watch, slice, left, now - start));
+      // Diagnostics bookkeeping (a stack capture, a record) only for waits that last.
+      if (subject !== undefined && watch === undefined && performance.now() - start >= WATCH_AFTER_MS)
+        watch = new Watch(subject, call, true, start);
+      watch?.tick();
+    }
+  } finally {
+    watch?.end();
   }
+}
+
+/**
+ * How long a wait parks next: its own slice, shortened while it is young so that a wait that
+ * lasts gets its diagnostics record after {@link WATCH_AFTER_MS}, and as its Watch asks.
+ */
+function sliceFor(
+  subject: WaitSubject | undefined,
+  watch: Watch | undefined,
+  slice: number,
+  left: number,
+  elapsed: number,
+): number {
+  if (watch !== undefined) return watch.slice(slice, left);
+  if (subject === undefined) return Math.min(left, slice);
+  return Math.min(left, slice, Math.max(1, WATCH_AFTER_MS - elapsed));
 }
 
 /**
@@ -136,22 +169,31 @@ export async function parkUntil(
   timeout: number,
   signal: AbortSignal | undefined,
   slice = Number.POSITIVE_INFINITY,
+  subject?: WaitSubject,
+  call = 'wait',
 ): Promise<boolean> {
   const finite = timeout !== Number.POSITIVE_INFINITY;
-  const deadline = finite ? performance.now() + timeout : timeout;
+  const start = performance.now();
+  const deadline = finite ? start + timeout : timeout;
   let keepAlive: NodeJS.Timeout | undefined;
+  let watch: Watch | undefined;
   try {
     for (;;) {
       if (signal?.aborted) throw signal.reason;
       const seen = attempt();
       if (seen === true) return true;
-      const left = finite ? deadline - performance.now() : deadline;
+      const now = performance.now();
+      const left = finite ? deadline - now : deadline;
       if (left <= 0) return false;
       // One referenced timer for the whole wait (see the module comment), not one per slice.
       keepAlive ??= setTimeout(() => {}, 2 ** 31 - 1);
-      await park(cells, index, seen, Math.min(left, slice), signal, false);
+      await park(cells, index, seen, sliceFor(subject, watch, slice, left, now - start), signal, false);
+      if (subject !== undefined && watch === undefined && performance.now() - start >= WATCH_AFTER_MS)
+        watch = new Watch(subject, call, false, start);
+      watch?.tick();
     }
   } finally {
     if (keepAlive) clearTimeout(keepAlive);
+    watch?.end();
   }
 }

@@ -10,7 +10,7 @@ import {
   registerSharedType,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
-import { Mutex } from './mutex.js';
+import { type LockOptions, Mutex } from './mutex.js';
 import { reviving } from './revive.js';
 
 const TAG = 'skein.RLock';
@@ -37,9 +37,12 @@ const TAG = 'skein.RLock';
  * ```
  */
 export class RLock extends Mutex {
-  /** Creates an unlocked lock. */
-  constructor() {
-    super(true);
+  /**
+   * Creates an unlocked lock. `name` shows in thread dumps, deadlock reports and `toString()`.
+   * @throws TypeError when `options` is not an object or `name` not a string.
+   */
+  constructor(options?: LockOptions) {
+    super(true, options);
   }
 
   /** @internal Crossing into another thread. */

@@ -17,6 +17,7 @@
  *   +1 COUNT   permits that thread holds via hold/holdSync/run (written by it, or by the
  *              reclaimer once it is dead)
  *   +2 TARGET  what COUNT becomes when the slot's transfer in progress completes
+ * word 5  ID         object id for names and dumps (`core/wait-table.ts`; written once)
  * ```
  *
  * Invariants: permits ≥ 0 always; a permit moves only by one successful CAS on VALUE, so none
@@ -77,9 +78,11 @@ import {
   type SharedDescriptor,
 } from '../core/shared-registry.js';
 import { parseWait } from '../core/wait-options.js';
-import { type AcquireArg, POLL_MS } from './mutex.js';
+import { newObjectId, objectLabel } from '../core/wait-table.js';
+import { type AcquireArg, checkName, type LockOptions, POLL_MS } from './mutex.js';
 import { parkSync, parkUntil, parkUntilSync, unpark } from './park.js';
 import { reviving, takeRevived } from './revive.js';
+import type { WaitSubject } from './watch.js';
 
 const VALUE = 0;
 const WAITERS = 1;
@@ -90,6 +93,7 @@ export const INITIAL_WORD = 2;
 const INITIAL = 2;
 const TRACKED = 3;
 const RECLAIMED = 4;
+const ID = 5;
 const SLOTS = 8;
 /** How many holder threads a Semaphore tracks for dead-holder recovery. */
 export const HOLDER_SLOTS = 32;
@@ -124,7 +128,7 @@ export function permitsOf(word: number): number {
  * await sem.run(() => fetchOne(url));
  * ```
  */
-export class Semaphore {
+export class Semaphore implements WaitSubject {
   /** @internal */
   protected readonly cells: Int32Array;
   readonly #disposable: Disposable;
@@ -133,14 +137,16 @@ export class Semaphore {
    * @param value the initial number of permits, at most {@link MAX_PERMITS} (2²⁵ − 1).
    * @throws ValueError when `value` is negative (Python raises ValueError); TypeError when it is
    *   not an integer; RangeError when it exceeds {@link MAX_PERMITS}.
+   * @param options `name`: shown in thread dumps, deadlock reports and `toString()`.
    */
-  constructor(value = 1) {
+  constructor(value = 1, options?: LockOptions) {
     const revived = takeRevived<SharedArrayBuffer>();
     this.#disposable = { [Symbol.dispose]: () => this.#giveBack() };
     if (revived) {
       this.cells = new Int32Array(revived);
       return;
     }
+    const name = checkName(options, this.diagKind);
     if (typeof value !== 'number' || !Number.isInteger(value)) {
       throw new TypeError(`semaphore initial value must be an integer, got ${String(value)}`);
     }
@@ -153,6 +159,39 @@ export class Semaphore {
     this.cells = new Int32Array(new SharedArrayBuffer(4 * (SLOTS + SLOT_WORDS * HOLDER_SLOTS)));
     this.cells[VALUE] = value << SHIFT;
     this.cells[INITIAL] = value;
+    this.cells[ID] = newObjectId(name);
+  }
+
+  /** @internal */
+  get diagKind(): 'Semaphore' | 'BoundedSemaphore' {
+    return this.tag === 'skein.BoundedSemaphore' ? 'BoundedSemaphore' : 'Semaphore';
+  }
+
+  /** @internal */
+  get diagId(): number {
+    return this.cells[ID] as number;
+  }
+
+  /** @internal The threads holding permits through hold()/run(), while none is free. */
+  diagOwners(): readonly number[] {
+    const c = this.cells;
+    if (Atomics.load(c, VALUE) >= ONE) return [];
+    const owners: number[] = [];
+    for (let k = 0; k < HOLDER_SLOTS; k++) {
+      const ident = Atomics.load(c, SLOTS + SLOT_WORDS * k);
+      if (ident > 0 && Atomics.load(c, SLOTS + SLOT_WORDS * k + 1) > 0) owners.push(ident);
+    }
+    return owners;
+  }
+
+  /** The semaphore's name: the one it was created with, or `Semaphore#<id>` (the same in every thread). */
+  get name(): string {
+    return objectLabel(this.diagKind, this.diagId);
+  }
+
+  /** `<Semaphore 'name' value=2>`. */
+  toString(): string {
+    return `<${this.diagKind} '${this.name}' value=${Atomics.load(this.cells, VALUE) >> SHIFT}>`;
   }
 
   #slot = -1;
@@ -351,6 +390,8 @@ export class Semaphore {
         timeout,
         signal,
         POLL_MS,
+        this,
+        'acquire',
       );
     } finally {
       Atomics.sub(c, WAITERS, 1);
@@ -377,7 +418,15 @@ export class Semaphore {
     for (let i = 0; i < SPIN; i++) if (Atomics.load(c, VALUE) >= ONE && this.#try(at) === true) return true;
     Atomics.add(c, WAITERS, 1);
     try {
-      return parkUntilSync(c, VALUE, at < 0 ? this.#attempt : () => this.#attemptAt(at), timeout, POLL_MS);
+      return parkUntilSync(
+        c,
+        VALUE,
+        at < 0 ? this.#attempt : () => this.#attemptAt(at),
+        timeout,
+        POLL_MS,
+        this,
+        'acquireSync',
+      );
     } finally {
       Atomics.sub(c, WAITERS, 1);
     }

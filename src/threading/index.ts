@@ -14,7 +14,7 @@ export { BoundedSemaphore } from '../sync/bounded-semaphore.js';
 export { Condition, type ConditionWaitArg } from '../sync/condition.js';
 export { Event } from '../sync/event.js';
 export { Lock } from '../sync/lock.js';
-export type { AcquireArg } from '../sync/mutex.js';
+export type { AcquireArg, LockOptions } from '../sync/mutex.js';
 export { RLock } from '../sync/rlock.js';
 export { Semaphore } from '../sync/semaphore.js';
 export { SharedArray, type SharedArrayConstructor, type SharedArrayExtras } from '../sync/shared-array.js';
