@@ -117,7 +117,7 @@ export class RedisBarrier extends RedisObject {
    * @throws BrokenBarrierError when the barrier is or becomes broken (a timeout, an abort, a
    *   reset, a party that died); the signal's reason when aborted (which breaks it too).
    */
-  wait(options?: number | WaitOptions): Promise<number> {
+  async wait(options?: number | WaitOptions): Promise<number> {
     const { wait, signal } = readWait(this.#timeout(options), false, 'wait');
     return this.op('wait', [wait], signal) as Promise<number>;
   }
@@ -149,7 +149,7 @@ export class RedisBarrier extends RedisObject {
   }
 
   /** Is it broken? */
-  broken(): Promise<boolean> {
+  async broken(): Promise<boolean> {
     return this.op('broken') as Promise<boolean>;
   }
 
@@ -159,7 +159,7 @@ export class RedisBarrier extends RedisObject {
   }
 
   /** How many parties wait now (Python's `n_waiting`). */
-  nWaiting(): Promise<number> {
+  async nWaiting(): Promise<number> {
     return this.op('nWaiting') as Promise<number>;
   }
 
@@ -169,7 +169,7 @@ export class RedisBarrier extends RedisObject {
   }
 
   /** The number of parties (Python's `parties`). */
-  parties(): Promise<number> {
+  async parties(): Promise<number> {
     return this.op('parties') as Promise<number>;
   }
 

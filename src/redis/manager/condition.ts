@@ -100,7 +100,7 @@ export class RedisCondition extends Acquirer {
   }
 
   /** Acquires the underlying lock. */
-  acquire(options?: AcquireArg): Promise<boolean> {
+  async acquire(options?: AcquireArg): Promise<boolean> {
     return this.#lock.acquire(options);
   }
 
@@ -110,7 +110,7 @@ export class RedisCondition extends Acquirer {
   }
 
   /** Releases the underlying lock. @throws RuntimeError when not held. */
-  release(): Promise<void> {
+  async release(): Promise<void> {
     return this.#lock.release();
   }
 
@@ -120,7 +120,7 @@ export class RedisCondition extends Acquirer {
   }
 
   /** Is the underlying lock held (by anyone)? */
-  locked(): Promise<boolean> {
+  async locked(): Promise<boolean> {
     return this.#lock.locked();
   }
 

@@ -98,7 +98,7 @@ export class RedisDict<K extends DictKey = string, V = unknown> extends RedisObj
   }
 
   /** `del d[key]`: true if the key was there. */
-  delete(key: K): Promise<boolean> {
+  async delete(key: K): Promise<boolean> {
     return this.op('delete', [keyField(key)]) as Promise<boolean>;
   }
 
@@ -108,7 +108,7 @@ export class RedisDict<K extends DictKey = string, V = unknown> extends RedisObj
   }
 
   /** `key in d`. */
-  has(key: K): Promise<boolean> {
+  async has(key: K): Promise<boolean> {
     return this.op('has', [keyField(key)]) as Promise<boolean>;
   }
 
@@ -218,7 +218,7 @@ export class RedisDict<K extends DictKey = string, V = unknown> extends RedisObj
   }
 
   /** `len(d)`. */
-  size(): Promise<number> {
+  async size(): Promise<number> {
     return this.op('size') as Promise<number>;
   }
 

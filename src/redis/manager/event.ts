@@ -81,7 +81,7 @@ export class RedisEvent extends RedisObject {
   }
 
   /** Is the flag set? (Python's `is_set`). */
-  isSet(): Promise<boolean> {
+  async isSet(): Promise<boolean> {
     return this.op('isSet') as Promise<boolean>;
   }
 
@@ -95,7 +95,7 @@ export class RedisEvent extends RedisObject {
    * @returns the flag: false when the time passed first.
    * @throws the signal's reason when aborted.
    */
-  wait(options?: number | WaitOptions): Promise<boolean> {
+  async wait(options?: number | WaitOptions): Promise<boolean> {
     const { wait, signal } = readWait(options, false, 'wait');
     return this.op('wait', [wait], signal) as Promise<boolean>;
   }

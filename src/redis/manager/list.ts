@@ -202,7 +202,7 @@ export class RedisList<T = unknown> extends RedisObject {
   }
 
   /** How many items are deep-equal to `value`. */
-  count(value: T): Promise<number> {
+  async count(value: T): Promise<number> {
     return this.op('count', [encode(value)]) as Promise<number>;
   }
 
@@ -232,7 +232,7 @@ export class RedisList<T = unknown> extends RedisObject {
   }
 
   /** `len(l)`. */
-  length(): Promise<number> {
+  async length(): Promise<number> {
     return this.op('length') as Promise<number>;
   }
 

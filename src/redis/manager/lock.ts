@@ -141,7 +141,7 @@ abstract class LeasedLock extends Acquirer {
   }
 
   /** Is it held (by anyone)? */
-  locked(): Promise<boolean> {
+  async locked(): Promise<boolean> {
     return this.op('locked') as Promise<boolean>;
   }
 

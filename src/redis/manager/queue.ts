@@ -133,10 +133,10 @@ export class RedisQueue<T = unknown> extends RedisObject {
    * @throws Full when `block: false` or the timeout passes with the queue still full.
    * @throws TypeError naming the path of a part of `item` that is not data (nothing is put).
    */
-  put(item: T, options?: number | QueueWaitOptions): Promise<void> {
+  async put(item: T, options?: number | QueueWaitOptions): Promise<void> {
     const { wait, signal } = readWait(waitOf(options), false, 'put');
     const bytes = encode(item, 'item');
-    return this.op('put', [bytes, wait], signal).then(() => {});
+    await this.op('put', [bytes, wait], signal);
   }
 
   /** Puts without waiting (Python's `put_nowait`). @throws Full when full. */

@@ -180,7 +180,7 @@ export class RedisSemaphore extends Acquirer {
   }
 
   /** Free permits now (after ending expired leases). */
-  getValue(): Promise<number> {
+  async getValue(): Promise<number> {
     return this.op('getValue') as Promise<number>;
   }
 
