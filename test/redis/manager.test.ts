@@ -526,7 +526,11 @@ describe('RedisManager', { skip: srv ? false : REDIS_MISSING, timeout: 600_000 }
       await q.put(odd);
       const back = (await q.get()) as typeof odd;
       assert.deepEqual(back, odd);
-      assert.deepEqual(Object.keys(back.own), ['__proto__', 'constructor'], 'an own __proto__ key stays a key');
+      assert.deepEqual(
+        Object.keys(back.own),
+        ['__proto__', 'constructor'],
+        'an own __proto__ key stays a key',
+      );
       assert.equal(({} as { polluted?: boolean }).polluted, undefined);
     });
   });
