@@ -64,12 +64,16 @@ defineOps(['condition'], {
     // Re-acquire, waiting as long as it takes (Python's wait always returns holding the lock).
     for (;;) {
       if (lock.kind === 'lock') {
-        const r = arr(await ctx.store.run('lockAcquire', [lk, `${lk}:f`], [ctx.client, lock.lease!]));
+        const r = arr(
+          await ctx.store.run('lockAcquire', [lk, `${lk}:f`, `${lk}:w`], [ctx.client, lock.lease!]),
+        );
         if (num(r[0]) === 1) return { notified, fence: num(r[1]), count: 1 };
         const ttl = num(r[1]);
         if (ttl !== -2) await blockOn(ctx, `${lk}:w`, ttl >= 0 ? ttl + 1 : Number.POSITIVE_INFINITY);
       } else {
-        const r = arr(await ctx.store.run('rlockAcquire', [lk, `${lk}:f`], [ctx.client, lock.lease!, c]));
+        const r = arr(
+          await ctx.store.run('rlockAcquire', [lk, `${lk}:f`, `${lk}:w`], [ctx.client, lock.lease!, c]),
+        );
         if (num(r[0]) === 1) return { notified, fence: num(r[1]), count: num(r[2]) };
         const ttl = num(r[1]);
         if (ttl !== -2) await blockOn(ctx, `${lk}:w`, ttl >= 0 ? ttl + 1 : Number.POSITIVE_INFINITY);

@@ -80,7 +80,7 @@ defineOps(['lock'], {
   acquire: (ctx, spec, [w], signal) => {
     const k = keyOf(ctx.ns, spec);
     return acquireLoop(ctx, spec, w as Wait, signal, async () => {
-      const r = arr(await ctx.store.run('lockAcquire', [k, `${k}:f`], [ctx.client, spec.lease!]));
+      const r = arr(await ctx.store.run('lockAcquire', [k, `${k}:f`, `${k}:w`], [ctx.client, spec.lease!]));
       return num(r[0]) === 1 ? { got: num(r[1]) } : { ttl: num(r[1]) };
     });
   },
@@ -100,7 +100,7 @@ defineOps(['rlock'], {
       const r = arr(
         await ctx.store.run(
           'rlockAcquire',
-          [k, `${k}:f`],
+          [k, `${k}:f`, `${k}:w`],
           [ctx.client, spec.lease!, (n as number | undefined) ?? 1],
         ),
       );

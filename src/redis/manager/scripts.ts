@@ -43,6 +43,17 @@ local function split(e)
   local i = string.find(e, '|', 1, true)
   return string.sub(e, 1, i - 1), string.sub(e, i + 1)
 end
+-- A Lock/RLock acquire that finds it taken marks "someone may be waiting" (<wake list>:m) for
+-- as long as that waiter may stay blocked (the holder's lease left, plus a margin: a blocked
+-- waiter re-checks by then and marks again), and answers that time. A release pushes a wake
+-- token only under that mark, so an uncontended release writes nothing but its own key.
+local function waiting(lock, list)
+  local ttl = redis.call('PTTL', lock)
+  local mark = list .. ':m'
+  if ttl >= 0 and redis.call('PTTL', mark) < ttl + 1000 then redis.call('SET', mark, '1', 'PX', ttl + 1000) end
+  if ttl < 0 and ttl ~= -2 then redis.call('SET', mark, '1') end
+  return ttl
+end
 local function alive(prefix, client)
   return redis.call('EXISTS', prefix .. ':client:' .. client) == 1
 end
@@ -53,7 +64,7 @@ const BODIES = {
   // [3] wake list.
   /** ARGV holder, lease → {1, fence} | {0, pttl of the current holder} */
   lockAcquire: `
-if redis.call('EXISTS', KEYS[1]) == 1 then return {0, redis.call('PTTL', KEYS[1])} end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0, waiting(KEYS[1], KEYS[3])} end
 local f = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. f, 'PX', ARGV[2])
 return {1, f}`,
@@ -63,7 +74,7 @@ local v = redis.call('GET', KEYS[1])
 if not v then return 0 end
 if v ~= ARGV[1] then return -1 end
 redis.call('DEL', KEYS[1])
-wake(KEYS[3], 1, 1)
+if redis.call('EXISTS', KEYS[3] .. ':m') == 1 then wake(KEYS[3], 1, 1) end
 return 1`,
   /** ARGV token, lease → 1 renewed | 0 the lease is no longer ours */
   lockRenew: `
@@ -76,7 +87,7 @@ return 0`,
   rlockAcquire: `
 local o = redis.call('HGET', KEYS[1], 'o')
 if o then
-  if o ~= ARGV[1] then return {0, redis.call('PTTL', KEYS[1])} end
+  if o ~= ARGV[1] then return {0, waiting(KEYS[1], KEYS[3])} end
   local c = redis.call('HINCRBY', KEYS[1], 'c', ARGV[3])
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return {1, tonumber(redis.call('HGET', KEYS[1], 'f')), c}
@@ -93,7 +104,7 @@ if o ~= ARGV[1] then return -1 end
 local c = redis.call('HINCRBY', KEYS[1], 'c', -1)
 if c <= 0 then
   redis.call('DEL', KEYS[1])
-  wake(KEYS[3], 1, 1)
+  if redis.call('EXISTS', KEYS[3] .. ':m') == 1 then wake(KEYS[3], 1, 1) end
   return 0
 end
 return c`,
