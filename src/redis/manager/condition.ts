@@ -36,7 +36,7 @@ import type { RedisLock, RedisRLock } from './lock.js';
 import { Acquirer, type Owner } from './object.js';
 
 /** A wait's answer: whether it was notified, and the lock re-acquired (null: it was not held). */
-type WaitAnswer = { notified: boolean; fence: number; count: number } | null;
+type WaitAnswer = { notified: boolean; fence: number; count: number; ago: number } | null;
 
 defineOps(['condition'], {
   /**
@@ -62,19 +62,22 @@ defineOps(['condition'], {
       await ctx.store.client.del(waiterKey(ctx.ns, wid));
     }
     // Re-acquire, waiting as long as it takes (Python's wait always returns holding the lock).
+    // `ago`: ms since the winning attempt was sent (when the new lease may have begun).
     for (;;) {
+      const sent = performance.now();
+      const ago = () => performance.now() - sent;
       if (lock.kind === 'lock') {
         const r = arr(
           await ctx.store.run('lockAcquire', [lk, `${lk}:f`, `${lk}:w`], [ctx.client, lock.lease!]),
         );
-        if (num(r[0]) === 1) return { notified, fence: num(r[1]), count: 1 };
+        if (num(r[0]) === 1) return { notified, fence: num(r[1]), count: 1, ago: ago() };
         const ttl = num(r[1]);
         if (ttl !== -2) await blockOn(ctx, `${lk}:w`, ttl >= 0 ? ttl + 1 : Number.POSITIVE_INFINITY);
       } else {
         const r = arr(
           await ctx.store.run('rlockAcquire', [lk, `${lk}:f`, `${lk}:w`], [ctx.client, lock.lease!, c]),
         );
-        if (num(r[0]) === 1) return { notified, fence: num(r[1]), count: num(r[2]) };
+        if (num(r[0]) === 1) return { notified, fence: num(r[1]), count: num(r[2]), ago: ago() };
         const ttl = num(r[1]);
         if (ttl !== -2) await blockOn(ctx, `${lk}:w`, ttl >= 0 ? ttl + 1 : Number.POSITIVE_INFINITY);
       }
@@ -152,7 +155,7 @@ export class RedisCondition extends Acquirer {
         `wait(): the lease on the lock of condition "${this.name}" had ended (lock.lost fired)`,
       );
     }
-    this.#lock.took(r, since);
+    this.#lock.took(r, since - r.ago);
     return r.notified;
   }
 

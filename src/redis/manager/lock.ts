@@ -55,6 +55,13 @@ import { Acquirer } from './object.js';
 
 const NEVER = new AbortController().signal;
 
+/** An acquisition as an operation answers it: fence, depth, and ms since its lease may have begun. */
+export interface Acquired {
+  fence: number;
+  count: number;
+  ago: number;
+}
+
 async function acquireLoop(
   ctx: Ctx,
   spec: Spec,
@@ -66,8 +73,11 @@ async function acquireLoop(
   const dl = deadline(w);
   for (;;) {
     signal?.throwIfAborted();
+    const sent = performance.now();
     const r = await attempt();
-    if ('got' in r) return r.got;
+    // `ago`: how long before the answer the winning attempt was sent, i.e. when the lease may
+    // have started (a duration, so it means the same in the caller's thread as in the helper's).
+    if ('got' in r) return { ...(r.got as object), ago: performance.now() - sent };
     const ms = left(dl);
     if (ms === 0) return null;
     if (r.ttl === -2) continue; // the lease ended between the two reads: try again now
@@ -76,12 +86,12 @@ async function acquireLoop(
 }
 
 defineOps(['lock'], {
-  /** [wait] → fence | null */
+  /** [wait] → { fence, count, ago } | null */
   acquire: (ctx, spec, [w], signal) => {
     const k = keyOf(ctx.ns, spec);
     return acquireLoop(ctx, spec, w as Wait, signal, async () => {
       const r = arr(await ctx.store.run('lockAcquire', [k, `${k}:f`, `${k}:w`], [ctx.client, spec.lease!]));
-      return num(r[0]) === 1 ? { got: num(r[1]) } : { ttl: num(r[1]) };
+      return num(r[0]) === 1 ? { got: { fence: num(r[1]), count: 1 } } : { ttl: num(r[1]) };
     });
   },
   /** [token] → 1 | 0 unlocked | -1 held under another token */
@@ -93,7 +103,7 @@ defineOps(['lock'], {
 });
 
 defineOps(['rlock'], {
-  /** [wait, depth] → { fence, count } | null */
+  /** [wait, depth] → { fence, count, ago } | null */
   acquire: (ctx, spec, [w, n], signal) => {
     const k = keyOf(ctx.ns, spec);
     return acquireLoop(ctx, spec, w as Wait, signal, async () => {
@@ -173,20 +183,18 @@ export class RedisLock extends LeasedLock {
   async acquire(options?: AcquireArg): Promise<boolean> {
     const { wait, signal } = readWait(options, false, 'acquire');
     signal?.throwIfAborted();
-    const since = performance.now();
-    const f = (await this.op('acquire', [wait], signal)) as number | null;
-    if (f === null) return false;
-    this.took({ fence: f, count: 1 }, since);
+    const r = (await this.op('acquire', [wait], signal)) as Acquired | null;
+    if (r === null) return false;
+    this.took(r, performance.now() - r.ago);
     return true;
   }
 
   /** Blocking twin of {@link acquire} (no signal). */
   acquireSync(options?: AcquireArg): boolean {
     const { wait } = readWait(options, true, 'acquire');
-    const since = performance.now();
-    const f = this.opSync('acquire', [wait]) as number | null;
-    if (f === null) return false;
-    this.took({ fence: f, count: 1 }, since);
+    const r = this.opSync('acquire', [wait]) as Acquired | null;
+    if (r === null) return false;
+    this.took(r, performance.now() - r.ago);
     return true;
   }
 
@@ -252,20 +260,18 @@ export class RedisRLock extends LeasedLock {
   async acquire(options?: AcquireArg): Promise<boolean> {
     const { wait, signal } = readWait(options, false, 'acquire');
     signal?.throwIfAborted();
-    const since = performance.now();
-    const r = (await this.op('acquire', [wait, 1], signal)) as { fence: number; count: number } | null;
+    const r = (await this.op('acquire', [wait, 1], signal)) as Acquired | null;
     if (r === null) return false;
-    this.took(r, since);
+    this.took(r, performance.now() - r.ago);
     return true;
   }
 
   /** Blocking twin of {@link acquire}. */
   acquireSync(options?: AcquireArg): boolean {
     const { wait } = readWait(options, true, 'acquire');
-    const since = performance.now();
-    const r = this.opSync('acquire', [wait, 1]) as { fence: number; count: number } | null;
+    const r = this.opSync('acquire', [wait, 1]) as Acquired | null;
     if (r === null) return false;
-    this.took(r, since);
+    this.took(r, performance.now() - r.ago);
     return true;
   }
 

@@ -32,12 +32,13 @@ function keys(k: string, ...parts: string[]): string[] {
 }
 
 defineOps(['semaphore', 'boundedSemaphore'], {
-  /** [wait] → fence | null */
+  /** [wait] → { fence, ago } | null (ago: ms since the winning attempt was sent) */
   acquire: async (ctx, spec, [w], signal) => {
     const k = keyOf(ctx.ns, spec);
     const dl = deadline(w as Wait);
     for (;;) {
       signal?.throwIfAborted();
+      const sent = performance.now();
       const r = arr(
         await ctx.store.run('semAcquire', keys(k, 'v', 'h', 'e', 't', 'f'), [
           ctx.client,
@@ -45,7 +46,7 @@ defineOps(['semaphore', 'boundedSemaphore'], {
           spec.value!,
         ]),
       );
-      if (num(r[0]) === 1) return num(r[1]);
+      if (num(r[0]) === 1) return { fence: num(r[1]), ago: performance.now() - sent };
       const ms = left(dl);
       if (ms === 0) return null;
       const next = num(r[1]);
@@ -100,20 +101,18 @@ export class RedisSemaphore extends Acquirer {
   async acquire(options?: AcquireArg): Promise<boolean> {
     const { wait, signal } = readWait(options, false, 'acquire');
     signal?.throwIfAborted();
-    const since = performance.now();
-    const f = (await this.op('acquire', [wait], signal)) as number | null;
-    if (f === null) return false;
-    this.#took(f, since);
+    const r = (await this.op('acquire', [wait], signal)) as { fence: number; ago: number } | null;
+    if (r === null) return false;
+    this.#took(r.fence, performance.now() - r.ago);
     return true;
   }
 
   /** Blocking twin of {@link acquire}. */
   acquireSync(options?: AcquireArg): boolean {
     const { wait } = readWait(options, true, 'acquire');
-    const since = performance.now();
-    const f = this.opSync('acquire', [wait]) as number | null;
-    if (f === null) return false;
-    this.#took(f, since);
+    const r = this.opSync('acquire', [wait]) as { fence: number; ago: number } | null;
+    if (r === null) return false;
+    this.#took(r.fence, performance.now() - r.ago);
     return true;
   }
 
