@@ -155,6 +155,23 @@ describe('RedisManager', { skip: srv ? false : REDIS_MISSING, timeout: 600_000 }
       await c.Lock(name).release();
     });
 
+    test(
+      'a lease taken after a wait longer than the lease starts when it was granted (no false lost)',
+      T,
+      async () => {
+        for (const sync of [false, true]) {
+          const name = fresh('lock');
+          // A holder that died: its lease runs out in 1.5 s, longer than the waiter's own lease.
+          await a.ctx.store.client.set(`mt:lock:${name}`, 'dead-client|0', 'PX', 1500);
+          const lock = a.Lock(name, { lease: 1000 });
+          assert.equal(sync ? lock.acquireSync() : await lock.acquire(), true);
+          await new Promise((r) => setTimeout(r, 800)); // let two renewal periods pass
+          assert.equal(lock.lost.aborted, false, `lost fired: ${String(lock.lost.reason)}`);
+          await lock.release();
+        }
+      },
+    );
+
     test('hold() with using / await using, and run()', T, async () => {
       const name = fresh('lock');
       const lock = a.Lock(name);

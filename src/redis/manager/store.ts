@@ -24,6 +24,7 @@
  * @module
  */
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
+import { ShutDown } from '../../core/errors.js';
 import { loadIORedis } from '../deps.js';
 import { SCRIPTS, type ScriptName } from './scripts.js';
 
@@ -127,6 +128,7 @@ export class Store {
       return r ? r[1] : null;
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
+      if (this.#closed) throw new ShutDown('the RedisManager was closed during the wait');
       if (dropped) return null;
       throw err;
     } finally {
