@@ -1,5 +1,5 @@
 /**
- * A child process running test/fixtures/redis-client.ts, whose output lines can be awaited.
+ * A child process running test/fixtures/redis-client.mjs, whose output lines can be awaited.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -17,14 +17,10 @@ export interface Child {
 }
 
 export function startChild(url: string, ns: string, ...args: string[]): Child {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'test/fixtures/redis-client.ts', url, ns, ...args],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const proc = spawn(process.execPath, ['test/fixtures/redis-client.mjs', url, ns, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   let err = '';

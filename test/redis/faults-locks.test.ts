@@ -1,13 +1,12 @@
 /**
- * Faults with real processes and a real redis-server (issue 15 §4): a lock holder SIGKILLed,
- * a holder paused past its lease, a server restart under a holder, and the other objects whose
- * holders or parties die (semaphore permits, queue items, barrier parties). Plus objects used
- * by name from another process.
+ * Faults of lock holders, with real processes and a real redis-server (issue 15 §4): a lock
+ * holder SIGKILLed, a holder paused past its lease, a server restart under a holder, and a dead
+ * holder's semaphore permits. (faults-objects.test.ts: queues, barriers, other processes.)
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
-import { BrokenBarrierError, RuntimeError } from 'skein';
+import { RuntimeError } from 'skein';
 import { RedisManager } from 'skein/redis';
 import { Thread } from 'skein/threading';
 import { rejectsWith } from '../helpers.ts';
@@ -21,7 +20,7 @@ let seq = 0;
 const fresh = (what: string) => `${what}-${++seq}`;
 const fenceOf = (line: string) => Number(line.split(' ')[1]);
 
-describe('RedisManager faults', { skip: srv ? false : REDIS_MISSING, timeout: 600_000 }, () => {
+describe('RedisManager faults: lock holders', { skip: srv ? false : REDIS_MISSING, timeout: 600_000 }, () => {
   let m: RedisManager;
   before(async () => {
     // A short client lease, so that waits depending on other clients' liveness re-check often.
@@ -141,62 +140,6 @@ describe('RedisManager faults', { skip: srv ? false : REDIS_MISSING, timeout: 60
       assert.equal(await sem.getValue(), 1);
     } finally {
       await holder.kill();
-    }
-  });
-
-  test('queue: an item taken by a consumer that dies is delivered again (at least once)', T, async () => {
-    const name = fresh('q');
-    const q = m.Queue<{ n: number }>(name);
-    await q.put({ n: 1 });
-    const consumer = startChild(srv!.url, NS, 'take-item', name);
-    try {
-      assert.equal(await consumer.line(/^item /), 'item {"n":1}');
-      assert.equal(q.qsize(), 0, "the item is on the consumer's processing list");
-      await consumer.kill();
-      assert.deepEqual(await q.get(), { n: 1 });
-      q.taskDone();
-      await q.join();
-    } finally {
-      await consumer.kill();
-    }
-  });
-
-  test('barrier: a party that dies while waiting breaks it', T, async () => {
-    const name = fresh('bar');
-    const party = startChild(srv!.url, NS, 'barrier', name, '3');
-    try {
-      await party.line(/^waiting$/);
-      const probe = m.ctx.store.client;
-      while ((await probe.llen(`${NS}:barrier:${name}:a`)) !== 1) await new Promise((r) => setTimeout(r, 5));
-      const mine = m.Barrier(name, 3).wait();
-      mine.catch(() => {});
-      await party.kill();
-      await rejectsWith(mine, BrokenBarrierError);
-    } finally {
-      await party.kill();
-    }
-  });
-
-  test('objects found by name from another process', T, async () => {
-    const ready = m.Event('ready').wait();
-    const child = startChild(srv!.url, NS, 'produce');
-    try {
-      assert.equal(await ready, true);
-      const f = fenceOf(await child.line(/^fence /));
-      assert.equal(await child.exited, 0, child.stderr());
-      const from = (await m.dict<string, { pid: number; tags: Set<string> }>('d').get('from'))!;
-      assert.equal(from.pid, child.proc.pid);
-      assert.deepEqual(from.tags, new Set(['a']));
-      assert.deepEqual(await m.list<number>('l').copy(), [1, 2, 3]);
-      const q = m.Queue<string>('q');
-      assert.equal(await q.get(), 'one');
-      assert.equal(await q.get(), 'two');
-      const lock = m.Lock('shared', { lease: 2000 });
-      await lock.acquire();
-      assert.ok(lock.fence! > f);
-      await lock.release();
-    } finally {
-      await child.kill();
     }
   });
 });
