@@ -10,11 +10,13 @@
  * ## Acquire, release, wait
  *
  * `acquire` runs one script: free → take it with the next fence; taken → answer how long the
- * holder's lease has left. A waiter then blocks on the wake list for at most that long (and
- * its own timeout): a release pushes a token, and a holder that died without releasing stops
- * renewing, so its lease ends and the waiter, woken by its own `BLPOP` timeout, takes over.
- * There is no polling tick: each wake-up is a release or a lease's end. Arrivals may barge
- * ahead of woken waiters, as with Python's locks (no FIFO promise).
+ * holder's lease has left (and mark the wake list as waited on). A waiter then blocks on the
+ * wake list for at most that long (and its own timeout): a release pushes a token, and a holder
+ * that died without releasing stops renewing, so its lease ends and the waiter, woken by its
+ * own `BLPOP` timeout, takes over. While a live holder keeps renewing, a waiter therefore
+ * re-checks about once per lease — the price of noticing a dead holder without a watcher —
+ * and otherwise wakes only on a release. Arrivals may barge ahead of woken waiters, as with
+ * Python's locks (no FIFO promise).
  *
  * ## Who holds it
  *
