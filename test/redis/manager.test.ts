@@ -61,6 +61,17 @@ describe('RedisManager', { skip: srv ? false : REDIS_MISSING, timeout: 600_000 }
       });
     });
 
+    test('an unreachable server rejects connect() with the address and reason, no password', T, async () => {
+      await assert.rejects(
+        RedisManager.connect({ connection: 'redis://user:secret@127.0.0.1:1/0' }),
+        (err: Error) => {
+          assert.match(err.message, /cannot connect to Redis at redis:\/\/127\.0\.0\.1:1/);
+          assert.doesNotMatch(err.message, /secret/);
+          return true;
+        },
+      );
+    });
+
     test('a closed manager throws ShutDown, and releases what it held', T, async () => {
       const m = await RedisManager.connect({ connection: srv!.url, namespace: 'mt' });
       const name = fresh('lock');

@@ -53,6 +53,19 @@ function makeClient(connection: RedisConnection, extra: RedisOptions): RedisClie
     : new Redis({ ...(connection as RedisOptions), ...extra });
 }
 
+/** Where a connection points, without credentials. */
+function where(connection: RedisConnection): string {
+  if (typeof connection === 'string') {
+    try {
+      const u = new URL(connection);
+      return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+    } catch {
+      return 'the given URL';
+    }
+  }
+  return connection.path ?? `${connection.host ?? '127.0.0.1'}:${connection.port ?? 6379}`;
+}
+
 /** Connections of one manager (see the module overview). */
 export class Store {
   readonly connection: RedisConnection;
@@ -72,9 +85,24 @@ export class Store {
     });
   }
 
-  /** Connects (and fails clearly when the server cannot be reached). */
+  /**
+   * Connects.
+   * @throws Error naming the server (without credentials) and the reason it cannot be reached.
+   */
   async open(): Promise<void> {
-    await this.client.connect();
+    let reason: Error | undefined;
+    const onError = (err: Error) => {
+      reason ??= err;
+    };
+    this.client.on('error', onError);
+    try {
+      await this.client.connect();
+    } catch (err) {
+      const why = reason ?? (err as Error);
+      throw new Error(`cannot connect to Redis at ${where(this.connection)}: ${why.message}`, { cause: why });
+    } finally {
+      this.client.off('error', onError);
+    }
   }
 
   get closed(): boolean {
