@@ -491,7 +491,31 @@ return 1`,
 /** The name of a script. */
 export type ScriptName = keyof typeof BODIES;
 
-/** Each script's full source (shared helpers, then its body). */
+/** The helpers of LIB, each with the names of the helpers it calls. */
+const HELPERS: { name: string; src: string }[] = LIB.split(/\n(?=local function )/)
+  .map((src) => src.trim())
+  .filter((src) => src.startsWith('local function '))
+  .map((src) => ({ name: /^local function (\w+)/.exec(src)![1]!, src }));
+
+/**
+ * A body with the helpers it uses (and those they use), in LIB's order: a script defines only
+ * what it calls, so the hot ones (a lock's acquire and release) stay as short as they can.
+ */
+function withHelpers(body: string): string {
+  const used = new Set<string>();
+  const visit = (text: string) => {
+    for (const h of HELPERS) {
+      if (!used.has(h.name) && new RegExp(`\\b${h.name}\\(`).test(text)) {
+        used.add(h.name);
+        visit(h.src.slice(h.src.indexOf('\n')));
+      }
+    }
+  };
+  visit(body);
+  return [...HELPERS.filter((h) => used.has(h.name)).map((h) => h.src), body.trim()].join('\n');
+}
+
+/** Each script's full source (the helpers it uses, then its body). */
 export const SCRIPTS: Readonly<Record<ScriptName, string>> = Object.fromEntries(
-  Object.entries(BODIES).map(([k, body]) => [k, `${LIB}\n${body}`]),
+  Object.entries(BODIES).map(([k, body]) => [k, withHelpers(body)]),
 ) as Record<ScriptName, string>;
