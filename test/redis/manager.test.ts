@@ -5,7 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { BrokenBarrierError, Empty, Full, RuntimeError, ShutDown, TimeoutError, ValueError } from 'skein';
+import {
+  BrokenBarrierError,
+  DeadlockError,
+  Empty,
+  Full,
+  RuntimeError,
+  ShutDown,
+  TimeoutError,
+  ValueError,
+} from 'skein';
 import { Manager } from 'skein/multiprocessing';
 import {
   type DictLike,
@@ -224,6 +233,18 @@ describe('RedisManager', { skip: srv ? false : REDIS_MISSING, timeout: 600_000 }
       }
       assert.equal(lock.lockedSync(), false);
     });
+
+    test(
+      'acquireSync without a timeout on a lock this client holds is a DeadlockError, not a hang',
+      T,
+      async () => {
+        const lock = a.Lock(fresh('lock'));
+        await lock.acquire();
+        assert.throws(() => lock.acquireSync(), DeadlockError);
+        assert.equal(lock.acquireSync(10), false, 'with a timeout it waits it out, as Python would');
+        await lock.release();
+      },
+    );
   });
 
   describe('RLock', () => {

@@ -38,7 +38,7 @@
  *
  * @module
  */
-import { RuntimeError } from '../../core/errors.js';
+import { DeadlockError, RuntimeError } from '../../core/errors.js';
 import type { AcquireArg } from '../../multiprocessing/manager/proxy.js';
 import {
   arr,
@@ -191,9 +191,17 @@ export class RedisLock extends LeasedLock {
     return true;
   }
 
-  /** Blocking twin of {@link acquire} (no signal). */
+  /**
+   * Blocking twin of {@link acquire} (no signal).
+   * @throws DeadlockError waiting without a timeout for a lock this client holds: the blocked
+   *   thread could never release it, and the sync helper keeps its lease alive (DESIGN §1.3).
+   */
   acquireSync(options?: AcquireArg): boolean {
     const { wait } = readWait(options, true, 'acquire');
+    if (wait.timeout < 0 && this.owner.keeper.get(this.key))
+      throw new DeadlockError(
+        `acquireSync(): this client already holds lock "${this.name}" and would wait for itself forever`,
+      );
     const r = this.opSync('acquire', [wait]) as Acquired | null;
     if (r === null) return false;
     this.took(r, performance.now() - r.ago);
