@@ -150,6 +150,8 @@ interface Running {
   slot: Slot;
   startedAt: number;
   settled: boolean;
+  /** Being stopped (timeout/abort): settles with the stop's error once its worker has exited. */
+  stopping: boolean;
   timer: NodeJS.Timeout | undefined;
   onAbort: (() => void) | undefined;
 }
@@ -620,7 +622,15 @@ export class PoolEngine {
     const now = performance.now();
     this.waitHist.record(now - q.submittedAt);
     const task = q.task;
-    const r: Running = { task, slot, startedAt: now, settled: false, timer: undefined, onAbort: undefined };
+    const r: Running = {
+      task,
+      slot,
+      startedAt: now,
+      settled: false,
+      stopping: false,
+      timer: undefined,
+      onAbort: undefined,
+    };
     if (slot.held.size === 0) {
       slot.busySince = now;
       slot.markAt = now;
@@ -666,21 +676,29 @@ export class PoolEngine {
       .then((outcome) => this.finish(r, outcome));
   }
 
-  /** Stops a running solo task: it fails with `error`, and its worker is replaced. */
+  /**
+   * Stops a running solo task: it fails with `error`, and its worker is replaced. The task
+   * settles only once its worker has exited — "stopped" means the task can no longer touch
+   * anything (a shared counter, a queue) after its future rejects. Until then any outcome the
+   * worker still reports (a result racing the stop, its death) is ignored.
+   */
   private stopRunning(r: Running, error: Error): void {
-    if (r.settled) return;
+    if (r.settled || r.stopping) return;
+    r.stopping = true;
+    if (r.timer) clearTimeout(r.timer);
+    r.timer = undefined;
     const slot = r.slot;
     slot.ending = true;
     slot.state = 'retiring';
-    this.finish(r, { ok: false, error, idle: undefined });
     this.endSlot(slot, true);
+    void slot.client.transport.kill().then(() => this.finish(r, { ok: false, error, idle: undefined }, true));
     // Replace it now, ahead of its exit.
     if (!this.closed && !this.brokenError) this.spawn();
     this.schedule();
   }
 
-  private finish(r: Running, outcome: Outcome): void {
-    if (r.settled) return;
+  private finish(r: Running, outcome: Outcome, stopped = false): void {
+    if (r.settled || (r.stopping && !stopped)) return;
     r.settled = true;
     const slot = r.slot;
     const now = performance.now();
