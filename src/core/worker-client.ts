@@ -111,6 +111,8 @@ export class WorkerClient {
   onExit: (exit: TransportExit) => void = () => {};
   /** Called once the worker has booted and listens for tasks. */
   onReady: () => void = () => {};
+  /** Called when the worker reports `n` of its calls awaiting (see `AwaitingMsg`). */
+  onAwaiting: (n: number) => void = () => {};
   /** Whether the worker has booted. */
   ready = false;
 
@@ -267,6 +269,10 @@ export class WorkerClient {
       if (msg.op === 'ready') {
         this.ready = true;
         this.onReady();
+        continue;
+      }
+      if (msg.op === 'awaiting') {
+        this.onAwaiting(msg.n);
         continue;
       }
       if (msg.op === 'unstarted') {

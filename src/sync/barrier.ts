@@ -1,21 +1,34 @@
 /**
  * `Barrier`: Python's `threading.Barrier` on shared memory, following CPython's state machine.
  *
- * ## Memory layout (Int32Array over 16 bytes), all words guarded by the internal Condition's Lock
+ * ## Memory layout (Int32Array over 16 bytes)
  *
  * ```
- * word 0  STATE    FILLING 0 | DRAINING 1 | RESETTING -1 | BROKEN -2
- * word 1  COUNT    threads/tasks inside wait() of the current cycle
+ * word 0  STATE    FILLING 0 | DRAINING 1 | ACTION 2 | RESETTING -1 | BROKEN -2   (under LOCK)
+ * word 1  COUNT    threads/tasks inside wait() of the current cycle                (under LOCK)
  * word 2  PARTIES  the constructor's parties (written once)
+ * word 3  GEN      bumped (Atomics.add) under LOCK after every STATE change that waiters wait
+ *                  for, then every waiter is woken; waiters park on it
  * ```
+ * LOCK is an internal {@link Lock} (robust: a dead holder's hold is taken over, see `mutex.ts`).
  *
- * A cycle: waiters arrive while FILLING, each taking index COUNT++; the last one runs the
- * action and switches to DRAINING, which releases the others; as each leaves, COUNT--, and
- * the last to leave switches back to FILLING (or finishes a RESETTING). Arrivals during
- * DRAINING/RESETTING wait for the previous cycle to drain first. A timeout, abort, failing
- * action or `abort()` switches to BROKEN: every waiter then throws BrokenBarrierError, until
- * `reset()`. All words are plain reads/writes made while holding the internal lock; waiting
- * is the Condition's (see `./condition.ts` for its no-lost-wake-up protocol).
+ * A cycle: waiters arrive while FILLING, each taking index COUNT++; the last one switches to
+ * ACTION, runs the action, then switches to DRAINING, which releases the others; as each leaves,
+ * COUNT--, and the last to leave switches back to FILLING (or finishes a RESETTING). Arrivals
+ * during DRAINING/ACTION/RESETTING wait for the previous cycle to drain first. A timeout, abort,
+ * failing action or `abort()` switches to BROKEN: every waiter then throws BrokenBarrierError,
+ * until `reset()`.
+ *
+ * **No critical section spans an `await`.** Every section under LOCK is synchronous and short
+ * (a few word updates), and every caller — async ones included — takes LOCK with `acquireSync`.
+ * Waiting happens outside LOCK, parked on GEN with futex discipline: a waiter reads GEN, then
+ * STATE, and parks expecting the GEN it read; a state change bumps GEN after writing STATE, so a
+ * change between the read and the park makes the park return at once (no lost wake-up). The
+ * action too runs outside LOCK (state ACTION keeps the cycle closed meanwhile). Hence `abort()`
+ * and `reset()`, which take LOCK synchronously, never meet a LOCK held by an async task of their
+ * own thread (which would be a DeadlockError) and never wait longer than another thread's short
+ * section. An `abort()` or `reset()` during the action breaks that cycle: the action's caller
+ * then gets BrokenBarrierError too.
  *
  * The action runs in the last thread to arrive, so it is shipped like a thread's target: an
  * inline function (sent as source text, self-contained) or a module task. In the thread that
@@ -35,16 +48,18 @@ import type { AnyFunction, TaskRef, TaskSpec } from '../core/task.js';
 import { toTaskSpec } from '../core/task.js';
 import { loadTask } from '../core/task-loader.js';
 import { checkTimeout, parseWait, type WaitOptions } from '../core/wait-options.js';
-import { Condition } from './condition.js';
 import { Lock } from './lock.js';
+import { parkUntil, parkUntilSync, unpark } from './park.js';
 import { reviving, takeRevived } from './revive.js';
 
 const TAG = 'skein.Barrier';
 const STATE = 0;
 const COUNT = 1;
 const PARTIES = 2;
+const GEN = 3;
 const FILLING = 0;
 const DRAINING = 1;
+const ACTION = 2;
 const RESETTING = -1;
 const BROKEN = -2;
 
@@ -61,7 +76,7 @@ export interface BarrierOptions {
 
 interface BarrierData {
   cells: SharedArrayBuffer;
-  cond: SharedDescriptor;
+  lock: SharedDescriptor;
   action: TaskSpec | undefined;
   timeout: number | undefined;
 }
@@ -83,7 +98,7 @@ interface BarrierData {
  */
 export class Barrier {
   readonly #cells: Int32Array;
-  readonly #cond: Condition;
+  readonly #lock: Lock;
   readonly #spec: TaskSpec | undefined;
   readonly #timeout: number | undefined;
   #action: AnyFunction | undefined;
@@ -93,10 +108,10 @@ export class Barrier {
    * @throws ValueError when parties < 1; TypeError for a bad action; RangeError for a bad timeout.
    */
   constructor(parties: number, options: BarrierOptions = {}) {
-    const revived = takeRevived<{ data: BarrierData; cond: Condition }>();
+    const revived = takeRevived<{ data: BarrierData; lock: Lock }>();
     if (revived) {
       this.#cells = new Int32Array(revived.data.cells);
-      this.#cond = revived.cond;
+      this.#lock = revived.lock;
       this.#spec = revived.data.action;
       this.#timeout = revived.data.timeout;
       return;
@@ -113,7 +128,7 @@ export class Barrier {
     }
     this.#cells = new Int32Array(new SharedArrayBuffer(16));
     this.#cells[PARTIES] = parties;
-    this.#cond = new Condition(new Lock());
+    this.#lock = new Lock();
   }
 
   /** How many must arrive to release a cycle. Python: `parties`. */
@@ -123,7 +138,8 @@ export class Barrier {
 
   /** How many are waiting in the current cycle (a snapshot). Python: `n_waiting`. */
   get nWaiting(): number {
-    return Atomics.load(this.#cells, STATE) === FILLING ? Atomics.load(this.#cells, COUNT) : 0;
+    const st = Atomics.load(this.#cells, STATE);
+    return st === FILLING || st === ACTION ? Atomics.load(this.#cells, COUNT) : 0;
   }
 
   /** True when the barrier is broken. Python: `broken`. */
@@ -148,17 +164,98 @@ export class Barrier {
     );
   }
 
-  #break(): void {
-    Atomics.store(this.#cells, STATE, BROKEN);
-    this.#cond.notifyAll();
+  /**
+   * Runs a critical section under LOCK. Synchronous by construction (see the module comment),
+   * so no async task ever holds LOCK across an await and no caller waits longer than another
+   * thread's few word updates.
+   */
+  #locked<T>(section: (c: Int32Array) => T): T {
+    this.#lock.acquireSync();
+    try {
+      return section(this.#cells);
+    } finally {
+      this.#lock.release();
+    }
   }
 
-  #exit(): void {
+  /** Under LOCK: publishes a STATE change to parked waiters. */
+  #changed(state: number): void {
     const c = this.#cells;
-    if (c[COUNT] === 0 && (c[STATE] === RESETTING || c[STATE] === DRAINING)) {
-      Atomics.store(c, STATE, FILLING);
-      this.#cond.notifyAll();
+    Atomics.store(c, STATE, state);
+    Atomics.add(c, GEN, 1);
+    unpark(c, GEN);
+  }
+
+  /** Under LOCK: one party leaves the cycle; the last to leave reopens the barrier. */
+  #leave(c: Int32Array): void {
+    const n = (c[COUNT] as number) - 1;
+    Atomics.store(c, COUNT, n);
+    if (n === 0 && (c[STATE] === RESETTING || c[STATE] === DRAINING)) this.#changed(FILLING);
+  }
+
+  /**
+   * A parking attempt that succeeds once `ready(state)`: reads GEN before STATE, and returns the
+   * GEN it read to park on (see the module comment).
+   */
+  #until(ready: (state: number) => boolean): () => true | number {
+    return () => {
+      const c = this.#cells;
+      const gen = Atomics.load(c, GEN);
+      return ready(Atomics.load(c, STATE)) ? true : gen;
+    };
+  }
+
+  readonly #open = this.#until((st) => st !== DRAINING && st !== RESETTING && st !== ACTION);
+  readonly #released = this.#until((st) => st !== FILLING && st !== ACTION);
+
+  /**
+   * Under LOCK: a party arrives. Returns its index, `-1` when a previous cycle must drain first,
+   * and throws BrokenBarrierError on a broken barrier. The last party switches to ACTION.
+   */
+  #arrive(c: Int32Array): number {
+    const st = c[STATE];
+    if (st === DRAINING || st === RESETTING || st === ACTION) return -1;
+    if (st === BROKEN) throw this.#brokenError();
+    const index = c[COUNT] as number;
+    Atomics.store(c, COUNT, index + 1);
+    if (index + 1 === c[PARTIES]) Atomics.store(c, STATE, ACTION);
+    return index;
+  }
+
+  /** Under LOCK, after the action ran (or failed): release the cycle, or report it broken. */
+  #afterAction(c: Int32Array, error: { e: unknown } | undefined): void {
+    if (error !== undefined) {
+      if (c[STATE] === ACTION) this.#changed(BROKEN);
+      this.#leave(c);
+      throw error.e;
     }
+    if (c[STATE] === ACTION) {
+      this.#changed(DRAINING);
+      this.#leave(c);
+      return;
+    }
+    // abort() or reset() ran during the action: this cycle is broken for its caller too.
+    this.#leave(c);
+    throw this.#brokenError();
+  }
+
+  /**
+   * Under LOCK, after a non-last party's park ended. Decided by STATE alone: once released
+   * (DRAINING, RESETTING, BROKEN) a cycle cannot return to FILLING while this party is still
+   * counted in it, so a timeout or abort that raced the release loses to it, as in CPython
+   * (whose `wait_for` re-checks its predicate under the lock).
+   */
+  #afterWait(c: Int32Array, aborted: { e: unknown } | undefined): void {
+    const st = c[STATE];
+    if (st === FILLING || st === ACTION) {
+      // Still not released: this party's timeout or abort breaks the barrier, as in Python.
+      this.#changed(BROKEN);
+      this.#leave(c);
+      if (aborted) throw aborted.e;
+      throw this.#brokenError();
+    }
+    this.#leave(c);
+    if ((st as number) < 0) throw this.#brokenError();
   }
 
   #loadAction(): AnyFunction | Promise<AnyFunction> | undefined {
@@ -180,47 +277,31 @@ export class Barrier {
     const { timeout, signal } = this.#timeoutOf(options);
     if (signal?.aborted) throw signal.reason;
     const c = this.#cells;
-    const cond = this.#cond;
-    await cond.acquire();
-    try {
-      // Enter: wait out a previous cycle's draining or resetting.
-      while (c[STATE] === DRAINING || c[STATE] === RESETTING) await cond.wait();
-      if (c[STATE] === BROKEN) throw this.#brokenError();
-      const index = c[COUNT] as number;
-      Atomics.store(c, COUNT, index + 1);
-      try {
-        if (index + 1 === c[PARTIES]) {
-          try {
-            const action = await this.#loadAction();
-            if (action) await action();
-            Atomics.store(c, STATE, DRAINING);
-            cond.notifyAll();
-          } catch (err) {
-            this.#break();
-            throw err;
-          }
-        } else {
-          let ok: unknown;
-          try {
-            ok = await cond.waitFor(() => c[STATE] !== FILLING, { timeout, signal });
-          } catch (err) {
-            this.#break();
-            throw err;
-          }
-          if (!ok) {
-            this.#break();
-            throw this.#brokenError();
-          }
-          if ((c[STATE] as number) < 0) throw this.#brokenError();
-        }
-        return index;
-      } finally {
-        Atomics.store(c, COUNT, (c[COUNT] as number) - 1);
-        this.#exit();
-      }
-    } finally {
-      cond.release();
+    // Enter: wait out a previous cycle's draining, action or resetting (no timeout, as CPython's
+    // `_enter`; an abort here leaves nothing behind: this caller is not a party yet).
+    let index: number;
+    while ((index = this.#locked((cells) => this.#arrive(cells))) < 0) {
+      await parkUntil(c, GEN, this.#open, Number.POSITIVE_INFINITY, signal);
     }
+    if (index + 1 === c[PARTIES]) {
+      let error: { e: unknown } | undefined;
+      try {
+        const action = await this.#loadAction();
+        if (action) await action();
+      } catch (e) {
+        error = { e };
+      }
+      this.#locked((cells) => this.#afterAction(cells, error));
+      return index;
+    }
+    let aborted: { e: unknown } | undefined;
+    try {
+      await parkUntil(c, GEN, this.#released, timeout, signal);
+    } catch (e) {
+      aborted = { e };
+    }
+    this.#locked((cells) => this.#afterWait(cells, aborted));
+    return index;
   }
 
   /**
@@ -232,78 +313,57 @@ export class Barrier {
     const { timeout, signal } = this.#timeoutOf(options);
     if (signal?.aborted) throw signal.reason;
     const c = this.#cells;
-    const cond = this.#cond;
-    cond.acquireSync();
-    try {
-      while (c[STATE] === DRAINING || c[STATE] === RESETTING) cond.waitSync();
-      if (c[STATE] === BROKEN) throw this.#brokenError();
-      const index = c[COUNT] as number;
-      Atomics.store(c, COUNT, index + 1);
-      try {
-        if (index + 1 === c[PARTIES]) {
-          try {
-            const action = this.#loadAction();
-            if (action instanceof Promise) {
-              throw new TypeError(
-                'Barrier.waitSync(): the action is a module task not loaded in this thread; use await wait()',
-              );
-            }
-            if (action) {
-              const r = action();
-              if (r instanceof Promise)
-                throw new TypeError('Barrier.waitSync(): the action returned a promise; use await wait()');
-            }
-            Atomics.store(c, STATE, DRAINING);
-            cond.notifyAll();
-          } catch (err) {
-            this.#break();
-            throw err;
-          }
-        } else {
-          const ok = cond.waitForSync(() => c[STATE] !== FILLING, { timeout, signal });
-          if (!ok) {
-            this.#break();
-            throw this.#brokenError();
-          }
-          if ((c[STATE] as number) < 0) throw this.#brokenError();
-        }
-        return index;
-      } finally {
-        Atomics.store(c, COUNT, (c[COUNT] as number) - 1);
-        this.#exit();
-      }
-    } finally {
-      cond.release();
+    let index: number;
+    while ((index = this.#locked((cells) => this.#arrive(cells))) < 0) {
+      parkUntilSync(c, GEN, this.#open, Number.POSITIVE_INFINITY);
     }
+    if (index + 1 === c[PARTIES]) {
+      let error: { e: unknown } | undefined;
+      try {
+        const action = this.#loadAction();
+        if (action instanceof Promise) {
+          throw new TypeError(
+            'Barrier.waitSync(): the action is a module task not loaded in this thread; use await wait()',
+          );
+        }
+        if (action) {
+          const r = action();
+          if (r instanceof Promise)
+            throw new TypeError('Barrier.waitSync(): the action returned a promise; use await wait()');
+        }
+      } catch (e) {
+        error = { e };
+      }
+      this.#locked((cells) => this.#afterAction(cells, error));
+      return index;
+    }
+    parkUntilSync(c, GEN, this.#released, timeout);
+    this.#locked((cells) => this.#afterWait(cells, undefined));
+    return index;
   }
 
   /**
    * Returns the barrier to its empty state; current waiters get BrokenBarrierError. Python:
-   * `reset()`. Blocks only briefly (takes the internal lock).
+   * `reset()`. Never fails because a task of this thread is inside `wait()`; blocks at most
+   * for another thread's short internal section.
    */
   reset(): void {
-    const c = this.#cells;
-    this.#cond.acquireSync();
-    try {
+    this.#locked((c) => {
       if ((c[COUNT] as number) > 0) {
-        if (c[STATE] === FILLING || c[STATE] === BROKEN) Atomics.store(c, STATE, RESETTING);
+        const st = c[STATE];
+        this.#changed(st === FILLING || st === BROKEN || st === ACTION ? RESETTING : (st as number));
       } else {
-        Atomics.store(c, STATE, FILLING);
+        this.#changed(FILLING);
       }
-      this.#cond.notifyAll();
-    } finally {
-      this.#cond.release();
-    }
+    });
   }
 
-  /** Breaks the barrier: current and future waiters get BrokenBarrierError until `reset()`. Python: `abort()`. */
+  /**
+   * Breaks the barrier: current and future waiters get BrokenBarrierError until `reset()`.
+   * Python: `abort()`. Never fails because a task of this thread is inside `wait()`.
+   */
   abort(): void {
-    this.#cond.acquireSync();
-    try {
-      this.#break();
-    } finally {
-      this.#cond.release();
-    }
+    this.#locked(() => this.#changed(BROKEN));
   }
 
   /** @internal Crossing into another thread. */
@@ -315,7 +375,7 @@ export class Barrier {
     }
     const data: BarrierData = {
       cells: this.#cells.buffer as SharedArrayBuffer,
-      cond: this.#cond[kShare](destination),
+      lock: this.#lock[kShare](destination),
       action: this.#spec,
       timeout: this.#timeout,
     };
@@ -325,6 +385,6 @@ export class Barrier {
 
 registerSharedType(TAG, (raw) => {
   const data = raw as BarrierData;
-  const cond = reviveSharedSync(data.cond) as Condition;
-  return reviving({ data, cond }, () => new Barrier(1));
+  const lock = reviveSharedSync(data.lock) as Lock;
+  return reviving({ data, lock }, () => new Barrier(1));
 });

@@ -19,6 +19,11 @@
  * `pipeline`, and falls back to 2 when tasks turn out slow (a task's service time above
  * {@link SLOW_TASK_MS}). Tiny tasks thus flow hundreds per message, while long tasks are
  * spread evenly (a worker never sits on a backlog of long tasks while another is idle).
+ * Tasks that a worker reports *awaiting* (an async task still pending after a whole turn of
+ * its event loop: waiting for I/O or for an event, not computing) do not count against the
+ * window, so a task that waits for another task to wake it never keeps that task out of its
+ * worker — in a pool of one worker, task A awaiting `event.wait()` and task B calling
+ * `event.set()` both run, as they would on one thread's event loop.
  * A round fills each worker in slices of half its window, each slice its own message, so the
  * worker always has the next slice waiting while the parent refills — double buffering.
  *
@@ -133,6 +138,11 @@ interface Slot {
   /** A solo task (timeout/signal) running alone here. */
   solo: boolean;
   window: number;
+  /**
+   * Tasks the worker reported awaiting (pending across an event-loop turn): they do not count
+   * against the window. An estimate, lowered as tasks settle (the safe direction).
+   */
+  awaiting: number;
   /** Tasks settled since `markAt` (a batch of replies), for the service-time estimate. */
   doneSinceMark: number;
   markAt: number;
@@ -369,6 +379,7 @@ export class PoolEngine {
       sent: 0,
       solo: false,
       window: FIRST_WINDOW,
+      awaiting: 0,
       doneSinceMark: 0,
       markAt: 0,
       busySince: 0,
@@ -380,6 +391,10 @@ export class PoolEngine {
     this.slots.add(slot);
     this.updateRef(slot);
     client.onReady = () => this.booted(slot);
+    client.onAwaiting = (count) => {
+      slot.awaiting = Math.min(count, slot.held.size);
+      this.schedule();
+    };
     client.onExit = () => {
       // A lock or permit the worker thread still held is abandoned now: waiters take it over
       // (the robust model of src/sync/mutex.ts), instead of hanging on a dead holder.
@@ -552,7 +567,7 @@ export class PoolEngine {
   /** How many more tasks `slot` may take now; `minWindow` overrides a smaller window. */
   private canTake(slot: Slot, minWindow: number): number {
     if (slot.state !== 'ready' || slot.solo || slot.client.exit !== undefined) return 0;
-    let room = Math.max(slot.window, minWindow) - slot.held.size;
+    let room = Math.max(slot.window, minWindow) + slot.awaiting - slot.held.size;
     const max = this.options.maxTasksPerWorker;
     if (max !== undefined) room = Math.min(room, max - slot.sent);
     return Math.max(0, room);
@@ -705,6 +720,7 @@ export class PoolEngine {
     if (r.timer) clearTimeout(r.timer);
     if (r.onAbort) r.task.signal?.removeEventListener('abort', r.onAbort);
     slot.held.delete(r);
+    if (slot.awaiting > 0) slot.awaiting--;
     this.runningCount--;
     if (!outcome.ok && outcome.unstarted && r.task.timeout === undefined && r.task.signal === undefined) {
       // Its worker died before beginning it: back to the head of the queue, for another worker.
