@@ -279,9 +279,10 @@ export class Barrier {
     const c = this.#cells;
     // Enter: wait out a previous cycle's draining, action or resetting (no timeout, as CPython's
     // `_enter`; an abort here leaves nothing behind: this caller is not a party yet).
-    let index: number;
-    while ((index = this.#locked((cells) => this.#arrive(cells))) < 0) {
+    let index = this.#locked((cells) => this.#arrive(cells));
+    while (index < 0) {
       await parkUntil(c, GEN, this.#open, Number.POSITIVE_INFINITY, signal);
+      index = this.#locked((cells) => this.#arrive(cells));
     }
     if (index + 1 === c[PARTIES]) {
       let error: { e: unknown } | undefined;
@@ -313,9 +314,10 @@ export class Barrier {
     const { timeout, signal } = this.#timeoutOf(options);
     if (signal?.aborted) throw signal.reason;
     const c = this.#cells;
-    let index: number;
-    while ((index = this.#locked((cells) => this.#arrive(cells))) < 0) {
+    let index = this.#locked((cells) => this.#arrive(cells));
+    while (index < 0) {
       parkUntilSync(c, GEN, this.#open, Number.POSITIVE_INFINITY);
+      index = this.#locked((cells) => this.#arrive(cells));
     }
     if (index + 1 === c[PARTIES]) {
       let error: { e: unknown } | undefined;
