@@ -142,6 +142,9 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
     return true;
   };
 
+  /** Replies whose idle check is still under way: a worker dying meanwhile sends them anyway. */
+  const checking = new Set<OkMsg | ErrMsg>();
+
   const settle = (msg: RunMsg, ok: boolean, value: unknown) => {
     running--;
     if (msg.identity) setCurrentIdentity(base);
@@ -165,9 +168,11 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
       // Let the settled promise's own bookkeeping finish before looking at resources.
       // Writes queued on the thread's behalf (flush-hooks.ts) must leave before idleness
       // is judged: a non-idle isolate is terminated, which would drop them.
+      checking.add(out);
       setImmediate(() => {
         const flushing = runFlushHooks();
         const report = () => {
+          if (!checking.delete(out)) return; // already sent by dying()
           out.idle = isIdle();
           emit(out);
         };
@@ -365,6 +370,13 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
       const out = outbox;
       outbox = [];
       oks = undefined;
+      // A task that settled before the fatal error keeps its outcome (a thread whose target
+      // returned stays returned); its isolate is dying, so it is not idle.
+      for (const m of checking) {
+        m.idle = false;
+        out.push(m);
+      }
+      checking.clear();
       const batch = current;
       current = undefined;
       if (batch !== undefined) {

@@ -195,6 +195,7 @@ export class PoolEngine {
   private completed = 0;
   private failed = 0;
   private crashed = 0;
+  private uncaught = 0;
   private runningCount = 0;
   private readonly waitHist = new TimeHistogram();
   private readonly runHist = new TimeHistogram();
@@ -334,6 +335,7 @@ export class PoolEngine {
       completed: this.completed,
       failed: this.failed,
       crashed: this.crashed,
+      uncaught: this.uncaught,
       utilization: elapsed > 0 ? Math.min(1, busy / (elapsed * this.options.maxWorkers)) : 0,
       waitTime: this.waitHist.summary(),
       runTime: this.runHist.summary(),
@@ -391,6 +393,12 @@ export class PoolEngine {
     this.slots.add(slot);
     this.updateRef(slot);
     client.onReady = () => this.booted(slot);
+    client.onLateError = (error) => {
+      this.uncaught++;
+      process.stderr.write(
+        `Exception in ${label}, after its tasks had settled (the worker died of it and is replaced):\n${error.stack ?? String(error)}\n`,
+      );
+    };
     client.onAwaiting = (count) => {
       slot.awaiting = Math.min(count, slot.held.size);
       this.schedule();
