@@ -30,13 +30,24 @@
  *   creator's socket may still be connecting). Such an object is made *unconfirmed*: it reads
  *   no EOF and is never collected until the creator's `ensure` (flag `c`) arrives — the
  *   creator's copies are counted by then, so a zero count means what it says.
+ * - **Tickets.** A ticket counts a copy in transit from its sender's `ticket` until the
+ *   receiver's `claim` (which may arrive first: an early claim is counted at once and its ticket
+ *   then ignored). A ticket expires only {@link TICKET_TTL_MS} after its sender's last connection
+ *   closed — the receiver may have died before claiming, and nobody else could release it. (A
+ *   fixed TTL from issue made the tutorial's Pipe program hang under heavy load: when its child
+ *   takes over a minute to start, both tickets expire, the pipe's counts reach zero and it is
+ *   collected with its messages; the child's late claim then re-created it as an *unconfirmed*
+ *   pipe, which never reads EOF — a recv that could never return.)
+ * - **Collected objects.** The ids of the last {@link COLLECTED_MEMORY} collected objects are
+ *   remembered; any later use of one fails with `EOFError` (every copy was closed) instead of
+ *   re-creating it unconfirmed, so no request can wait on an object nobody can reach.
  *
  * @module
  */
 import { randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'node:net';
 import { toEnvelope } from '../../core/error-transport.js';
-import { RuntimeError } from '../../core/errors.js';
+import { EOFError, RuntimeError } from '../../core/errors.js';
 import { digest, nonce, verify } from './auth.js';
 import { encodeFrame, FrameReader, MAX_FRAME } from './frame.js';
 import type { KindSpec, Reply, Request } from './protocol.js';
@@ -181,13 +192,30 @@ export interface Hosted {
 /** Builds hosted objects from kind specs; the allow-list of kinds. */
 export type Kinds = Readonly<Record<string, (...args: never[]) => Hosted>>;
 
-/** How long a ticket for a copy in transit stays valid unclaimed. */
-export const TICKET_TTL_MS = 60_000;
+/**
+ * How long a ticket for a copy in transit stays valid unclaimed *once its sender is gone*.
+ * While the sender lives the ticket never expires: under heavy load a child process may take
+ * longer than any fixed bound to start and claim its copy, and an expired ticket let the end's
+ * count reach zero with the copy still on its way (see "Tickets" above).
+ */
+export const TICKET_TTL_MS = ticketTtl();
+
+/** 60 s, or `SKEIN_TEST_TICKET_TTL_MS` (tests shorten it to put the expiry path under load). */
+function ticketTtl(): number {
+  const v = Number(process.env.SKEIN_TEST_TICKET_TTL_MS);
+  return Number.isFinite(v) && v >= 0 ? v : 60_000;
+}
+
+/** How many ids of collected objects the server remembers (see "Collected objects" above). */
+const COLLECTED_MEMORY = 65_536;
 
 interface Ticket {
   t: string;
   e: number;
-  timer: NodeJS.Timeout;
+  /** The sender's owner token. */
+  owner: string;
+  /** Expiry, armed only once every connection of `owner` has closed. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** Options of an {@link ObjectServer}. */
@@ -207,7 +235,13 @@ export class ObjectServer {
   /** Copies held per owner token: token → (`objectId:end` → count). */
   readonly #tokenHolds = new Map<string, Map<string, number>>();
   readonly #tickets = new Map<string, Ticket>();
-  readonly #earlyClaims = new Map<string, NodeJS.Timeout>();
+  /** Ids of collected objects (insertion order: the oldest are forgotten first). */
+  readonly #collected = new Set<string>();
+  /**
+   * Claims whose ticket has not arrived yet. Kept until it does, however late: forgetting one
+   * would count its copy twice (claim and ticket), and the other end would never read EOF.
+   */
+  readonly #earlyClaims = new Set<string>();
   constructor(readonly options: ObjectServerOptions) {}
 
   /** Serves `server`'s connections. */
@@ -264,6 +298,10 @@ export class ObjectServer {
     set?.delete(conn);
     if (set && set.size > 0) return;
     this.#tokenConns.delete(conn.token);
+    // The sender is gone: its tickets still unclaimed may now expire (see "Tickets").
+    for (const [x, ticket] of this.#tickets) {
+      if (ticket.owner === conn.token && ticket.timer === undefined) this.#armTicket(x, ticket);
+    }
     const holds = this.#tokenHolds.get(conn.token);
     this.#tokenHolds.delete(conn.token);
     for (const [key, n] of holds ?? []) {
@@ -282,6 +320,11 @@ export class ObjectServer {
       }
       return obj;
     }
+    if (this.#collected.has(t)) {
+      throw new EOFError(
+        'this pipe or queue was closed everywhere and collected (no copy of it is left open)',
+      );
+    }
     if (!k) throw new RuntimeError(`no shared object ${t} on this server (it was deleted or never created)`);
     const [kind, ...args] = k;
     const make = Object.hasOwn(this.options.kinds, kind) ? this.options.kinds[kind] : undefined;
@@ -296,7 +339,24 @@ export class ObjectServer {
     const obj = this.objects.get(t);
     if (!obj) return;
     obj.hold?.(end, delta);
-    if (obj.collectable && obj.confirmed !== false && (obj.held?.() ?? 0) <= 0) this.objects.delete(t);
+    if (obj.collectable && obj.confirmed !== false && (obj.held?.() ?? 0) <= 0) this.#collect(t);
+  }
+
+  #collect(t: string): void {
+    this.objects.delete(t);
+    this.#collected.add(t);
+    if (this.#collected.size > COLLECTED_MEMORY) {
+      const oldest = this.#collected.values().next().value;
+      if (oldest !== undefined) this.#collected.delete(oldest);
+    }
+  }
+
+  #armTicket(x: string, ticket: Ticket): void {
+    ticket.timer = setTimeout(() => {
+      this.#tickets.delete(x);
+      this.#adjust(ticket.t, ticket.e, -1);
+    }, TICKET_TTL_MS);
+    ticket.timer.unref();
   }
 
   #hold(conn: Conn, t: string, end: number, delta: number): void {
@@ -345,23 +405,14 @@ export class ObjectServer {
           break;
         case 'ticket': {
           const x = String(req.x);
-          const early = this.#earlyClaims.get(x);
-          if (early) {
-            // The copy was claimed before its ticket arrived: already counted.
-            clearTimeout(early);
-            this.#earlyClaims.delete(x);
-            break;
-          }
+          if (this.#earlyClaims.delete(x)) break; // claimed before its ticket came: already counted
           this.#ensure(String(req.t), req.k);
           const t = String(req.t);
           const e = Number(req.e);
           this.#adjust(t, e, 1);
-          const timer = setTimeout(() => {
-            this.#tickets.delete(x);
-            this.#adjust(t, e, -1);
-          }, TICKET_TTL_MS);
-          timer.unref();
-          this.#tickets.set(x, { t, e, timer });
+          const ticket: Ticket = { t, e, owner: conn.token, timer: undefined };
+          this.#tickets.set(x, ticket);
+          if (!this.#tokenConns.has(conn.token)) this.#armTicket(x, ticket);
           break;
         }
         case 'claim': {
@@ -374,14 +425,10 @@ export class ObjectServer {
           // ticket, so the end never reads zero in between).
           this.#hold(conn, t, e, 1);
           if (ticket) {
-            clearTimeout(ticket.timer);
+            if (ticket.timer) clearTimeout(ticket.timer);
             this.#tickets.delete(x);
             this.#adjust(t, e, -1);
-          } else {
-            const timer = setTimeout(() => this.#earlyClaims.delete(x), TICKET_TTL_MS);
-            timer.unref();
-            this.#earlyClaims.set(x, timer);
-          }
+          } else this.#earlyClaims.add(x);
           break;
         }
         case 'cancel': {
