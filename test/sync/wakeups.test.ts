@@ -25,6 +25,8 @@ const KINDS = [
   'LifoQueue',
   'PriorityQueue',
   'SimpleQueue',
+  'ProcessQueue',
+  'Pipe',
 ];
 
 function inThread<R>(target: unknown, b: Bag): Promise<R> {
