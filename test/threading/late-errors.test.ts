@@ -25,3 +25,15 @@ describe('late errors are reported, results kept', { timeout: 300_000 }, () => {
     );
   });
 });
+
+describe('a process worker out of memory is reported as such', { timeout: 300_000 }, () => {
+  test("V8's heap limit in a ProcessPoolExecutor worker: reason 'out-of-memory'", async () => {
+    const r = await runNode('test/fixtures/process-oom-program.mjs', [], {
+      timeout: 240_000,
+      env: { NODE_OPTIONS: '--max-old-space-size=48' },
+    });
+    assert.equal(r.code, 0, r.stderr.slice(-2000));
+    assert.match(r.stdout, /^died WorkerDiedError reason out-of-memory$/m);
+    assert.match(r.stdout, /^next ok$/m);
+  });
+});
