@@ -35,7 +35,7 @@ describe('a stopped task is stopped when its future rejects', { timeout: 600_000
     const counter = new Int32Array(new SharedArrayBuffer(4));
     const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
     try {
-      const runs = LONG ? 300 : 30;
+      const runs = LONG ? 300 : 16;
       for (let i = 0; i < runs; i++) {
         const byTimeout = random() < 0.5;
         const ms = 1 + Math.floor(random() * 30);
@@ -75,7 +75,7 @@ describe('a stopped task is stopped when its future rejects', { timeout: 600_000
     const file = join(dir, 'count');
     const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
     try {
-      const runs = LONG ? 60 : 6;
+      const runs = LONG ? 60 : 3;
       for (let i = 0; i < runs; i++) {
         writeFileSync(file, '');
         const ms = 20 + Math.floor(random() * 60);
