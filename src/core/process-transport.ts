@@ -55,6 +55,18 @@ function childExecArgv(): string[] {
   return out;
 }
 
+/**
+ * Whether a child that we did not kill died of running out of memory, as far as the parent can
+ * tell: V8 at its heap limit (`--max-old-space-size`) prints "JavaScript heap out of memory" and
+ * calls `abort()` — the child ends by SIGABRT (status 134 when a shell reports it) without the
+ * fatal message an uncaught error would have sent first. Other native aborts are rare and are
+ * misreported as out of memory. The kernel's OOM killer sends SIGKILL, which cannot be told
+ * from `kill -9`, so that stays `reason: 'signal'` with `signal: 'SIGKILL'`.
+ */
+function outOfMemory(code: number | null, signal: NodeJS.Signals | null, err: Error | undefined): boolean {
+  return err === undefined && (signal === 'SIGABRT' || code === 134);
+}
+
 class ProcessTransport implements Transport {
   readonly kind = 'process' as const;
   readonly id: number;
@@ -98,7 +110,15 @@ class ProcessTransport implements Transport {
         const exit: TransportExit = {
           exitCode: code,
           signal,
-          reason: this.killed ? 'terminated' : signal ? 'signal' : err ? 'uncaught-error' : 'exit',
+          reason: this.killed
+            ? 'terminated'
+            : outOfMemory(code, signal, err)
+              ? 'out-of-memory'
+              : signal
+                ? 'signal'
+                : err
+                  ? 'uncaught-error'
+                  : 'exit',
           error: err,
         };
         // The process handle itself is released in the loop's close phase, after this

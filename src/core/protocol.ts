@@ -114,8 +114,17 @@ export interface UnstartedMsg {
 export interface ReadyMsg {
   op: 'ready';
 }
+/**
+ * `n` calls of this worker have been awaiting (a pending promise) across a whole event-loop
+ * turn: they do not occupy the worker, which may take that many more (see the pool's window).
+ * Sent when the count rises, never for calls that settle within their first turn.
+ */
+export interface AwaitingMsg {
+  op: 'awaiting';
+  n: number;
+}
 export interface FatalMsg {
   op: 'fatal';
   error: ErrorEnvelope;
 }
-export type FromWorker = OkMsg | OksMsg | ErrMsg | FatalMsg | ReadyMsg | UnstartedMsg;
+export type FromWorker = OkMsg | OksMsg | ErrMsg | FatalMsg | ReadyMsg | UnstartedMsg | AwaitingMsg;

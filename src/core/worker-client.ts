@@ -111,6 +111,14 @@ export class WorkerClient {
   onExit: (exit: TransportExit) => void = () => {};
   /** Called once the worker has booted and listens for tasks. */
   onReady: () => void = () => {};
+  /** Called when the worker reports `n` of its calls awaiting (see `AwaitingMsg`). */
+  onAwaiting: (n: number) => void = () => {};
+  /**
+   * Called with an error that escaped every task (an uncaught exception, an unhandled
+   * rejection) when the worker held no call it could fail: the worker dies of it, and without
+   * this hook nobody would hear of it (Python prints every unhandled exception).
+   */
+  onLateError: (error: Error) => void = () => {};
   /** Whether the worker has booted. */
   ready = false;
 
@@ -263,10 +271,19 @@ export class WorkerClient {
 
   private receive(batch: FromWorker[]): void {
     for (const msg of batch) {
-      if (msg.op === 'fatal') continue; // the transport keeps it as the exit's error
+      if (msg.op === 'fatal') {
+        // The transport keeps it as the exit's error, for the calls still pending; with none
+        // pending, it would vanish: report it.
+        if (this.pending.size === 0) this.onLateError(fromEnvelope(msg.error, this.label));
+        continue;
+      }
       if (msg.op === 'ready') {
         this.ready = true;
         this.onReady();
+        continue;
+      }
+      if (msg.op === 'awaiting') {
+        this.onAwaiting(msg.n);
         continue;
       }
       if (msg.op === 'unstarted') {

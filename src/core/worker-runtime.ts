@@ -142,6 +142,9 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
     return true;
   };
 
+  /** Replies whose idle check is still under way: a worker dying meanwhile sends them anyway. */
+  const checking = new Set<OkMsg | ErrMsg>();
+
   const settle = (msg: RunMsg, ok: boolean, value: unknown) => {
     running--;
     if (msg.identity) setCurrentIdentity(base);
@@ -165,9 +168,11 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
       // Let the settled promise's own bookkeeping finish before looking at resources.
       // Writes queued on the thread's behalf (flush-hooks.ts) must leave before idleness
       // is judged: a non-idle isolate is terminated, which would drop them.
+      checking.add(out);
       setImmediate(() => {
         const flushing = runFlushHooks();
         const report = () => {
+          if (!checking.delete(out)) return; // already sent by dying()
           out.idle = isIdle();
           emit(out);
         };
@@ -180,6 +185,35 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
 
   const fail = (msg: RunMsg, err: unknown, spec: TaskSpec | undefined) =>
     settle(msg, false, spec?.kind === 'inline' ? explainInlineError(err) : err);
+
+  /**
+   * Calls whose promise is pending, and how many of them were last reported `awaiting`. A pool
+   * hands a worker only a window of tasks at a time; an async task that waits (for another task
+   * of this same worker to set an event, say) would otherwise hold its place and starve the task
+   * it waits for. Once a turn of the event loop has passed with such calls still pending, they
+   * are truly waiting, not running: the parent is told, and may send more.
+   */
+  let awaiting = 0;
+  let reported = 0;
+  let checkScheduled = false;
+  const checkAwaiting = () => {
+    checkScheduled = false;
+    if (awaiting > reported) {
+      reported = awaiting;
+      emit({ op: 'awaiting', n: awaiting });
+    }
+  };
+  const awaitingBegins = () => {
+    awaiting++;
+    if (!checkScheduled) {
+      checkScheduled = true;
+      setImmediate(checkAwaiting);
+    }
+  };
+  const awaitingEnds = () => {
+    awaiting--;
+    if (reported > awaiting) reported = awaiting;
+  };
 
   const progress = channel.progress;
   /** Records that call `id` begins. Every call begun has an id ≤ the word (calls are sent in id order). */
@@ -205,9 +239,16 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
       typeof result === 'object' &&
       typeof (result as PromiseLike<unknown>).then === 'function'
     ) {
+      awaitingBegins();
       (result as PromiseLike<unknown>).then(
-        (v) => settle(msg, true, v),
-        (e) => fail(msg, e, spec),
+        (v) => {
+          awaitingEnds();
+          settle(msg, true, v);
+        },
+        (e) => {
+          awaitingEnds();
+          fail(msg, e, spec);
+        },
       );
     } else settle(msg, true, result);
   };
@@ -329,6 +370,13 @@ export function serve(channel: RuntimeChannel, destination: 'thread' | 'process'
       const out = outbox;
       outbox = [];
       oks = undefined;
+      // A task that settled before the fatal error keeps its outcome (a thread whose target
+      // returned stays returned); its isolate is dying, so it is not idle.
+      for (const m of checking) {
+        m.idle = false;
+        out.push(m);
+      }
+      checking.clear();
       const batch = current;
       current = undefined;
       if (batch !== undefined) {

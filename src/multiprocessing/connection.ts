@@ -14,8 +14,9 @@
  * buffer is drained and no copy of the other end is left anywhere — which is why a parent
  * must close the ends it does not use (the tutorial's lesson).
  *
- * An unclaimed ticket (the receiving thread or process died before starting) expires after
- * `TICKET_TTL_MS` (60 s).
+ * An unclaimed ticket (the receiving thread or process died before starting) expires
+ * `TICKET_TTL_MS` (60 s) after its sender has gone; while the sender lives it stays counted, so
+ * a copy that takes long to arrive is never lost (see "Tickets" in `wire/server.ts`).
  *
  * @module
  */

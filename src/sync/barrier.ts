@@ -1,34 +1,49 @@
 /**
  * `Barrier`: Python's `threading.Barrier` on shared memory, following CPython's state machine.
  *
- * ## Memory layout (Int32Array over 16 + 4 × parties bytes), all words guarded by the internal Condition's Lock
+ * ## Memory layout (Int32Array over 24 + 4 × parties bytes)
  *
  * ```
- * word 0  STATE    FILLING 0 | DRAINING 1 | RESETTING -1 | BROKEN -2
- * word 1  COUNT    threads/tasks inside wait() of the current cycle
+ * word 0  STATE    FILLING 0 | DRAINING 1 | ACTION 2 | RESETTING -1 | BROKEN -2   (under LOCK)
+ * word 1  COUNT    threads/tasks inside wait() of the current cycle                (under LOCK)
  * word 2  PARTIES  the constructor's parties (written once)
- * word 3  SEEN     the process's count of ended threads when dead parties were last looked for
- * words 4 + i      the ident of the party that arrived with index i and has not left yet, or 0
+ * word 3  GEN      bumped (Atomics.add) under LOCK after every STATE change that waiters wait
+ *                  for, then every waiter is woken; waiters park on it
+ * word 4  SEEN     the process's count of ended threads when dead parties were last looked for
+ *                  (under LOCK)
+ * word 5  ID       object id for names and dumps (`core/wait-table.ts`; written once)
+ * words 6 + i      the ident of the party that arrived with index i and has not left yet, or 0
+ *                  (under LOCK)
  * ```
+ * LOCK is an internal {@link Lock} (robust: a dead holder's hold is taken over, see `mutex.ts`).
+ *
+ * A cycle: waiters arrive while FILLING, each taking index COUNT++; the last one switches to
+ * ACTION, runs the action, then switches to DRAINING, which releases the others; as each leaves,
+ * COUNT--, and the last to leave switches back to FILLING (or finishes a RESETTING). Arrivals
+ * during DRAINING/ACTION/RESETTING wait for the previous cycle to drain first. A timeout, abort,
+ * failing action or `abort()` switches to BROKEN: every waiter then throws BrokenBarrierError,
+ * until `reset()`.
+ *
+ * **No critical section spans an `await`.** Every section under LOCK is synchronous and short
+ * (a few word updates), and every caller — async ones included — takes LOCK with `acquireSync`.
+ * Waiting happens outside LOCK, parked on GEN with futex discipline: a waiter reads GEN, then
+ * STATE, and parks expecting the GEN it read; a state change bumps GEN after writing STATE, so a
+ * change between the read and the park makes the park return at once (no lost wake-up). The
+ * action too runs outside LOCK (state ACTION keeps the cycle closed meanwhile). Hence `abort()`
+ * and `reset()`, which take LOCK synchronously, never meet a LOCK held by an async task of their
+ * own thread (which would be a DeadlockError) and never wait longer than another thread's short
+ * section. An `abort()` or `reset()` during the action breaks that cycle: the action's caller
+ * then gets BrokenBarrierError too.
  *
  * **A party stopped mid-wait** (a pool task's timeout, `terminate()`, a crash, out of memory):
- * the internal lock is a robust Lock (a dead holder's lock is taken over, `mutex.ts`), and each
- * party records its ident under its index *before* it is counted in COUNT and clears it *before*
- * it is counted out. Whoever takes the lock next — a party arriving, a party waiting out a
- * previous cycle (it waits in slices of `POLL_MS`), `reset()`, `abort()` — first looks for dead
- * parties, when the process's count of ended threads changed since the last look
- * (`core/identity.ts`): it clears their records and sets COUNT to the live parties recorded. A
- * party that died while the cycle was filling can never arrive: the barrier breaks, as when a
- * wait times out, and `reset()` makes it usable again. One that died after the cycle was
- * released simply no longer holds the drain up.
- *
- * A cycle: waiters arrive while FILLING, each taking index COUNT++; the last one runs the
- * action and switches to DRAINING, which releases the others; as each leaves, COUNT--, and
- * the last to leave switches back to FILLING (or finishes a RESETTING). Arrivals during
- * DRAINING/RESETTING wait for the previous cycle to drain first. A timeout, abort, failing
- * action or `abort()` switches to BROKEN: every waiter then throws BrokenBarrierError, until
- * `reset()`. All words are plain reads/writes made while holding the internal lock; waiting
- * is the Condition's (see `./condition.ts` for its no-lost-wake-up protocol).
+ * LOCK is robust, and each party records its ident under its index in the same section that
+ * counts it in COUNT, and clears it in the section that counts it out. Whoever takes LOCK next
+ * — a party arriving, a party waiting out a previous cycle (it parks in slices of `POLL_MS`),
+ * `reset()`, `abort()` — first looks for dead parties when the process's count of ended
+ * threads changed since the last look (`core/identity.ts`): it clears their records and sets
+ * COUNT to the live parties recorded. A party that died while the cycle was filling can never
+ * arrive: the barrier breaks, as when a wait times out, and `reset()` makes it usable again.
+ * One that died after the cycle was released simply no longer holds the drain up.
  *
  * The action runs in the last thread to arrive, so it is shipped like a thread's target: an
  * inline function (sent as source text, self-contained) or a module task. In the thread that
@@ -50,21 +65,23 @@ import { toTaskSpec } from '../core/task.js';
 import { loadTask } from '../core/task-loader.js';
 import { checkTimeout, parseWait, type WaitOptions } from '../core/wait-options.js';
 import { newObjectId, objectLabel } from '../core/wait-table.js';
-import { Condition } from './condition.js';
 import { Lock } from './lock.js';
 import { checkName, POLL_MS } from './mutex.js';
+import { parkUntil, parkUntilSync, unpark } from './park.js';
 import { reviving, takeRevived } from './revive.js';
+import type { WaitSubject } from './watch.js';
 
 const TAG = 'skein.Barrier';
 const STATE = 0;
 const COUNT = 1;
 const PARTIES = 2;
-const SEEN = 3;
-const IDENTS = 4;
-/** Object id for names and dumps (`core/wait-table.ts`; written once), after the idents. */
-const idWord = (parties: number): number => IDENTS + parties;
+const GEN = 3;
+const SEEN = 4;
+const ID = 5;
+const IDENTS = 6;
 const FILLING = 0;
 const DRAINING = 1;
+const ACTION = 2;
 const RESETTING = -1;
 const BROKEN = -2;
 
@@ -83,7 +100,7 @@ export interface BarrierOptions {
 
 interface BarrierData {
   cells: SharedArrayBuffer;
-  cond: SharedDescriptor;
+  lock: SharedDescriptor;
   action: TaskSpec | undefined;
   timeout: number | undefined;
 }
@@ -103,9 +120,9 @@ interface BarrierData {
  * const i = await barrier.wait();   // in each of three threads
  * ```
  */
-export class Barrier {
+export class Barrier implements WaitSubject {
   readonly #cells: Int32Array;
-  readonly #cond: Condition;
+  readonly #lock: Lock;
   readonly #spec: TaskSpec | undefined;
   readonly #timeout: number | undefined;
   #action: AnyFunction | undefined;
@@ -115,10 +132,10 @@ export class Barrier {
    * @throws ValueError when parties < 1; TypeError for a bad action; RangeError for a bad timeout.
    */
   constructor(parties: number, options: BarrierOptions = {}) {
-    const revived = takeRevived<{ data: BarrierData; cond: Condition }>();
+    const revived = takeRevived<{ data: BarrierData; lock: Lock }>();
     if (revived) {
       this.#cells = new Int32Array(revived.data.cells);
-      this.#cond = revived.cond;
+      this.#lock = revived.lock;
       this.#spec = revived.data.action;
       this.#timeout = revived.data.timeout;
       return;
@@ -134,19 +151,27 @@ export class Barrier {
       if (typeof options.action === 'function') this.#action = options.action;
     }
     const name = checkName({ name: options.name }, 'Barrier');
-    this.#cells = new Int32Array(new SharedArrayBuffer(16 + 4 * parties + 4));
+    this.#cells = new Int32Array(new SharedArrayBuffer(4 * (IDENTS + parties)));
     this.#cells[PARTIES] = parties;
     this.#cells[SEEN] = endedCount();
     const id = newObjectId(name);
-    this.#cells[idWord(parties)] = id;
-    // The internal condition carries the barrier's label, so a dump shows whose wait it is.
-    const label = name ?? `Barrier#${id}`;
-    this.#cond = new Condition(new Lock({ name: `${label}.lock` }), { name: label });
+    this.#cells[ID] = id;
+    this.#lock = new Lock({ name: `${name ?? `Barrier#${id}`}.lock` });
+  }
+
+  /** @internal */
+  get diagKind(): 'Barrier' {
+    return 'Barrier';
+  }
+
+  /** @internal */
+  get diagId(): number {
+    return this.#cells[ID] as number;
   }
 
   /** The barrier's name: the one it was created with, or `Barrier#<id>` (the same in every thread). */
   get name(): string {
-    return objectLabel('Barrier', this.#cells[idWord(this.#cells[PARTIES] as number)] as number);
+    return objectLabel('Barrier', this.diagId);
   }
 
   /** `<Barrier 'name' parties=3 waiting=1>`. */
@@ -161,7 +186,8 @@ export class Barrier {
 
   /** How many are waiting in the current cycle (a snapshot). Python: `n_waiting`. */
   get nWaiting(): number {
-    return Atomics.load(this.#cells, STATE) === FILLING ? Atomics.load(this.#cells, COUNT) : 0;
+    const st = Atomics.load(this.#cells, STATE);
+    return st === FILLING || st === ACTION ? Atomics.load(this.#cells, COUNT) : 0;
   }
 
   /** True when the barrier is broken. Python: `broken`. */
@@ -186,14 +212,45 @@ export class Barrier {
     );
   }
 
-  #break(): void {
-    Atomics.store(this.#cells, STATE, BROKEN);
-    this.#cond.notifyAll();
+  /**
+   * Runs a critical section under LOCK. Synchronous by construction (see the module comment),
+   * so no async task ever holds LOCK across an await and no caller waits longer than another
+   * thread's few word updates.
+   */
+  #locked<T>(section: (c: Int32Array) => T): T {
+    this.#lock.acquireSync();
+    try {
+      this.#sweep();
+      return section(this.#cells);
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  /** Under LOCK: publishes a STATE change to parked waiters. */
+  #changed(state: number): void {
+    const c = this.#cells;
+    Atomics.store(c, STATE, state);
+    Atomics.add(c, GEN, 1);
+    unpark(c, GEN);
+  }
+
+  /** Under LOCK: party `index` leaves the cycle; the last to leave reopens the barrier. */
+  #leave(c: Int32Array, index: number): void {
+    c[IDENTS + index] = 0;
+    const n = (c[COUNT] as number) - 1;
+    Atomics.store(c, COUNT, n);
+    this.#reopen(c);
+  }
+
+  /** Under LOCK: once the last party of a released cycle has left, the barrier fills again. */
+  #reopen(c: Int32Array): void {
+    if (c[COUNT] === 0 && (c[STATE] === RESETTING || c[STATE] === DRAINING)) this.#changed(FILLING);
   }
 
   /**
-   * Under the lock: forgets parties whose thread ended while inside `wait()` (see "A party
-   * stopped mid-wait"); breaks a filling cycle that counted one. Cheap when nobody ended since.
+   * Under LOCK: forgets parties whose thread ended while inside `wait()` (see "A party stopped
+   * mid-wait"); breaks a filling cycle that counted one. Cheap when nobody ended since.
    */
   #sweep(): void {
     const c = this.#cells;
@@ -214,16 +271,74 @@ export class Barrier {
     }
     if (dead === 0) return;
     Atomics.store(c, COUNT, live);
-    if (c[STATE] === FILLING) this.#break();
-    this.#exit();
+    if (c[STATE] === FILLING || c[STATE] === ACTION) this.#changed(BROKEN);
+    this.#reopen(c);
   }
 
-  #exit(): void {
-    const c = this.#cells;
-    if (c[COUNT] === 0 && (c[STATE] === RESETTING || c[STATE] === DRAINING)) {
-      Atomics.store(c, STATE, FILLING);
-      this.#cond.notifyAll();
+  /**
+   * A parking attempt that succeeds once `ready(state)`: reads GEN before STATE, and returns the
+   * GEN it read to park on (see the module comment).
+   */
+  #until(ready: (state: number) => boolean): () => true | number {
+    return () => {
+      const c = this.#cells;
+      const gen = Atomics.load(c, GEN);
+      return ready(Atomics.load(c, STATE)) ? true : gen;
+    };
+  }
+
+  readonly #open = this.#until((st) => st !== DRAINING && st !== RESETTING && st !== ACTION);
+  readonly #released = this.#until((st) => st !== FILLING && st !== ACTION);
+
+  /**
+   * Under LOCK: a party arrives. Returns its index, `-1` when a previous cycle must drain first,
+   * and throws BrokenBarrierError on a broken barrier. The last party switches to ACTION.
+   */
+  #arrive(c: Int32Array): number {
+    const st = c[STATE];
+    if (st === DRAINING || st === RESETTING || st === ACTION) return -1;
+    if (st === BROKEN) throw this.#brokenError();
+    const index = c[COUNT] as number;
+    c[IDENTS + index] = currentIdent;
+    Atomics.store(c, COUNT, index + 1);
+    if (index + 1 === c[PARTIES]) Atomics.store(c, STATE, ACTION);
+    return index;
+  }
+
+  /** Under LOCK, after the action ran (or failed): release the cycle, or report it broken. */
+  #afterAction(c: Int32Array, index: number, error: { e: unknown } | undefined): void {
+    if (error !== undefined) {
+      if (c[STATE] === ACTION) this.#changed(BROKEN);
+      this.#leave(c, index);
+      throw error.e;
     }
+    if (c[STATE] === ACTION) {
+      this.#changed(DRAINING);
+      this.#leave(c, index);
+      return;
+    }
+    // abort() or reset() ran during the action: this cycle is broken for its caller too.
+    this.#leave(c, index);
+    throw this.#brokenError();
+  }
+
+  /**
+   * Under LOCK, after a non-last party's park ended. Decided by STATE alone: once released
+   * (DRAINING, RESETTING, BROKEN) a cycle cannot return to FILLING while this party is still
+   * counted in it, so a timeout or abort that raced the release loses to it, as in CPython
+   * (whose `wait_for` re-checks its predicate under the lock).
+   */
+  #afterWait(c: Int32Array, index: number, aborted: { e: unknown } | undefined): void {
+    const st = c[STATE];
+    if (st === FILLING || st === ACTION) {
+      // Still not released: this party's timeout or abort breaks the barrier, as in Python.
+      this.#changed(BROKEN);
+      this.#leave(c, index);
+      if (aborted) throw aborted.e;
+      throw this.#brokenError();
+    }
+    this.#leave(c, index);
+    if ((st as number) < 0) throw this.#brokenError();
   }
 
   #loadAction(): AnyFunction | Promise<AnyFunction> | undefined {
@@ -245,55 +360,33 @@ export class Barrier {
     const { timeout, signal } = this.#timeoutOf(options);
     if (signal?.aborted) throw signal.reason;
     const c = this.#cells;
-    const cond = this.#cond;
-    await cond.acquire();
-    try {
-      // Enter: wait out a previous cycle's draining or resetting (in slices: its last party
-      // may have died, which the sweep notices).
-      this.#sweep();
-      while (c[STATE] === DRAINING || c[STATE] === RESETTING) {
-        await cond.wait(POLL_MS);
-        this.#sweep();
-      }
-      if (c[STATE] === BROKEN) throw this.#brokenError();
-      const index = c[COUNT] as number;
-      c[IDENTS + index] = currentIdent;
-      Atomics.store(c, COUNT, index + 1);
-      try {
-        if (index + 1 === c[PARTIES]) {
-          try {
-            const action = await this.#loadAction();
-            if (action) await action();
-            Atomics.store(c, STATE, DRAINING);
-            cond.notifyAll();
-          } catch (err) {
-            this.#break();
-            throw err;
-          }
-        } else {
-          let ok: unknown;
-          try {
-            ok = await cond.waitFor(() => c[STATE] !== FILLING, { timeout, signal });
-          } catch (err) {
-            this.#break();
-            throw err;
-          }
-          if (!ok) {
-            this.#break();
-            throw this.#brokenError();
-          }
-          if ((c[STATE] as number) < 0) throw this.#brokenError();
-        }
-        return index;
-      } finally {
-        // Cleared before counted out (a stop between leaves a record the sweep recounts).
-        c[IDENTS + index] = 0;
-        Atomics.store(c, COUNT, (c[COUNT] as number) - 1);
-        this.#exit();
-      }
-    } finally {
-      cond.release();
+    // Enter: wait out a previous cycle's draining, action or resetting (no timeout, as CPython's
+    // `_enter`; an abort here leaves nothing behind: this caller is not a party yet).
+    let index = this.#locked((cells) => this.#arrive(cells));
+    while (index < 0) {
+      // In slices: the previous cycle's last party may have died, which the sweep notices.
+      await parkUntil(c, GEN, this.#open, POLL_MS, signal, undefined, this, 'wait');
+      index = this.#locked((cells) => this.#arrive(cells));
     }
+    if (index + 1 === c[PARTIES]) {
+      let error: { e: unknown } | undefined;
+      try {
+        const action = await this.#loadAction();
+        if (action) await action();
+      } catch (e) {
+        error = { e };
+      }
+      this.#locked((cells) => this.#afterAction(cells, index, error));
+      return index;
+    }
+    let aborted: { e: unknown } | undefined;
+    try {
+      await parkUntil(c, GEN, this.#released, timeout, signal, undefined, this, 'wait');
+    } catch (e) {
+      aborted = { e };
+    }
+    this.#locked((cells) => this.#afterWait(cells, index, aborted));
+    return index;
   }
 
   /**
@@ -305,87 +398,58 @@ export class Barrier {
     const { timeout, signal } = this.#timeoutOf(options);
     if (signal?.aborted) throw signal.reason;
     const c = this.#cells;
-    const cond = this.#cond;
-    cond.acquireSync();
-    try {
-      this.#sweep();
-      while (c[STATE] === DRAINING || c[STATE] === RESETTING) {
-        cond.waitSync(POLL_MS);
-        this.#sweep();
-      }
-      if (c[STATE] === BROKEN) throw this.#brokenError();
-      const index = c[COUNT] as number;
-      c[IDENTS + index] = currentIdent;
-      Atomics.store(c, COUNT, index + 1);
-      try {
-        if (index + 1 === c[PARTIES]) {
-          try {
-            const action = this.#loadAction();
-            if (action instanceof Promise) {
-              throw new TypeError(
-                'Barrier.waitSync(): the action is a module task not loaded in this thread; use await wait()',
-              );
-            }
-            if (action) {
-              const r = action();
-              if (r instanceof Promise)
-                throw new TypeError('Barrier.waitSync(): the action returned a promise; use await wait()');
-            }
-            Atomics.store(c, STATE, DRAINING);
-            cond.notifyAll();
-          } catch (err) {
-            this.#break();
-            throw err;
-          }
-        } else {
-          const ok = cond.waitForSync(() => c[STATE] !== FILLING, { timeout, signal });
-          if (!ok) {
-            this.#break();
-            throw this.#brokenError();
-          }
-          if ((c[STATE] as number) < 0) throw this.#brokenError();
-        }
-        return index;
-      } finally {
-        // Cleared before counted out (a stop between leaves a record the sweep recounts).
-        c[IDENTS + index] = 0;
-        Atomics.store(c, COUNT, (c[COUNT] as number) - 1);
-        this.#exit();
-      }
-    } finally {
-      cond.release();
+    let index = this.#locked((cells) => this.#arrive(cells));
+    while (index < 0) {
+      parkUntilSync(c, GEN, this.#open, POLL_MS, undefined, this, 'waitSync');
+      index = this.#locked((cells) => this.#arrive(cells));
     }
+    if (index + 1 === c[PARTIES]) {
+      let error: { e: unknown } | undefined;
+      try {
+        const action = this.#loadAction();
+        if (action instanceof Promise) {
+          throw new TypeError(
+            'Barrier.waitSync(): the action is a module task not loaded in this thread; use await wait()',
+          );
+        }
+        if (action) {
+          const r = action();
+          if (r instanceof Promise)
+            throw new TypeError('Barrier.waitSync(): the action returned a promise; use await wait()');
+        }
+      } catch (e) {
+        error = { e };
+      }
+      this.#locked((cells) => this.#afterAction(cells, index, error));
+      return index;
+    }
+    parkUntilSync(c, GEN, this.#released, timeout, undefined, this, 'waitSync');
+    this.#locked((cells) => this.#afterWait(cells, index, undefined));
+    return index;
   }
 
   /**
    * Returns the barrier to its empty state; current waiters get BrokenBarrierError. Python:
-   * `reset()`. Blocks only briefly (takes the internal lock).
+   * `reset()`. Never fails because a task of this thread is inside `wait()`; blocks at most
+   * for another thread's short internal section.
    */
   reset(): void {
-    const c = this.#cells;
-    this.#cond.acquireSync();
-    try {
-      this.#sweep();
+    this.#locked((c) => {
       if ((c[COUNT] as number) > 0) {
-        if (c[STATE] === FILLING || c[STATE] === BROKEN) Atomics.store(c, STATE, RESETTING);
+        const st = c[STATE];
+        this.#changed(st === FILLING || st === BROKEN || st === ACTION ? RESETTING : (st as number));
       } else {
-        Atomics.store(c, STATE, FILLING);
+        this.#changed(FILLING);
       }
-      this.#cond.notifyAll();
-    } finally {
-      this.#cond.release();
-    }
+    });
   }
 
-  /** Breaks the barrier: current and future waiters get BrokenBarrierError until `reset()`. Python: `abort()`. */
+  /**
+   * Breaks the barrier: current and future waiters get BrokenBarrierError until `reset()`.
+   * Python: `abort()`. Never fails because a task of this thread is inside `wait()`.
+   */
   abort(): void {
-    this.#cond.acquireSync();
-    try {
-      this.#sweep();
-      this.#break();
-    } finally {
-      this.#cond.release();
-    }
+    this.#locked(() => this.#changed(BROKEN));
   }
 
   /** @internal Crossing into another thread. */
@@ -397,7 +461,7 @@ export class Barrier {
     }
     const data: BarrierData = {
       cells: this.#cells.buffer as SharedArrayBuffer,
-      cond: this.#cond[kShare](destination),
+      lock: this.#lock[kShare](destination),
       action: this.#spec,
       timeout: this.#timeout,
     };
@@ -407,6 +471,6 @@ export class Barrier {
 
 registerSharedType(TAG, (raw) => {
   const data = raw as BarrierData;
-  const cond = reviveSharedSync(data.cond) as Condition;
-  return reviving({ data, cond }, () => new Barrier(1));
+  const lock = reviveSharedSync(data.lock) as Lock;
+  return reviving({ data, lock }, () => new Barrier(1));
 });

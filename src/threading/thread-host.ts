@@ -53,11 +53,18 @@ export interface ThreadJob {
   onStart(nativeId: number): void;
   /** Called once, when the thread's target has settled or its isolate died. */
   onDone(outcome: Outcome): void;
+  /**
+   * Called with an error that escaped the thread after its target settled (a floating
+   * rejection, a throw from a callback): the isolate dies of it, the thread's outcome stands.
+   */
+  onLateError(error: Error): void;
 }
 
 interface Slot {
   client: WorkerClient;
   job: ThreadJob | undefined;
+  /** The thread that ran here last (a late error of its isolate is that thread's). */
+  last: ThreadJob | undefined;
   idleTimer: NodeJS.Timeout | undefined;
 }
 
@@ -104,7 +111,8 @@ function spawn(job?: ThreadJob): void {
     kind: 'thread',
   };
   const client = new WorkerClient(spawnThread({ identity }), 'thread');
-  const slot: Slot = { client, job: undefined, idleTimer: undefined };
+  const slot: Slot = { client, job: undefined, last: undefined, idleTimer: undefined };
+  client.onLateError = (error) => (slot.job ?? slot.last)?.onLateError(error);
   // An own boot stops counting against MAX_BOOTING once the isolate is ready or dead.
   let ownBoot = job !== undefined;
   const bootEnded = () => {
@@ -172,6 +180,7 @@ function run(slot: Slot, job: ThreadJob): void {
     slot.idleTimer = undefined;
   }
   slot.job = job;
+  slot.last = job;
   running.add(slot);
   setRef(slot);
   const nativeId = slot.client.transport.id;

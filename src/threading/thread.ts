@@ -176,6 +176,7 @@ export class Thread<F extends AnyFunction = AnyFunction> {
         this.#nativeId = nativeId;
       },
       onDone: (outcome) => this.#finish(outcome),
+      onLateError: (error) => this.#report(error),
     });
   }
 
@@ -192,20 +193,25 @@ export class Thread<F extends AnyFunction = AnyFunction> {
     this.#outcome = outcome;
     this.#state = 'stopped';
     registry.delete(this);
-    if (!outcome.ok) {
-      const err = outcome.error;
-      try {
-        excepthook({
-          excType: err?.constructor,
-          excValue: err,
-          excTraceback: err?.stack,
-          thread: this as Thread,
-        });
-      } catch (hookErr) {
-        process.stderr.write(`Exception in threading.excepthook:\n${(hookErr as Error)?.stack ?? hookErr}\n`);
-      }
-    }
+    if (!outcome.ok) this.#report(outcome.error);
     this.#resolveDone();
+  }
+
+  /**
+   * Hands an error of this thread to the excepthook: its target's, or one that escaped after
+   * the target settled (that one leaves the thread's result as it was).
+   */
+  #report(err: Error): void {
+    try {
+      excepthook({
+        excType: err?.constructor,
+        excValue: err,
+        excTraceback: err?.stack,
+        thread: this as Thread,
+      });
+    } catch (hookErr) {
+      process.stderr.write(`Exception in threading.excepthook:\n${(hookErr as Error)?.stack ?? hookErr}\n`);
+    }
   }
 
   /**

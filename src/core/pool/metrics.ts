@@ -45,6 +45,13 @@ export interface PoolMetrics {
   /** Workers that died unexpectedly and were replaced. */
   crashed: number;
   /**
+   * Errors that escaped every task — an uncaught exception (a timer's, say) or an unhandled
+   * rejection after the task that caused it had settled. Each killed its worker (counted in
+   * `crashed` too) and was printed to stderr, naming the pool worker, as Python prints every
+   * unhandled exception.
+   */
+  uncaught: number;
+  /**
    * Fraction (0..1) of worker time spent with at least one task in hand, since the pool started:
    * busy time summed over workers divided by elapsed time × `maxWorkers`.
    */

@@ -19,6 +19,11 @@
  * `pipeline`, and falls back to 2 when tasks turn out slow (a task's service time above
  * {@link SLOW_TASK_MS}). Tiny tasks thus flow hundreds per message, while long tasks are
  * spread evenly (a worker never sits on a backlog of long tasks while another is idle).
+ * Tasks that a worker reports *awaiting* (an async task still pending after a whole turn of
+ * its event loop: waiting for I/O or for an event, not computing) do not count against the
+ * window, so a task that waits for another task to wake it never keeps that task out of its
+ * worker — in a pool of one worker, task A awaiting `event.wait()` and task B calling
+ * `event.set()` both run, as they would on one thread's event loop.
  * A round fills each worker in slices of half its window, each slice its own message, so the
  * worker always has the next slice waiting while the parent refills — double buffering.
  *
@@ -134,6 +139,11 @@ interface Slot {
   /** A solo task (timeout/signal) running alone here. */
   solo: boolean;
   window: number;
+  /**
+   * Tasks the worker reported awaiting (pending across an event-loop turn): they do not count
+   * against the window. An estimate, lowered as tasks settle (the safe direction).
+   */
+  awaiting: number;
   /** Tasks settled since `markAt` (a batch of replies), for the service-time estimate. */
   doneSinceMark: number;
   markAt: number;
@@ -151,6 +161,8 @@ interface Running {
   slot: Slot;
   startedAt: number;
   settled: boolean;
+  /** Being stopped (timeout/abort): settles with the stop's error once its worker has exited. */
+  stopping: boolean;
   timer: NodeJS.Timeout | undefined;
   onAbort: (() => void) | undefined;
 }
@@ -184,6 +196,7 @@ export class PoolEngine {
   private completed = 0;
   private failed = 0;
   private crashed = 0;
+  private uncaught = 0;
   private runningCount = 0;
   private readonly waitHist = new TimeHistogram();
   private readonly runHist = new TimeHistogram();
@@ -323,6 +336,7 @@ export class PoolEngine {
       completed: this.completed,
       failed: this.failed,
       crashed: this.crashed,
+      uncaught: this.uncaught,
       utilization: elapsed > 0 ? Math.min(1, busy / (elapsed * this.options.maxWorkers)) : 0,
       waitTime: this.waitHist.summary(),
       runTime: this.runHist.summary(),
@@ -368,6 +382,7 @@ export class PoolEngine {
       sent: 0,
       solo: false,
       window: FIRST_WINDOW,
+      awaiting: 0,
       doneSinceMark: 0,
       markAt: 0,
       busySince: 0,
@@ -379,6 +394,16 @@ export class PoolEngine {
     this.slots.add(slot);
     this.updateRef(slot);
     client.onReady = () => this.booted(slot);
+    client.onLateError = (error) => {
+      this.uncaught++;
+      process.stderr.write(
+        `Exception in ${label}, after its tasks had settled (the worker died of it and is replaced):\n${error.stack ?? String(error)}\n`,
+      );
+    };
+    client.onAwaiting = (count) => {
+      slot.awaiting = Math.min(count, slot.held.size);
+      this.schedule();
+    };
     client.onExit = () => {
       // A lock or permit the worker thread still held is abandoned now: waiters take it over
       // (the robust model of src/sync/mutex.ts), instead of hanging on a dead holder.
@@ -551,7 +576,7 @@ export class PoolEngine {
   /** How many more tasks `slot` may take now; `minWindow` overrides a smaller window. */
   private canTake(slot: Slot, minWindow: number): number {
     if (slot.state !== 'ready' || slot.solo || slot.client.exit !== undefined) return 0;
-    let room = Math.max(slot.window, minWindow) - slot.held.size;
+    let room = Math.max(slot.window, minWindow) + slot.awaiting - slot.held.size;
     const max = this.options.maxTasksPerWorker;
     if (max !== undefined) room = Math.min(room, max - slot.sent);
     return Math.max(0, room);
@@ -621,7 +646,15 @@ export class PoolEngine {
     const now = performance.now();
     this.waitHist.record(now - q.submittedAt);
     const task = q.task;
-    const r: Running = { task, slot, startedAt: now, settled: false, timer: undefined, onAbort: undefined };
+    const r: Running = {
+      task,
+      slot,
+      startedAt: now,
+      settled: false,
+      stopping: false,
+      timer: undefined,
+      onAbort: undefined,
+    };
     if (slot.held.size === 0) {
       slot.busySince = now;
       slot.markAt = now;
@@ -667,27 +700,36 @@ export class PoolEngine {
       .then((outcome) => this.finish(r, outcome));
   }
 
-  /** Stops a running solo task: it fails with `error`, and its worker is replaced. */
+  /**
+   * Stops a running solo task: it fails with `error`, and its worker is replaced. The task
+   * settles only once its worker has exited — "stopped" means the task can no longer touch
+   * anything (a shared counter, a queue) after its future rejects. Until then any outcome the
+   * worker still reports (a result racing the stop, its death) is ignored.
+   */
   private stopRunning(r: Running, error: Error): void {
-    if (r.settled) return;
+    if (r.settled || r.stopping) return;
+    r.stopping = true;
+    if (r.timer) clearTimeout(r.timer);
+    r.timer = undefined;
     const slot = r.slot;
     slot.ending = true;
     slot.state = 'retiring';
-    this.finish(r, { ok: false, error, idle: undefined });
     this.endSlot(slot, true);
+    void slot.client.transport.kill().then(() => this.finish(r, { ok: false, error, idle: undefined }, true));
     // Replace it now, ahead of its exit.
     if (!this.closed && !this.brokenError) this.spawn();
     this.schedule();
   }
 
-  private finish(r: Running, outcome: Outcome): void {
-    if (r.settled) return;
+  private finish(r: Running, outcome: Outcome, stopped = false): void {
+    if (r.settled || (r.stopping && !stopped)) return;
     r.settled = true;
     const slot = r.slot;
     const now = performance.now();
     if (r.timer) clearTimeout(r.timer);
     if (r.onAbort) r.task.signal?.removeEventListener('abort', r.onAbort);
     slot.held.delete(r);
+    if (slot.awaiting > 0) slot.awaiting--;
     this.runningCount--;
     if (!outcome.ok && outcome.unstarted && r.task.timeout === undefined && r.task.signal === undefined) {
       // Its worker died before beginning it: back to the head of the queue, for another worker.

@@ -41,6 +41,17 @@
  *   handed out (`pop`) turns them into tickets for the reader's copy; a reader of a value still
  *   stored claims the anchor without using it up; a deleted container gives back all it held.
  *   At zero the object is deleted (and the references its own values held are given back).
+ * - **Tickets.** A ticket counts a copy in transit from its sender's `ticket` until the
+ *   receiver's `claim` (which may arrive first: an early claim is counted at once and its ticket
+ *   then ignored). A ticket expires only {@link TICKET_TTL_MS} after its sender's last connection
+ *   closed — the receiver may have died before claiming, and nobody else could release it. (A
+ *   fixed TTL from issue made the tutorial's Pipe program hang under heavy load: when its child
+ *   takes over a minute to start, both tickets expire, the pipe's counts reach zero and it is
+ *   collected with its messages; the child's late claim then re-created it as an *unconfirmed*
+ *   pipe, which never reads EOF — a recv that could never return.)
+ * - **Collected objects.** The ids of the last {@link COLLECTED_MEMORY} collected pipes and
+ *   queues are remembered; any later use of one fails with `EOFError` (every copy was closed)
+ *   instead of re-creating it unconfirmed, so no request can wait on an object nobody can reach.
  * - **Creation races.** Pipes and process queues get their ids from the creating thread, so
  *   a copy in a fast child can reach the server before the creator's own registration (the
  *   creator's socket may still be connecting). Such an object is made *unconfirmed*: it reads
@@ -52,7 +63,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server, Socket } from 'node:net';
 import { type ErrorEnvelope, toEnvelope } from '../../core/error-transport.js';
-import { RuntimeError, ValueError } from '../../core/errors.js';
+import { EOFError, RuntimeError, ValueError } from '../../core/errors.js';
 import { type HandleTable, mergeHandles } from '../../core/serialize.js';
 import { digest, nonce, verify } from './auth.js';
 import { encodeFrame, FrameReader, MAX_FRAME } from './frame.js';
@@ -155,7 +166,7 @@ export class CallCtx {
   }
   /** A stored value leaves its container for the caller (see {@link ObjectServer.handOut}). */
   handOut(st: Stored): Out {
-    this.conn.server.handOut(st);
+    this.conn.server.handOut(st, this.conn.token);
     return new Out(st.v, st.s);
   }
   reply(value: unknown): void {
@@ -238,13 +249,30 @@ export interface Hosted {
 /** Builds hosted objects from kind specs; the allow-list of kinds. */
 export type Kinds = Readonly<Record<string, (...args: never[]) => Hosted>>;
 
-/** How long a ticket for a copy in transit stays valid unclaimed. */
-export const TICKET_TTL_MS = 60_000;
+/**
+ * How long a ticket for a copy in transit stays valid unclaimed *once its sender is gone*.
+ * While the sender lives the ticket never expires: under heavy load a child process may take
+ * longer than any fixed bound to start and claim its copy, and an expired ticket let the end's
+ * count reach zero with the copy still on its way (see "Tickets" above).
+ */
+export const TICKET_TTL_MS = ticketTtl();
+
+/** 60 s, or `SKEIN_TEST_TICKET_TTL_MS` (tests shorten it to put the expiry path under load). */
+function ticketTtl(): number {
+  const v = Number(process.env.SKEIN_TEST_TICKET_TTL_MS);
+  return Number.isFinite(v) && v >= 0 ? v : 60_000;
+}
+
+/** How many ids of collected objects the server remembers (see "Collected objects" above). */
+const COLLECTED_MEMORY = 65_536;
 
 interface Ticket {
   t: string;
   e: number;
-  timer: NodeJS.Timeout;
+  /** The sender's owner token (undefined: nobody who could still claim for it; armed at once). */
+  owner: string | undefined;
+  /** Expiry, armed only once every connection of `owner` has closed. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** Options of an {@link ObjectServer}. */
@@ -312,7 +340,13 @@ export class ObjectServer {
   /** Copies held per owner token: token → (`objectId:end` → count). */
   readonly #tokenHolds = new Map<string, Map<string, number>>();
   readonly #tickets = new Map<string, Ticket>();
-  readonly #earlyClaims = new Map<string, NodeJS.Timeout>();
+  /** Ids of collected pipes and queues (insertion order: the oldest are forgotten first). */
+  readonly #collected = new Set<string>();
+  /**
+   * Claims whose ticket has not arrived yet. Kept until it does, however late: forgetting one
+   * would count its copy twice (claim and ticket), and the other end would never read EOF.
+   */
+  readonly #earlyClaims = new Set<string>();
   readonly #anchors = new Map<string, AnchorEntry>();
   #unauthenticated = 0;
   constructor(readonly options: ObjectServerOptions) {}
@@ -423,6 +457,10 @@ export class ObjectServer {
     set?.delete(conn);
     if (set && set.size > 0) return;
     this.#tokenConns.delete(conn.token);
+    // The sender is gone: its tickets still unclaimed may now expire (see "Tickets").
+    for (const [x, ticket] of this.#tickets) {
+      if (ticket.owner === conn.token && ticket.timer === undefined) this.#armTicket(x, ticket);
+    }
     const holds = this.#tokenHolds.get(conn.token);
     this.#tokenHolds.delete(conn.token);
     for (const [key, n] of holds ?? []) {
@@ -441,6 +479,11 @@ export class ObjectServer {
         obj.onConfirm?.();
       }
       return obj;
+    }
+    if (this.#collected.has(t)) {
+      throw new EOFError(
+        'this pipe or queue was closed everywhere and collected (no copy of it is left open)',
+      );
     }
     if (!k) throw new RuntimeError(`no shared object ${t} on this server (it was deleted or never created)`);
     const [kind, ...args] = k;
@@ -477,6 +520,13 @@ export class ObjectServer {
   /** Drops an object nobody holds, and gives back the references its stored values held. */
   #delete(t: string, obj: Hosted): void {
     this.objects.delete(t);
+    if (obj.collectable) {
+      this.#collected.add(t);
+      if (this.#collected.size > COLLECTED_MEMORY) {
+        const oldest = this.#collected.values().next().value;
+        if (oldest !== undefined) this.#collected.delete(oldest);
+      }
+    }
     this.#managed.delete(t);
     this.#counts.delete(t);
     for (const st of obj.stored?.() ?? []) this.forget(st);
@@ -495,27 +545,29 @@ export class ObjectServer {
     this.#adjust(t, end, delta);
   }
 
-  /** @internal Reserves a copy of end `e` of `t` under ticket `x` (expires unclaimed). */
-  ticket(x: string, t: string, e: number): void {
-    const early = this.#earlyClaims.get(x);
-    if (early) {
-      // The copy was claimed before its ticket arrived: already counted.
-      clearTimeout(early);
-      this.#earlyClaims.delete(x);
-      return;
-    }
+  /**
+   * @internal Reserves a copy of end `e` of `t` under ticket `x` for a receiver, sent by the
+   * thread with owner token `owner` (expires unclaimed only once that sender is gone).
+   */
+  ticket(x: string, t: string, e: number, owner: string): void {
+    if (this.#earlyClaims.delete(x)) return; // claimed before its ticket came: already counted
     if (this.#tickets.has(x) || this.#anchors.has(x)) return;
     this.#adjust(t, e, 1);
-    this.#reserve(x, t, e);
+    this.#reserve(x, t, e, owner);
   }
 
-  #reserve(x: string, t: string, e: number): void {
-    const timer = setTimeout(() => {
+  #reserve(x: string, t: string, e: number, owner: string | undefined): void {
+    const ticket: Ticket = { t, e, owner, timer: undefined };
+    this.#tickets.set(x, ticket);
+    if (owner === undefined || !this.#tokenConns.has(owner)) this.#armTicket(x, ticket);
+  }
+
+  #armTicket(x: string, ticket: Ticket): void {
+    ticket.timer = setTimeout(() => {
       this.#tickets.delete(x);
-      this.#adjust(t, e, -1);
+      this.#adjust(ticket.t, ticket.e, -1);
     }, TICKET_TTL_MS);
-    timer.unref();
-    this.#tickets.set(x, { t, e, timer });
+    ticket.timer.unref();
   }
 
   /** @internal Takes over ticket (or stored anchor) `x` as a copy held by `conn`. */
@@ -530,9 +582,7 @@ export class ObjectServer {
       this.#adjust(ticket.t, ticket.e, -1);
     } else if (!this.#anchors.has(x)) {
       // An anchor stays with its stored value (each reader claims a copy of its own).
-      const timer = setTimeout(() => this.#earlyClaims.delete(x), TICKET_TTL_MS);
-      timer.unref();
-      this.#earlyClaims.set(x, timer);
+      this.#earlyClaims.add(x);
     }
   }
 
@@ -583,12 +633,12 @@ export class ObjectServer {
    * @internal A stored value left its container for a reader (pop): each of its references
    * becomes a ticket the reader's copy claims (it expires if the reader never does).
    */
-  handOut(st: Stored): void {
+  handOut(st: Stored, owner?: string): void {
     for (const x of st.h ?? []) {
       const a = this.#anchors.get(x);
       if (!a || --a.users > 0) continue;
       this.#anchors.delete(x);
-      this.#reserve(x, a.t, 0);
+      this.#reserve(x, a.t, 0, owner);
     }
   }
 
@@ -648,9 +698,9 @@ const HANDLERS: Handlers = {
     server.ensure(req.t, req.k);
     server.hold(conn, req.t, req.e, req.d);
   },
-  ticket(server, _conn, req) {
+  ticket(server, conn, req) {
     server.ensure(req.t, req.k);
-    server.ticket(req.x, req.t, req.e);
+    server.ticket(req.x, req.t, req.e, conn.token);
   },
   claim(server, conn, req) {
     server.ensure(req.t, req.k);
