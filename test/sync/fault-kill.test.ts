@@ -7,16 +7,7 @@
 // Seeded: SKEIN_SEED replays a run; SKEIN_STRESS=1 (or SKEIN_KILLS=n) runs 600 kills each.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  Barrier,
-  BoundedSemaphore,
-  Condition,
-  Event,
-  Lock,
-  Semaphore,
-  SharedArray,
-  Value,
-} from 'skein/threading';
+import { Barrier, Condition, Event, Lock, SharedArray, Value } from 'skein/threading';
 import { KILLS, killLoop, SEED, type Victim, within } from '../fault-kill.ts';
 
 const WAIT = 30_000;
