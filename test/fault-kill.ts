@@ -17,7 +17,7 @@ import { ThreadPool } from 'skein/multiprocessing';
 export const SEED = Number(process.env.SKEIN_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 /** Kills per structure in this run. */
-export const KILLS = Number(process.env.SKEIN_KILLS ?? (process.env.SKEIN_STRESS ? 600 : 8));
+export const KILLS = Number(process.env.SKEIN_KILLS ?? (process.env.SKEIN_STRESS ? 600 : 6));
 
 /** A small seeded generator (mulberry32), for the main thread and for victims. */
 export function rng(seed: number): () => number {

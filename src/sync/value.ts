@@ -29,6 +29,7 @@ import {
   checkElement,
   type ElementOf,
   isBigType,
+  isIntegerType,
   resolveType,
   type TypeCode,
   type TypeName,
@@ -51,6 +52,10 @@ type ViewCtor = new (buffer: SharedArrayBuffer, offset: number, length: number) 
 export class Value<T extends TypeCode = 'float64'> {
   readonly #cell: { [i: number]: ElementOf<T> };
   readonly #lock: RLock;
+  /** Whether stores must be integral numbers (the integer types but the bigint ones). */
+  readonly #integral: boolean;
+  /** The JavaScript type a store must have otherwise: 'number' or 'bigint'. */
+  readonly #js: 'number' | 'bigint';
   /** The element type (skein's name for it). */
   readonly type: TypeName;
 
@@ -63,6 +68,8 @@ export class Value<T extends TypeCode = 'float64'> {
     const revived = takeRevived<{ type: TypeName; buffer: SharedArrayBuffer; lock: RLock }>();
     if (revived) {
       this.type = revived.type;
+      this.#integral = isIntegerType(this.type) && !isBigType(this.type);
+      this.#js = isBigType(this.type) ? 'bigint' : 'number';
       this.#cell = new (arrayClasses[revived.type] as unknown as ViewCtor)(
         revived.buffer,
         0,
@@ -72,6 +79,8 @@ export class Value<T extends TypeCode = 'float64'> {
       return;
     }
     this.type = resolveType(type);
+    this.#integral = isIntegerType(this.type) && !isBigType(this.type);
+    this.#js = isBigType(this.type) ? 'bigint' : 'number';
     const init = initial ?? ((isBigType(this.type) ? 0n : 0) as ElementOf<T>);
     checkElement(this.type, init, 'Value initial value');
     this.#cell = new (arrayClasses[this.type] as unknown as ViewCtor)(
@@ -94,7 +103,10 @@ export class Value<T extends TypeCode = 'float64'> {
   }
   /** Stores a new value, converted to the element type (as C would: `'i'` wraps to 32 bits). */
   set value(v: ElementOf<T>) {
-    checkElement(this.type, v, 'Value.value');
+    // The common case in two instructions (this runs inside callers' critical sections); the
+    // full check, which words the error, only when that fails.
+    if (this.#integral ? !Number.isInteger(v) : typeof v !== this.#js)
+      checkElement(this.type, v, 'Value.value');
     this.#cell[0] = v;
   }
 
