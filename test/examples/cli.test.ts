@@ -1,24 +1,12 @@
-// The example programs behave like command-line tools: `--help` on each (exit 0, a usage line),
-// a bad command line reported as such (exit 2 — `--port` without a value is "argument
-// missing", not "unknown argument"), no escape codes when the output is not a terminal, the
-// page fetcher's failures printed with their cause, and the progress bar only on a terminal.
+// The example programs behave like command-line tools (`--help` on each: help-1/help-2.test.ts): a bad
+// command line reported as such (exit 2 — `--port` without a value is "argument
+// missing", not "unknown argument"), no escape codes when the output is not a terminal.
+// (The page fetcher: page-fetcher.test.ts.)
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import net from 'node:net';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, test } from 'node:test';
-import { SingleBar } from 'cli-progress';
 import { colourful, paint } from '../../examples/cli.ts';
-import { ROOT, runNode } from '../helpers.ts';
+import { runNode } from '../helpers.ts';
 
-const programs = [
-  ...readdirSync(join(ROOT, 'examples'))
-    .filter((f) => f.endsWith('.ts') && f !== 'cli.ts')
-    .map((f) => `examples/${f}`),
-  'examples/chat/server.ts',
-  'examples/chat/client.ts',
-];
 const ESC = '\u001b[';
 
 /** Runs `items` through `fn`, at most `n` at a time (each run is a fresh Node process). */
@@ -26,27 +14,7 @@ async function inBatches<T>(items: T[], n: number, fn: (item: T) => Promise<void
   for (let i = 0; i < items.length; i += n) await Promise.all(items.slice(i, i + n).map(fn));
 }
 
-/** A port nothing listens on: one the OS just handed out and this test closed again. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 describe('example programs on the command line', { timeout: 600_000 }, () => {
-  test('every program answers --help with its usage, and runs nothing', async () => {
-    assert.ok(programs.length >= 24, `found ${programs.length} programs`);
-    await inBatches(programs, 4, async (p) => {
-      const r = await runNode(p, ['--help'], { timeout: 120_000 });
-      assert.equal(r.code, 0, `${p} --help: exit ${r.code}\n${r.stderr}`);
-      assert.match(r.stdout, new RegExp(`^usage: node --import tsx ${p.replace('.', '\\.')}`), p);
-      assert.match(r.stdout, /-h, --help +show this help and exit/, p);
-      assert.equal(r.stdout.includes(ESC), false, `${p} --help prints escape codes into a pipe`);
-    });
-  });
-
   test('an unknown option or a missing value is an error that says which (exit 2)', async () => {
     const cases: Array<[string, string[], RegExp]> = [
       ['examples/chat/client.ts', ['--port'], /Option '--port <value>' argument missing/],
@@ -86,65 +54,5 @@ describe('example programs on the command line', { timeout: 600_000 }, () => {
       if (saved === undefined) delete process.env.NO_COLOR;
       else process.env.NO_COLOR = saved;
     }
-  });
-
-  test("the page fetcher prints each failure's cause (ECONNREFUSED host:port)", async () => {
-    const port = await closedPort();
-    const url = `http://127.0.0.1:${port}/page`;
-    const r = await runNode('examples/page-fetcher.ts', ['--urls', url, '--timeout', '20000'], {
-      timeout: 120_000,
-    });
-    assert.equal(r.code, 0, r.stderr);
-    const failures = r.stdout.split('\n').filter((l) => l.includes(`${url} failed: `));
-    assert.equal(failures.length, 2, r.stdout);
-    for (const line of failures)
-      assert.match(line, new RegExp(`fetch failed: .*ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
-  });
-
-  test('the page fetcher without a terminal prints per-URL lines, no progress bar', async () => {
-    const port = await closedPort();
-    const urls = Array.from({ length: 12 }, (_, i) => `http://127.0.0.1:${port}/${i}`);
-    const r = await runNode('examples/page-fetcher.ts', ['--urls', urls.join(','), '--timeout', '20000'], {
-      timeout: 180_000,
-    });
-    assert.equal(r.code, 0, r.stderr);
-    assert.doesNotMatch(r.stdout, /fetching \[/);
-    assert.equal(r.stdout.includes(ESC), false);
-    assert.equal(r.stdout.split('\n').filter((l) => / failed: .*ECONNREFUSED/.test(l)).length, 24);
-  });
-
-  test('the progress bar the page fetcher uses draws on a terminal stream', () => {
-    // cli-progress draws only on a TTY; a PassThrough that says it is one stands in for it.
-    const out = Object.assign(new PassThrough(), {
-      isTTY: true,
-      columns: 80,
-    }) as unknown as NodeJS.WriteStream;
-    let drawn = '';
-    (out as unknown as PassThrough).on('data', (d: Buffer) => {
-      drawn += d.toString();
-    });
-    out.cursorTo = () => true;
-    out.clearLine = () => true;
-    const bar = new SingleBar({
-      format: 'fetching [{bar}] {value}/{total} pages',
-      stream: out,
-      noTTYOutput: false,
-    });
-    bar.start(3, 0);
-    for (let i = 0; i < 3; i++) bar.increment();
-    bar.stop();
-    assert.match(drawn, /fetching \[.*\] 3\/3 pages/);
-  });
-
-  test('gil-review prints its 200 lines alone, and a summary with --summary', async () => {
-    const full = await runNode('examples/gil-review.ts', [], { timeout: 120_000 });
-    assert.equal(full.code, 0, full.stderr);
-    const lines = full.stdout.trim().split('\n');
-    assert.equal(lines.filter((l) => / Thread-\d+ \(tFunc\) (true|false)$/.test(l)).length, 100);
-    assert.equal(lines.filter((l) => /^<Thread\(Thread-\d+ \(tFunc\), started \d+\)>$/.test(l)).length, 100);
-    assert.deepEqual(lines.slice(-2), ['0', '<_MainThread(MainThread, started 1)>']);
-    const short = await runNode('examples/gil-review.ts', ['--summary'], { timeout: 120_000 });
-    assert.equal(short.code, 0, short.stderr);
-    assert.equal(short.stdout.trim().split('\n').length, 4, short.stdout);
   });
 });
