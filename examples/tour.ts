@@ -179,18 +179,40 @@ const sections: Section[] = [
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
+/** The programs running now: they end with the tour. */
+const running = new Set<ReturnType<typeof spawn>>();
+
+// The tour ends as a Node program does on SIGINT/SIGTERM, taking its running programs with it
+// (each ends the same way, with its own threads and children). `timeout npm start` signals
+// npm only, whose shell may die without passing the signal on: a tour whose parent went away
+// ends too, rather than run on as an orphan.
+function endWith(sig: NodeJS.Signals): void {
+  for (const child of running) child.kill(sig);
+  for (const s of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(s);
+  process.kill(process.pid, sig);
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => endWith(sig));
+const parentAtStart = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentAtStart) endWith('SIGTERM');
+}, 500).unref();
+
 /** Runs a section's program, collecting its output (stdout and stderr, in arrival order). */
 function run(s: Section): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', `${here}${s.program}.ts`, ...(s.args ?? [])], {
       stdio: [s.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    running.add(child);
     const chunks: string[] = [];
     child.stdout!.setEncoding('utf8').on('data', (d: string) => chunks.push(d));
     child.stderr!.setEncoding('utf8').on('data', (d: string) => chunks.push(d));
     child.stdin?.end(s.input);
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, output: chunks.join('') }));
+    child.on('close', (code) => {
+      running.delete(child);
+      resolve({ code: code ?? 1, output: chunks.join('') });
+    });
   });
 }
 

@@ -81,6 +81,7 @@ import {
   Worker,
   workerData,
 } from 'node:worker_threads';
+import { waitSync } from './exit-cleanup.js';
 import { processState, type SkeinWorkerData } from './identity.js';
 import { workerEntry } from './worker-url.js';
 
@@ -194,7 +195,7 @@ function request(port: MessagePort, msg: object): unknown {
   want();
   Atomics.store(flag, 0, 0);
   port.postMessage({ ...msg, flag });
-  while (Atomics.load(flag, 0) === 0) Atomics.wait(flag, 0, 0, 1000);
+  while (Atomics.load(flag, 0) === 0) waitSync(flag, 0, 0, 1000);
   const got = receiveMessageOnPort(port);
   if (got === undefined)
     throw new Error('skein internal error: the depot woke this thread without an answer');

@@ -31,6 +31,8 @@
  *
  * @module
  */
+
+import { waitSync } from '../core/exit-cleanup.js';
 import { WATCH_AFTER_MS, type WaitSubject, Watch } from './watch.js';
 
 /** Why a park returned: woken (`'ok'`, possibly spuriously), the word had already changed, or time ran out. */
@@ -41,7 +43,8 @@ export type ParkResult = 'ok' | 'not-equal' | 'timed-out';
  * no limit). Blocks the event loop: meant for `…Sync` calls and worker code.
  */
 export function parkSync(cells: Int32Array, index: number, expected: number, timeout: number): ParkResult {
-  return Atomics.wait(cells, index, expected, timeout === Number.POSITIVE_INFINITY ? undefined : timeout);
+  // Not a bare Atomics.wait: a long block must not hold back Ctrl-C (core/exit-cleanup.ts).
+  return waitSync(cells, index, expected, timeout);
 }
 
 /**

@@ -106,6 +106,43 @@ describe('nothing left behind on a signal', { timeout: 600_000 }, () => {
     assert.deepEqual(foldersOf(info.pid), [], 'the folders of the killed program are gone');
   });
 
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${sig} ends a program whose main thread is blocked in a …Sync call`, async () => {
+      const child = spawn(process.execPath, [FIXTURE, 'blocked'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.setEncoding('utf8').on('data', (s: string) => {
+          out += s;
+          if (out.includes('ready')) resolve();
+        });
+        child.on('close', () => reject(new Error(`ended before it was ready:\n${out}`)));
+      });
+      const pid = child.pid!;
+      let ended = false;
+      const closed = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on('close', (_c, s) => {
+          ended = true;
+          resolve(s);
+        }),
+      );
+      // A signal that lands in the first instants of a block, while skein still listens, is
+      // taken by its listener, which cannot run until the block ends; once the block has lasted
+      // SIGNAL_GRACE_MS, signals act as without skein. So: signal until it ends (bounded).
+      for (let i = 0; i < 300 && !ended; i++) {
+        child.kill(sig);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.equal(await closed, sig, 'the signal ended it, as without skein');
+      // What it left (it could not clean up while blocked) goes with the next start.
+      const next = await runNode(FIXTURE, ['brief'], { timeout: 120_000 });
+      assert.equal(next.code, 0, next.stderr);
+      assert.deepEqual(foldersOf(pid), []);
+    });
+  }
+
   test('a program with its own SIGTERM handler keeps it: skein does not end it', async () => {
     const child = spawn(process.execPath, ['test/fixtures/signal-handler-program.mjs'], {
       cwd: ROOT,

@@ -20,6 +20,7 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { type ErrorEnvelope, fromEnvelope } from '../../core/error-transport.js';
+import { waitSync } from '../../core/exit-cleanup.js';
 import type { HandleTable } from '../../core/serialize.js';
 import { type Answer, allClients, ownerToken, type ServerRef, setThreadEndHandler } from './client.js';
 import type { Outgoing } from './protocol.js';
@@ -76,7 +77,7 @@ export function requestSync(ref: ServerRef, msg: Outgoing): Answer {
   }
   Atomics.store(h.flag, 0, 0);
   h.port.postMessage({ ref, msg, flush });
-  while (Atomics.load(h.flag, 0) === 0) Atomics.wait(h.flag, 0, 0, 1000);
+  while (Atomics.load(h.flag, 0) === 0) waitSync(h.flag, 0, 0, 1000);
   const got = receiveMessageOnPort(h.port);
   if (!got) throw new Error('skein internal error: the sync helper woke without an answer');
   const r = got.message as HelperReply;
