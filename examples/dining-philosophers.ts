@@ -1,9 +1,12 @@
 // The dining philosophers (死锁 — 科学家吃面问题), in three acts:
 //  1. the deadlock happens: eat1 takes the fork then the noodles, eat2 the noodles then the fork;
-//     skein detects it with a timeout and reports who holds which lock and who waits for which;
+//     skein detects it with a timeout and reports who holds which lock and who waits for which.
+//     The tutorial makes the crossing likely with time.sleep(1); here a Barrier makes it certain:
+//     111 (noodles first) and bbb (fork first) each take their first lock, then meet, and only
+//     then reach for the second — whatever the machine's load, each holds what the other wants;
 //  2. the tutorial's fix: one RLock for both, so there is only one lock to take;
 //  3. the better fix: every philosopher takes the locks in the same global order.
-import { Lock, RLock, Thread } from 'skein/threading';
+import { Barrier, Lock, RLock, Thread } from 'skein/threading';
 
 type AnyLock = Lock | RLock;
 
@@ -18,10 +21,13 @@ async function eat(
   second: AnyLock,
   secondName: string,
   pause: number,
+  meet: Barrier | null,
 ): Promise<Outcome> {
   first.acquireSync();
   console.log(`${name}拿到${firstName}了`);
-  if (pause) await new Promise((r) => setTimeout(r, pause)); // the tutorial's time.sleep(1)
+  // Act 1: wait until the partner holds its first lock too (the deadlock, made certain).
+  if (meet) meet.waitSync();
+  else if (pause) await new Promise((r) => setTimeout(r, pause)); // the tutorial's time.sleep(1)
   if (!second.acquireSync({ timeout: 2000 })) {
     const heldBy = second.owner; // read while still holding `first`: the deadlock as it stands
     first.release();
@@ -47,12 +53,17 @@ async function dinner(title: string, fork: AnyLock, noodle: AnyLock, ordered: bo
   // before the next one starts; skein's threads boot in parallel and could run in any order.
   // To replay the tutorial's story, start each philosopher once the previous one holds its
   // first lock, waits for it, or is done.
+  // With two separate locks taken in opposite orders (act 1), 111 and bbb meet on a barrier
+  // once each holds its first lock; in the other acts a barrier would only block (one lock, or
+  // the same order), so the tutorial's pause stays.
+  const crossing = fork !== noodle && !ordered ? new Barrier(2) : null;
   const threads: Thread[] = [];
   for (const [name, eat1] of plan) {
+    const meet = name === '111' || name === 'bbb' ? crossing : null;
     const args: Parameters<typeof eat> =
       eat1 || ordered
-        ? [name, fork, '叉子', noodle, '面条', eat1 ? 0 : 1000]
-        : [name, noodle, '面条', fork, '叉子', 1000];
+        ? [name, fork, '叉子', noodle, '面条', eat1 ? 0 : 1000, meet]
+        : [name, noodle, '面条', fork, '叉子', 1000, meet];
     const first = args[1];
     const waitingBefore = first.waiting;
     const t = new Thread({ target: eat, args, name });

@@ -13,7 +13,7 @@ import { Thread } from 'skein/threading';
 import { ValueError } from '../../dist/core/errors.js';
 import { rejectsWith } from '../helpers.ts';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 600_000 };
 const QSIZE = 10;
 
 type QueueCtor = typeof Queue | typeof LifoQueue | typeof PriorityQueue;
@@ -84,7 +84,7 @@ for (const [name, Q, order] of kinds) {
         args: [q],
       });
       t.start();
-      assert.equal(await q.get({ timeout: 20_000 }), 'hello');
+      assert.equal(await q.get({ timeout: 600_000 }), 'hello');
       await t.join();
     });
 
@@ -304,7 +304,7 @@ describe('queues cross thread boundaries as themselves', T, () => {
       args: [q],
     });
     t.start();
-    assert.equal(await q.get({ timeout: 20_000 }), 'from the grandchild');
+    assert.equal(await q.get({ timeout: 600_000 }), 'from the grandchild');
     await t.join();
   });
 

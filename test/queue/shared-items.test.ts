@@ -12,7 +12,7 @@ import { depotStats } from '../../dist/core/depot.js';
 import { ValueError } from '../../dist/core/errors.js';
 import { ROOT, rejectsWith, runNode } from '../helpers.ts';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 600_000 };
 
 /** Items the depot holds now, after everything this thread sent it. */
 const held = () => depotStats().held;
@@ -91,7 +91,7 @@ describe('shared objects inside queue items', T, () => {
     t.start();
     const reply = new Queue<number>();
     await requests.put({ n: 21, reply });
-    assert.equal(await reply.get({ timeout: 10_000 }), 42);
+    assert.equal(await reply.get({ timeout: 600_000 }), 42);
     await t.join();
   });
 
@@ -153,7 +153,7 @@ describe('shared objects inside queue items', T, () => {
             const { Event } = await import('skein/threading');
             const ev = new Event();
             await q.put({ ev, from: 'inner' });
-            return ev.wait(20_000); // set by the main thread through its copy
+            return ev.wait(120_000); // set by the main thread through its copy
           },
           args: [q],
         });
@@ -163,7 +163,7 @@ describe('shared objects inside queue items', T, () => {
       args: [q],
     });
     outer.start();
-    const item = await q.get({ timeout: 20_000 });
+    const item = await q.get({ timeout: 600_000 });
     assert.equal(item.from, 'inner');
     item.ev.set();
     assert.equal(await outer.result(), true);
@@ -245,7 +245,7 @@ describe('shared objects inside queue items', T, () => {
 
   test('a program using the depot exits by itself and leaves no active resources', async () => {
     for (const mode of ['main', 'workers']) {
-      const r = await runNode(`${ROOT}test/fixtures/depot-program.mjs`, [mode], { timeout: 20_000 });
+      const r = await runNode(`${ROOT}test/fixtures/depot-program.mjs`, [mode], { timeout: 600_000 });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, '');
       const [findings, end] = r.stdout

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { DeadlockError, Event, Lock, RLock, RuntimeError, Thread } from 'skein/threading';
 import { isError } from './harness.ts';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 600_000 };
 const kShare = Symbol.for('skein.share');
 
 describe('Lock', T, () => {
@@ -125,7 +125,7 @@ describe('dead holders (robust lock model)', T, () => {
           const quiet = t.result().catch((e: Error) => e.message);
           await held.wait();
           assert.equal(lock.owner, t.ident);
-          assert.equal(await lock.acquire(10_000), true);
+          assert.equal(await lock.acquire(120_000), true);
           assert.equal(lock.ownerDied, t.ident);
           assert.equal(lock.owner, 1);
           if (lock instanceof RLock) assert.equal(lock.count, 1);
@@ -162,7 +162,7 @@ describe('dead holders (robust lock model)', T, () => {
       await held.wait();
       const waiter = new Thread({
         target: async (l: Lock, deadIdent: number) => {
-          const got = l.acquireSync(10_000);
+          const got = l.acquireSync(120_000);
           const info = [got, l.ownerDied === deadIdent];
           l.release();
           return info;

@@ -17,7 +17,7 @@ import {
   Thread,
 } from 'skein/threading';
 
-const T = { timeout: 60_000 };
+const T = { timeout: 600_000 };
 const THREADS = 3;
 const TASKS = 3;
 const ROUNDS = 200;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RLock, Thread, Value } from 'skein/threading';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 600_000 };
 
 describe('Value', T, () => {
   test('typecodes, defaults, wrapping, bigint types', T, () => {
