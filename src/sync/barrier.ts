@@ -23,7 +23,9 @@
  *
  * @module
  */
+
 import { BrokenBarrierError, ValueError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import {
   type Destination,
   kShare,
@@ -34,7 +36,7 @@ import {
 import type { AnyFunction, TaskRef, TaskSpec } from '../core/task.js';
 import { toTaskSpec } from '../core/task.js';
 import { loadTask } from '../core/task-loader.js';
-import { checkTimeout, parseWait, type WaitOptions } from '../core/wait-options.js';
+import { checkTimeout, parseWait, WAIT_KEYS, type WaitOptions } from '../core/wait-options.js';
 import { Condition } from './condition.js';
 import { Lock } from './lock.js';
 import { reviving, takeRevived } from './revive.js';
@@ -58,6 +60,9 @@ export interface BarrierOptions {
   /** Default timeout in ms of every `wait` that does not give its own (none by default). */
   timeout?: number | undefined;
 }
+
+/** The keys of {@link BarrierOptions}. */
+export const BARRIER_KEYS: readonly string[] = ['action', 'timeout'];
 
 interface BarrierData {
   cells: SharedArrayBuffer;
@@ -105,6 +110,7 @@ export class Barrier {
       throw new TypeError(`Barrier parties must be an integer, got ${String(parties)}`);
     }
     if (parties < 1) throw new ValueError(`Barrier parties must be >= 1, got ${parties}`);
+    checkOptions('Barrier', options, BARRIER_KEYS);
     if (options.timeout !== undefined) checkTimeout(options.timeout);
     this.#timeout = options.timeout;
     if (options.action !== undefined) {
@@ -135,7 +141,7 @@ export class Barrier {
     timeout: number;
     signal: AbortSignal | undefined;
   } {
-    const parsed = parseWait(options);
+    const parsed = parseWait(options, 'Barrier.wait()', WAIT_KEYS);
     const given =
       typeof options === 'number' || (typeof options === 'object' && options.timeout !== undefined);
     if (!given && this.#timeout !== undefined) parsed.timeout = this.#timeout;

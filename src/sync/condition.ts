@@ -44,7 +44,7 @@ import {
   registerSharedType,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
-import { parseWait, type WaitOptions } from '../core/wait-options.js';
+import { parseWait, WAIT_KEYS, type WaitOptions } from '../core/wait-options.js';
 import { Lock } from './lock.js';
 import {
   type AcquireArg,
@@ -211,7 +211,7 @@ export class Condition {
    * @throws RuntimeError when the lock is not held by this thread; TypeError/RangeError for a bad argument.
    */
   async wait(options?: ConditionWaitArg): Promise<boolean> {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Condition.wait()', WAIT_KEYS);
     this.#checkOwned('wait');
     if (signal?.aborted) throw signal.reason;
     const at = this.#claim();
@@ -237,7 +237,7 @@ export class Condition {
    * @throws RuntimeError when the lock is not held; the signal's reason when already aborted.
    */
   waitSync(options?: ConditionWaitArg): boolean {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Condition.waitSync()', WAIT_KEYS);
     this.#checkOwned('wait');
     if (signal?.aborted) throw signal.reason;
     const at = this.#claim();
@@ -254,7 +254,7 @@ export class Condition {
    * @throws RuntimeError when the lock is not held; rejects with the signal's reason on abort.
    */
   async waitFor<T>(predicate: () => T | PromiseLike<T>, options?: ConditionWaitArg): Promise<T> {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Condition.waitFor()', WAIT_KEYS);
     const deadline = timeout === Number.POSITIVE_INFINITY ? timeout : performance.now() + timeout;
     let result = await predicate();
     while (!result) {
@@ -268,7 +268,7 @@ export class Condition {
 
   /** Blocking twin of {@link waitFor}. */
   waitForSync<T>(predicate: () => T, options?: ConditionWaitArg): T {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Condition.waitForSync()', WAIT_KEYS);
     const deadline = timeout === Number.POSITIVE_INFINITY ? timeout : performance.now() + timeout;
     let result = predicate();
     while (!result) {

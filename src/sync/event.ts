@@ -14,7 +14,7 @@ import {
   registerSharedType,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
-import { parseWait, type WaitOptions } from '../core/wait-options.js';
+import { parseWait, WAIT_KEYS, type WaitOptions } from '../core/wait-options.js';
 import { parkUntil, parkUntilSync, unpark } from './park.js';
 import { reviving, takeRevived } from './revive.js';
 
@@ -71,7 +71,7 @@ export class Event {
    * @throws TypeError / RangeError for a bad argument.
    */
   async wait(options?: number | WaitOptions): Promise<boolean> {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Event.wait()', WAIT_KEYS);
     if (signal?.aborted) throw signal.reason;
     if (this.#attempt() === true) return true;
     if (timeout === 0) return false;
@@ -85,7 +85,7 @@ export class Event {
 
   /** Blocking twin of {@link wait} (`Atomics.wait`): returns the flag. */
   waitSync(options?: number | WaitOptions): boolean {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Event.waitSync()', WAIT_KEYS);
     if (signal?.aborted) throw signal.reason;
     if (this.#attempt() === true) return true;
     if (timeout === 0) return false;

@@ -211,7 +211,7 @@ export abstract class Mutex {
   }
 
   async #acquireSlow(options: AcquireArg): Promise<boolean> {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'acquire()');
     if (signal?.aborted) throw signal.reason;
     const me = currentIdent;
     if (this.#try(me) === true) return true;
@@ -240,7 +240,7 @@ export abstract class Mutex {
       this.#acquired(0);
       return true;
     }
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'acquireSync()');
     if (signal?.aborted) throw signal.reason;
     let seen = this.#try(me);
     if (seen === true) return true;

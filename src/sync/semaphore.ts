@@ -200,7 +200,7 @@ export class Semaphore {
   }
 
   async #acquireSlow(options: AcquireArg): Promise<boolean> {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Semaphore.acquire()');
     if (signal?.aborted) throw signal.reason;
     if (this.#try() === true) return true;
     if (timeout === 0) return false;
@@ -220,7 +220,7 @@ export class Semaphore {
    */
   acquireSync(options?: AcquireArg): boolean {
     if (options === undefined && this.#try() === true) return true;
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Semaphore.acquireSync()');
     if (signal?.aborted) throw signal.reason;
     if (this.#try() === true) return true;
     if (timeout === 0) return false;

@@ -26,7 +26,9 @@ function pythonOutput(): string[] {
   return r.stdout.trim().split('\n');
 }
 
-test('线程队列: FIFO, LIFO and priority programs print what Python prints', { timeout: 600_000 }, async () => {
+test('线程队列: FIFO, LIFO and priority programs print what Python prints', {
+  timeout: 600_000,
+}, async () => {
   const out: string[] = [];
   const print = (v: unknown) => out.push(pyRepr(v));
 

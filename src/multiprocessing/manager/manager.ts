@@ -28,6 +28,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShutDown } from '../../core/errors.js';
+import { inheritableExecArgv } from '../../core/exec-argv.js';
+import { checkOptions } from '../../core/options.js';
 import { encodeValue } from '../../core/serialize.js';
 import { checkTimeout } from '../../core/wait-options.js';
 import { answerValue } from '../connection.js';
@@ -77,11 +79,17 @@ export interface ManagerOptions {
   authkey?: string | Uint8Array | undefined;
 }
 
+/** The keys of {@link ManagerOptions}. */
+export const MANAGER_KEYS: readonly string[] = ['address', 'authkey'];
+
 /** Options of {@link Manager.connect}. */
 export interface ConnectOptions {
   address: ManagerAddress;
   authkey: string | Uint8Array;
 }
+
+/** The keys of {@link ConnectOptions}. */
+export const CONNECT_KEYS: readonly string[] = ['address', 'authkey'];
 
 function normalize(address: ManagerAddress): ServerRef['address'] {
   if (typeof address === 'string') return address;
@@ -201,6 +209,11 @@ export class SyncManager {
    */
   Barrier(parties: number, options: { timeout?: number | undefined } = {}): Promise<BarrierProxy> {
     if ('action' in options) return Promise.reject(new TypeError('a manager Barrier takes no action'));
+    try {
+      checkOptions('Manager.Barrier()', options, ['timeout']);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const timeout = options.timeout === undefined ? undefined : checkTimeout(options.timeout);
     return this.#create('barrier', ['barrier', parties, timeout]);
   }
@@ -299,6 +312,7 @@ let exitHookInstalled = false;
 export async function Manager(options: ManagerOptions = {}): Promise<SyncManager> {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('Manager(options): options must be an object');
+  checkOptions('Manager', options, MANAGER_KEYS);
   let address: ServerRef['address'];
   let cleanup: (() => void) | undefined;
   if (options.address === undefined) {
@@ -316,7 +330,7 @@ export async function Manager(options: ManagerOptions = {}): Promise<SyncManager
   const child = fork(serverEntry, [], {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: fromSource ? process.execArgv : [],
+    execArgv: fromSource ? inheritableExecArgv() : [],
   });
   const bound = await new Promise<ServerRef['address']>((resolve, reject) => {
     child.once('message', (m: { ready?: ServerRef['address']; error?: { message: string } }) => {
@@ -353,6 +367,7 @@ export async function Manager(options: ManagerOptions = {}): Promise<SyncManager
  * @throws AuthenticationError when the authkey is wrong.
  */
 Manager.connect = async function connect(options: ConnectOptions): Promise<SyncManager> {
+  checkOptions('Manager.connect()', options, CONNECT_KEYS);
   const ref: ServerRef = {
     address: normalize(options.address),
     authkey: toKey(options.authkey),

@@ -20,6 +20,7 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { type ErrorEnvelope, fromEnvelope } from '../../core/error-transport.js';
+import { workerExecArgv } from '../../core/exec-argv.js';
 import { type Answer, allClients, ownerToken, type ServerRef, setThreadEndHandler } from './client.js';
 import type { Request } from './protocol.js';
 
@@ -37,6 +38,7 @@ function start(): Helper {
   const worker = new Worker(new URL('./sync-helper.js', import.meta.url), {
     workerData: { port: port2, flag, token: ownerToken },
     transferList: [port2],
+    execArgv: workerExecArgv(), // without `-e`/`--input-type` (exec-argv.ts)
   });
   worker.unref();
   worker.on('error', () => {
