@@ -1,22 +1,26 @@
 // Event (事件): two threads try to connect to "MySQL" up to 3 times, waiting 1.5 s each time for
 // a checker thread to set the event; the checker takes a random 1–4 s.
 // Run with a number (milliseconds) to fix the checker's time: `examples/event.ts 2000`.
-import { Event, Thread } from 'skein/threading';
+// The checker starts its check once both connectors have made their first attempt (a Barrier),
+// so that a slow thread start on a busy machine does not eat into the connectors' 3 × 1.5 s.
+import { Barrier, Event, Thread } from 'skein/threading';
 
-async function connMysql(event: Event) {
+async function connMysql(event: Event, trying: Barrier) {
   const { currentThread, TimeoutError } = await import('skein');
   let count = 1;
   while (!event.isSet()) {
     if (count > 3) throw new TimeoutError('链接超时');
     console.log(`<${currentThread().name}>第${count}次尝试链接`);
+    if (count === 1) await trying.wait();
     await event.wait(1500); // true as soon as the event is set
     count++;
   }
   console.log(`<${currentThread().name}>链接成功`);
 }
 
-async function checkMysql(event: Event, ms: number) {
+async function checkMysql(event: Event, ms: number, trying: Barrier) {
   const { currentThread } = await import('skein/threading');
+  await trying.wait();
   console.log(`\x1b[45m[${currentThread().name}]正在检查mysql\x1b[0m`);
   await new Promise((r) => setTimeout(r, ms)); // the check
   event.set();
@@ -25,9 +29,10 @@ async function checkMysql(event: Event, ms: number) {
 const fixed = Number(process.argv[2]);
 const checkMs = Number.isFinite(fixed) && fixed >= 0 ? fixed : 1000 * (1 + Math.floor(Math.random() * 4));
 const event = new Event();
-const conn1 = new Thread({ target: connMysql, args: [event] });
-const conn2 = new Thread({ target: connMysql, args: [event] });
-const check = new Thread({ target: checkMysql, args: [event, checkMs] });
+const trying = new Barrier(3);
+const conn1 = new Thread({ target: connMysql, args: [event, trying] });
+const conn2 = new Thread({ target: connMysql, args: [event, trying] });
+const check = new Thread({ target: checkMysql, args: [event, checkMs, trying] });
 conn1.start();
 conn2.start();
 check.start();

@@ -127,7 +127,7 @@ const sections: Section[] = [
     chinese: '事件',
     about: 'Two threads retry a connection, waiting on an Event that a checker thread sets.',
     program: 'event',
-    args: ['2000'],
+    args: ['1000'],
   },
   {
     title: 'Timer',
