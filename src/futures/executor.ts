@@ -292,8 +292,9 @@ export abstract class BaseExecutor implements Executor {
           try {
             current = await awaitChunk(c, remaining(deadline), signal);
           } catch (err) {
-            // The chunk's own wait says how long it waited; the caller asked map() for `timeout`.
-            if (err instanceof TimeoutError && remaining(deadline) === 0)
+            // The chunk is not done, so it was the wait (bounded by what was left of map's
+            // timeout) that ended, not the task: say so in map's terms.
+            if (err instanceof TimeoutError && !c.done())
               throw new TimeoutError(`map() timed out after ${timeout} ms`, { cause: err });
             throw err;
           }
