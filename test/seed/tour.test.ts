@@ -19,9 +19,9 @@ const sections = new Map<string, string[]>();
 let tour: Awaited<ReturnType<typeof runNode>>;
 
 before(async () => {
-  // One program at a time: the suite runs other files beside this one, and the tour's own
+  // Two programs at a time: the suite runs other files beside this one, and the tour's own
   // default (four programs ahead) is for a person watching it, not for a loaded test machine.
-  tour = await runNode('examples/tour.ts', [], { timeout: 600_000, env: { SKEIN_TOUR_AHEAD: '1' } });
+  tour = await runNode('examples/tour.ts', [], { timeout: 600_000, env: { SKEIN_TOUR_AHEAD: '2' } });
   let current: string[] | undefined;
   for (const line of tour.stdout.split('\n')) {
     const heading = /^── \d+\. (.+) \(.+\) ──$/.exec(line);
