@@ -13,7 +13,7 @@ import { assertNoNewResources, resources, runNode } from '../helpers.ts';
 
 const sleep = (ms: number) => new Promise<number>((r) => setTimeout(() => r(ms), ms));
 
-describe('shutdown (test_shutdown)', { timeout: 600_000 }, () => {
+describe('shutdown (test_shutdown)', { timeout: 1_800_000 }, () => {
   for (const [name, make] of [
     ['ThreadPoolExecutor', () => new ThreadPoolExecutor({ maxWorkers: 2 })],
     ['ProcessPoolExecutor', () => new ProcessPoolExecutor({ maxWorkers: 2 })],

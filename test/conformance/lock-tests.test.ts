@@ -28,7 +28,7 @@ for (const [name, Cls] of [
   ['Lock', Lock],
   ['RLock', RLock],
 ] as const) {
-  describe(`${name} (BaseLockTests)`, T, () => {
+  describe(`${name} (BaseLockTests)`, { timeout: 1_800_000 }, () => {
     test('constructor, locked, acquire/release', T, async () => {
       const lock = new Cls();
       assert.equal(lock.locked(), false);
@@ -189,7 +189,7 @@ for (const [name, Cls] of [
   });
 }
 
-describe('Lock (LockTests)', T, () => {
+describe('Lock (LockTests)', { timeout: 1_800_000 }, () => {
   test('release of an unlocked lock → RuntimeError', T, () => {
     const lock = new Lock();
     assert.throws(
@@ -264,7 +264,7 @@ describe('Lock (LockTests)', T, () => {
   });
 });
 
-describe('RLock (RLockTests)', T, () => {
+describe('RLock (RLockTests)', { timeout: 1_800_000 }, () => {
   test('reacquire: recursion levels', T, async () => {
     const lock = new RLock();
     await lock.acquire();
@@ -326,7 +326,7 @@ describe('RLock (RLockTests)', T, () => {
   });
 });
 
-describe('Event (EventTests)', T, () => {
+describe('Event (EventTests)', { timeout: 1_800_000 }, () => {
   test('is_set / set / clear; wait returns the flag', T, async () => {
     const e = new Event();
     assert.equal(e.isSet(), false);
@@ -378,7 +378,7 @@ describe('Event (EventTests)', T, () => {
   });
 });
 
-describe('Condition (ConditionTests)', T, () => {
+describe('Condition (ConditionTests)', { timeout: 1_800_000 }, () => {
   test('acquire / release through the condition; default lock is an RLock', T, async () => {
     const c = new Condition();
     assert.ok(c.lock instanceof RLock);
@@ -522,7 +522,7 @@ describe('Condition (ConditionTests)', T, () => {
   });
 });
 
-describe('Semaphore (BaseSemaphoreTests, BoundedSemaphoreTests)', T, () => {
+describe('Semaphore (BaseSemaphoreTests, BoundedSemaphoreTests)', { timeout: 1_800_000 }, () => {
   test('constructor: negative → ValueError; default value 1', T, () => {
     assert.throws(
       () => new Semaphore(-1),
@@ -610,7 +610,7 @@ describe('Semaphore (BaseSemaphoreTests, BoundedSemaphoreTests)', T, () => {
   }
 });
 
-describe('Barrier (BarrierTests)', T, () => {
+describe('Barrier (BarrierTests)', { timeout: 1_800_000 }, () => {
   test('constructor misuse', T, () => {
     assert.throws(() => new Barrier(0), isError(ValueError, 'ERR_SKEIN_VALUE'));
     assert.throws(() => new Barrier(2, { timeout: -1 }), RangeError);

@@ -24,7 +24,7 @@ const kinds: [string, QueueCtor, (items: number[]) => number[]][] = [
 ];
 
 for (const [name, Q, order] of kinds) {
-  describe(`${name} (test_queue BaseQueueTestMixin)`, T, () => {
+  describe(`${name} (test_queue BaseQueueTestMixin)`, { timeout: 1_800_000 }, () => {
     test('basic: order, qsize, empty, full', async () => {
       const q = new Q<number>(QSIZE);
       assert.ok(q.empty() && !q.full() && q.qsize() === 0);
@@ -216,7 +216,7 @@ for (const [name, Q, order] of kinds) {
   });
 }
 
-describe('SimpleQueue (test_queue SimpleQueueTest)', T, () => {
+describe('SimpleQueue (test_queue SimpleQueueTest)', { timeout: 1_800_000 }, () => {
   test('basic order and emptiness', async () => {
     const q = new SimpleQueue<number>();
     assert.ok(q.empty());
@@ -269,7 +269,7 @@ describe('SimpleQueue (test_queue SimpleQueueTest)', T, () => {
   });
 });
 
-describe('queues cross thread boundaries as themselves', T, () => {
+describe('queues cross thread boundaries as themselves', { timeout: 1_800_000 }, () => {
   test('a queue created in a thread and returned is the same queue', async () => {
     const t = new Thread({
       target: async () => {
@@ -336,7 +336,7 @@ describe('queues cross thread boundaries as themselves', T, () => {
   });
 });
 
-describe('PriorityQueue heap under concurrent producers', T, () => {
+describe('PriorityQueue heap under concurrent producers', { timeout: 1_800_000 }, () => {
   test('two threads put random keys at once; the drained order is sorted and complete', async () => {
     const q = new PriorityQueue<[number, number]>();
     const producer = (q: PriorityQueue<[number, number]>, base: number) => {

@@ -40,7 +40,7 @@ function node(args: string[], input = ''): Promise<{ code: number | null; stdout
 /** The program's lines, without what `-p` prints of the program's value. */
 const lines = (stdout: string) => stdout.split('\n').filter((l) => l !== '' && !l.startsWith('Promise {'));
 
-describe('threads, pools and processes from a program on the command line', { timeout: 600_000 }, () => {
+describe('threads, pools and processes from a program on the command line', { timeout: 1_800_000 }, () => {
   for (const [how, args, input] of [
     ['node -e (CommonJS)', ['-e', source], ''],
     ['node --input-type=module -e', ['--input-type=module', '-e', source], ''],

@@ -34,7 +34,7 @@ const unknown = (key: string, hint?: string) =>
   new RegExp(`unknown option ${key}${hint ? ` \\(did you mean ${hint}\\?\\)` : '$'}`);
 const square = (x: number) => x * x;
 
-describe('unknown option keys are a TypeError naming the key', T, () => {
+describe('unknown option keys are a TypeError naming the key', { timeout: 1_800_000 }, () => {
   test('constructors: snake_case gets its camelCase suggested', T, async () => {
     assert.throws(() => new ThreadPoolExecutor({ max_workers: 2 } as never), {
       name: 'TypeError',
@@ -151,7 +151,7 @@ describe('unknown option keys are a TypeError naming the key', T, () => {
   });
 });
 
-describe("Python's chunksize: a number or { chunksize }", T, () => {
+describe("Python's chunksize: a number or { chunksize }", { timeout: 1_800_000 }, () => {
   const xs = [1, 2, 3, 4, 5, 6, 7, 8, 9];
   const squares = xs.map(square);
   const collect = async <R>(it: AsyncIterable<R>) => {
@@ -212,7 +212,7 @@ describe("Python's chunksize: a number or { chunksize }", T, () => {
   });
 });
 
-describe('process queues read wait options by the thread queue rules', T, () => {
+describe('process queues read wait options by the thread queue rules', { timeout: 1_800_000 }, () => {
   test('{ block: false, timeout } ignores the timeout in both (Python); blocking: false too', T, async () => {
     const tq = new Queue<number>();
     const pq = new ProcessQueue<number>();
@@ -235,7 +235,7 @@ describe('process queues read wait options by the thread queue rules', T, () => 
   });
 });
 
-describe('a timeout error says what timed out and after how long', T, () => {
+describe('a timeout error says what timed out and after how long', { timeout: 1_800_000 }, () => {
   test('queues, futures, map, asCompleted, AsyncResult, join', T, async () => {
     const q = new Queue<number>(1);
     await rejectsWith(async () => q.get({ timeout: 1.5 }), Empty, /^get\(\) timed out after 1\.5 ms/);
@@ -294,7 +294,7 @@ describe('a timeout error says what timed out and after how long', T, () => {
   });
 });
 
-describe('inputs refused at the call', T, () => {
+describe('inputs refused at the call', { timeout: 1_800_000 }, () => {
   test('a pool of 2 ** 31 workers is a RangeError, not a hang', T, () => {
     for (const make of [
       () => new ThreadPool({ processes: 2 ** 31 }),

@@ -7,7 +7,7 @@ import { ThreadPoolExecutor, task, WorkerDiedError } from 'skein/futures';
 const tasks = new URL('../fixtures/futures-tasks.mjs', import.meta.url);
 const crash = task<(how: string) => string>(tasks, 'crash');
 
-describe('pool engine', { timeout: 600_000 }, () => {
+describe('pool engine', { timeout: 1_800_000 }, () => {
   test('tasks pipelined behind a crashing task are rerun elsewhere, not failed (regression: collateral failures)', async () => {
     await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
     await pool.submit(crash, 'none'); // load the module task in the worker

@@ -20,7 +20,7 @@ import {
 import { Thread } from 'skein/threading';
 import { rejectsWith } from '../helpers.ts';
 
-describe('Manager', { timeout: 600_000 }, () => {
+describe('Manager', { timeout: 1_800_000 }, () => {
   let m: SyncManager;
   before(async () => {
     m = await Manager();
@@ -259,7 +259,7 @@ describe('Manager', { timeout: 600_000 }, () => {
   });
 });
 
-describe('Manager lifetime and remote access', { timeout: 600_000 }, () => {
+describe('Manager lifetime and remote access', { timeout: 1_800_000 }, () => {
   test('a proxy used after shutdown fails with ShutDown; await using shuts down', async () => {
     let d: DictProxy;
     {

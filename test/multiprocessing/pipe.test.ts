@@ -5,7 +5,7 @@ import { type Connection, Pipe, Process } from 'skein/multiprocessing';
 import { Thread } from 'skein/threading';
 import { rejectsWith } from '../helpers.ts';
 
-describe('Pipe', { timeout: 600_000 }, () => {
+describe('Pipe', { timeout: 1_800_000 }, () => {
   test('duplex: both ends send and receive, in order, any V8 value', async () => {
     const [a, b] = Pipe();
     const values = [

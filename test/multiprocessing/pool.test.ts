@@ -75,7 +75,7 @@ test('defaultChunksize is Python’s divmod(len, processes * 4), plus one for a 
 });
 
 for (const kind of kinds) {
-  describe(kind.name, { timeout: 600_000 }, () => {
+  describe(kind.name, { timeout: 1_800_000 }, () => {
     test('apply and applyAsync: results, types, args default to []', async () => {
       await using pool = kind.make({ processes: 2 });
       const s: string = await pool.apply((n: number) => String(n), [7]);

@@ -12,7 +12,7 @@ import { rejectsWith } from '../helpers.ts';
 const T = { timeout: 600_000 };
 const kShare = Symbol.for('skein.share');
 
-describe('Queue basics', T, () => {
+describe('Queue basics', { timeout: 1_800_000 }, () => {
   test('FIFO order, qsize, empty, full, maxsize', async () => {
     const q = new Queue<number>(3);
     assert.equal(q.maxsize, 3);
@@ -96,7 +96,7 @@ describe('Queue basics', T, () => {
   });
 });
 
-describe('Queue errors and bad input', T, () => {
+describe('Queue errors and bad input', { timeout: 1_800_000 }, () => {
   test('getNowait / get({block:false}) / get(0) on empty → Empty', async () => {
     const q = new Queue();
     assert.throws(() => q.getNowait(), Empty);
@@ -230,7 +230,7 @@ describe('Queue errors and bad input', T, () => {
   });
 });
 
-describe('Queue byte capacity', T, () => {
+describe('Queue byte capacity', { timeout: 1_800_000 }, () => {
   test('a put that does not fit by bytes waits, then fits after a get', async () => {
     for (const Q of [Queue, LifoQueue, PriorityQueue]) {
       const q = new Q<string>(0, { capacity: 1024 });
@@ -292,7 +292,7 @@ describe('Queue byte capacity', T, () => {
   });
 });
 
-describe('Queue waits: timeouts and aborts keep it consistent', T, () => {
+describe('Queue waits: timeouts and aborts keep it consistent', { timeout: 1_800_000 }, () => {
   test('an already-aborted signal rejects at once, even when an item is there', async () => {
     const q = new Queue<number>();
     q.putNowait(1);
@@ -359,7 +359,7 @@ describe('Queue waits: timeouts and aborts keep it consistent', T, () => {
   });
 });
 
-describe('taskDone, join and shutdown', T, () => {
+describe('taskDone, join and shutdown', { timeout: 1_800_000 }, () => {
   test('join waits for every taskDone', async () => {
     const q = new Queue<number>();
     await q.join(); // nothing put: returns at once

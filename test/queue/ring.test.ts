@@ -20,7 +20,7 @@ function rng(seed: number): () => number {
   };
 }
 
-describe('Queue ring store', T, () => {
+describe('Queue ring store', { timeout: 1_800_000 }, () => {
   test('items of every size, spanning slots and wrapping around the ring, come out whole and in order', () => {
     const seed = Number(process.env.SKEIN_RING_SEED ?? Math.floor(Math.random() * 2 ** 31));
     const rnd = rng(seed);

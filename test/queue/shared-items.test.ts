@@ -17,7 +17,7 @@ const T = { timeout: 600_000 };
 /** Items the depot holds now, after everything this thread sent it. */
 const held = () => depotStats().held;
 
-describe('shared objects inside queue items', T, () => {
+describe('shared objects inside queue items', { timeout: 1_800_000 }, () => {
   test('a Lock put by the main thread and got in a worker is the same lock', async () => {
     const q = new Queue<{ lock: Lock }>();
     const lock = new Lock();

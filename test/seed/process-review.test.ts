@@ -38,7 +38,7 @@ async function both(
   return { skein: lines(s.stdout), python: p === undefined ? undefined : lines(p) };
 }
 
-describe('tutorial process review behaves as python3 runs it', { timeout: 600_000 }, () => {
+describe('tutorial process review behaves as python3 runs it', { timeout: 1_800_000 }, () => {
   test('Manager dict and list: 20 processes, a manager lock, no lost update', async () => {
     const { skein, python } = await both('process-review-manager', 'manager_dict_list');
     assert.deepEqual(skein.slice(-3), [

@@ -40,7 +40,7 @@ async function runThread(balance: Value<'i'>, n: number, useLock: boolean, start
   }
 }
 
-describe('seed: the balance program', T, () => {
+describe('seed: the balance program', { timeout: 1_800_000 }, () => {
   test(
     'without a lock: two parallel threads may lose updates (the value is printed, not asserted)',
     T,
@@ -84,7 +84,7 @@ print(balance)`);
   });
 });
 
-describe('seed: Lock vs RLock', T, () => {
+describe('seed: Lock vs RLock', { timeout: 1_800_000 }, () => {
   test('Lock acquired twice in one thread: DeadlockError instead of hanging', T, () => {
     const lock = new Lock();
     lock.acquireSync();
@@ -133,7 +133,7 @@ async function eat(
   return out;
 }
 
-describe('seed: dining philosophers (科学家吃面)', T, () => {
+describe('seed: dining philosophers (科学家吃面)', { timeout: 1_800_000 }, () => {
   test('two Locks taken in opposite orders deadlock: detected by a timeout and reported', T, async () => {
     const fork = new Lock();
     const noodle = new Lock();
@@ -184,7 +184,7 @@ for t in ts: t.join()`);
   });
 });
 
-describe('seed: Semaphore', T, () => {
+describe('seed: Semaphore', { timeout: 1_800_000 }, () => {
   test('Semaphore(4): of 10 threads at most 4 run the guarded section at once', T, async () => {
     const sem = new Semaphore(4);
     const cells = new Int32Array(new SharedArrayBuffer(8));
@@ -212,7 +212,7 @@ describe('seed: Semaphore', T, () => {
   });
 });
 
-describe('seed: Event connection check (conn_mysql / check_mysql)', T, () => {
+describe('seed: Event connection check (conn_mysql / check_mysql)', { timeout: 1_800_000 }, () => {
   test('two connectors retry with wait(1500) until the checker sets the event', T, async () => {
     const event = new Event();
     const conn = async (ev: Event): Promise<string[]> => {
@@ -240,7 +240,7 @@ describe('seed: Event connection check (conn_mysql / check_mysql)', T, () => {
   });
 });
 
-describe('seed: Condition with notify(n), scripted input', T, () => {
+describe('seed: Condition with notify(n), scripted input', { timeout: 1_800_000 }, () => {
   test('10 threads wait; inputs 2, 3, 5 wake exactly that many each time', T, async () => {
     const con = new Condition();
     const ran = new Int32Array(new SharedArrayBuffer(4));

@@ -34,7 +34,7 @@ const normalize = (lines: string[]) =>
   lines.map((l) => l.replace(/started( daemon)? \d+/g, 'started N').replace(/\b\d{3,}\b/g, 'PID'));
 
 describe('tutorial thread programs behave as python3 runs them', {
-  timeout: 600_000,
+  timeout: 1_800_000,
   concurrency: true,
 }, () => {
   test('a thread runs beside the main thread (验证线程是能够并发的)', async () => {

@@ -4,7 +4,7 @@ import { Barrier, SharedArray, Thread } from 'skein/threading';
 
 const T = { timeout: 600_000 };
 
-describe('Barrier', T, () => {
+describe('Barrier', { timeout: 1_800_000 }, () => {
   test(
     'waitSync in threads; the inline action runs once per cycle in the last thread to arrive',
     T,

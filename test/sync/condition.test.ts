@@ -5,7 +5,7 @@ import { until } from './harness.ts';
 
 const T = { timeout: 600_000 };
 
-describe('Condition', T, () => {
+describe('Condition', { timeout: 1_800_000 }, () => {
   test('waitSync in a thread restores every RLock level; notify from main', T, async () => {
     const c = new Condition(new RLock());
     const t = new Thread({

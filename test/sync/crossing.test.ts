@@ -17,7 +17,7 @@ const T = { timeout: 600_000 };
 const kShare = Symbol.for('skein.share');
 type Crossing = Record<symbol, (destination: string) => { tag: string }>;
 
-describe('crossing boundaries', T, () => {
+describe('crossing boundaries', { timeout: 1_800_000 }, () => {
   const all: [string, () => object][] = [
     ['Lock', () => new Lock()],
     ['RLock', () => new RLock()],

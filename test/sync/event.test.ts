@@ -5,7 +5,7 @@ import { until } from './harness.ts';
 
 const T = { timeout: 600_000 };
 
-describe('Event', T, () => {
+describe('Event', { timeout: 1_800_000 }, () => {
   test('waitSync in worker threads is woken by set() on the main thread', T, async () => {
     const e = new Event();
     const threads = [0, 1, 2].map(() => {

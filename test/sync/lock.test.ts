@@ -6,7 +6,7 @@ import { isError } from './harness.ts';
 const T = { timeout: 600_000 };
 const kShare = Symbol.for('skein.share');
 
-describe('Lock', T, () => {
+describe('Lock', { timeout: 1_800_000 }, () => {
   test('owner and waiters are recorded as plain data', T, async () => {
     const lock = new Lock();
     assert.equal(lock.owner, null);
@@ -100,7 +100,7 @@ describe('Lock', T, () => {
   });
 });
 
-describe('dead holders (robust lock model)', T, () => {
+describe('dead holders (robust lock model)', { timeout: 1_800_000 }, () => {
   for (const Cls of [Lock, RLock]) {
     test(
       `${Cls.name}: a thread whose target throws while holding it — a waiter takes it over`,

@@ -4,7 +4,7 @@ import { RLock, RuntimeError, Thread } from 'skein/threading';
 
 const T = { timeout: 600_000 };
 
-describe('RLock', T, () => {
+describe('RLock', { timeout: 1_800_000 }, () => {
   test('acquireSync re-enters in the owning thread (no DeadlockError); count tracks levels', T, () => {
     const r = new RLock();
     r.acquireSync();

@@ -5,7 +5,7 @@ import { isError, until } from './harness.ts';
 
 const T = { timeout: 600_000 };
 
-describe('Semaphore', T, () => {
+describe('Semaphore', { timeout: 1_800_000 }, () => {
   test('acquireSync in threads, release from main; value back to initial', T, async () => {
     const s = new Semaphore(1);
     await s.acquire();
@@ -67,7 +67,7 @@ describe('Semaphore', T, () => {
   });
 });
 
-describe('Semaphore: dead holders', T, () => {
+describe('Semaphore: dead holders', { timeout: 1_800_000 }, () => {
   test('permits held via holdSync by a thread whose target throws are given back to waiters', T, async () => {
     const { excepthook, setExcepthook } = await import('skein/threading');
     const s = new BoundedSemaphore(2);

@@ -4,7 +4,7 @@ import { RLock, SharedArray, Thread } from 'skein/threading';
 
 const T = { timeout: 600_000 };
 
-describe('SharedArray', T, () => {
+describe('SharedArray', { timeout: 1_800_000 }, () => {
   test('index access, length, iteration, instanceof, typecodes', T, () => {
     const a = new SharedArray('i', [1, 2, 3]);
     assert.equal(a.length, 3);
