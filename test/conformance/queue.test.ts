@@ -13,7 +13,6 @@ import { Thread } from 'skein/threading';
 import { ValueError } from '../../dist/core/errors.js';
 import { rejectsWith } from '../helpers.ts';
 
-const T = { timeout: 600_000 };
 const QSIZE = 10;
 
 type QueueCtor = typeof Queue | typeof LifoQueue | typeof PriorityQueue;

@@ -9,7 +9,6 @@ import { Empty, Full, LifoQueue, PriorityQueue, Queue, ShutDown, SimpleQueue } f
 import { TimeoutError, ValueError } from '../../dist/core/errors.js';
 import { rejectsWith } from '../helpers.ts';
 
-const T = { timeout: 600_000 };
 const kShare = Symbol.for('skein.share');
 
 describe('Queue basics', { timeout: 1_800_000 }, () => {

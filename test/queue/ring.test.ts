@@ -8,8 +8,6 @@ import { describe, test } from 'node:test';
 import { Full, Queue, ShutDown } from 'skein/queue';
 import { Event, Thread } from 'skein/threading';
 
-const T = { timeout: 600_000 };
-
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {

@@ -12,8 +12,6 @@ import { depotStats } from '../../dist/core/depot.js';
 import { ValueError } from '../../dist/core/errors.js';
 import { ROOT, rejectsWith, runNode } from '../helpers.ts';
 
-const T = { timeout: 600_000 };
-
 /** Items the depot holds now, after everything this thread sent it. */
 const held = () => depotStats().held;
 
