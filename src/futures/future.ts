@@ -106,13 +106,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @throws RangeError at once for a negative timeout.
    */
   result(options?: FutureWaitOptions | number): Promise<T> {
-    let timeout: number;
-    try {
-      if (typeof options === 'object') checkOptions('result()', options, FUTURE_WAIT_KEYS);
-      timeout = checkTimeout(typeof options === 'number' ? options : options?.timeout);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    // Bad arguments throw at the call (as documented), not in the promise.
+    if (typeof options === 'object') checkOptions('result()', options, FUTURE_WAIT_KEYS);
+    const timeout = checkTimeout(typeof options === 'number' ? options : options?.timeout);
     if (!this.done() && timeout === Number.POSITIVE_INFINITY) return this.outcome();
     return this.waitDone(timeout, 'result()').then(() => this.outcome());
   }
