@@ -21,7 +21,7 @@ let tour: Awaited<ReturnType<typeof runNode>>;
 before(async () => {
   // Two programs at a time: the suite runs other files beside this one, and the tour's own
   // default (four programs ahead) is for a person watching it, not for a loaded test machine.
-  tour = await runNode('examples/tour.ts', [], { timeout: 1_500_000, env: { SKEIN_TOUR_AHEAD: '2' } });
+  tour = await runNode('examples/tour.ts', [], { timeout: 2_400_000, env: { SKEIN_TOUR_AHEAD: '2' } });
   let current: string[] | undefined;
   for (const line of tour.stdout.split('\n')) {
     const heading = /^── \d+\. (.+) \(.+\) ──$/.exec(line);
