@@ -1,11 +1,13 @@
 // Packs skein as npm would publish it, installs the tarball into a fresh folder, and uses it
-// from plain JavaScript, as a user would: inline and module tasks in a Thread and a Process.
+// as a user would: from plain JavaScript (inline and module tasks in a Thread and a Process),
+// every subpath through ESM import and CommonJS require, and from TypeScript with
+// moduleResolution node16, nodenext and bundler. Runs on the Node that runs it (CI: 20, 22, 24).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -15,18 +17,29 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const npm = (args, cwd) =>
   execFileSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'error' } });
 
-test('the packed package installs and works from plain JavaScript', { timeout: 180_000 }, () => {
+/** Every entry the package exports, with a name each must export. */
+const SUBPATHS = {
+  skein: 'Thread',
+  'skein/threading': 'Thread',
+  'skein/queue': 'Queue',
+  'skein/futures': 'ThreadPoolExecutor',
+  'skein/multiprocessing': 'Pool',
+  'skein/redis': 'MissingDependencyError',
+};
+const app = join(dir, 'app');
+
+before(() => {
   const out = npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], root);
   const [{ filename, files }] = JSON.parse(out);
   const paths = files.map((f) => f.path);
   assert.ok(paths.includes('dist/index.js') && paths.includes('dist/index.d.ts'), 'ships JS and types');
   assert.ok(!paths.some((p) => p.startsWith('src/') || p.startsWith('test/')), 'ships no sources or tests');
-
-  const app = join(dir, 'app');
   execFileSync('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   npm(['install', '--no-audit', '--no-fund', join(dir, filename)], app);
+});
 
+test('the packed package installs and works from plain JavaScript', { timeout: 600_000 }, () => {
   writeFileSync(
     join(app, 'tasks.mjs'),
     'export function square(n) { return n * n; }\nexport default async function hello(who) { return "hello " + who; }\n',
@@ -107,4 +120,98 @@ left.close(); right.close();
       '',
     ].join('\n'),
   );
+});
+
+test('every subpath loads through ESM import and CommonJS require, as the same module', {
+  timeout: 600_000,
+}, () => {
+  writeFileSync(
+    join(app, 'load.cjs'),
+    `
+const subpaths = ${JSON.stringify(SUBPATHS)};
+(async () => {
+  for (const [name, member] of Object.entries(subpaths)) {
+    const required = require(name);
+    const imported = await import(name);
+    const same = required[member] === imported[member] && typeof required[member] === 'function';
+    console.log(name, member, same);
+  }
+})().catch((e) => { console.log('ERROR', e.message); process.exitCode = 1; });
+`,
+  );
+  const r = spawnSync(process.execPath, ['load.cjs'], { cwd: app, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.equal(
+    r.stdout,
+    Object.entries(SUBPATHS)
+      .map(([name, member]) => `${name} ${member} true\n`)
+      .join(''),
+    r.stderr,
+  );
+});
+
+test('TypeScript consumers: moduleResolution node16, nodenext and bundler see every subpath typed', {
+  timeout: 600_000,
+}, () => {
+  writeFileSync(
+    join(app, 'consumer.ts'),
+    `
+import { Thread, Lock, TimeoutError } from 'skein';
+import { Event, currentThread } from 'skein/threading';
+import { Queue, LifoQueue } from 'skein/queue';
+import { ThreadPoolExecutor, type Future } from 'skein/futures';
+import { Pool, type ChunksizeOptions } from 'skein/multiprocessing';
+import { MissingDependencyError } from 'skein/redis';
+
+const t = new Thread({ target: (a: number, b: number) => a + b, args: [1, 2] });
+const sum: Promise<unknown> = t.result();
+const ex = new ThreadPoolExecutor({ maxWorkers: 2 });
+const f: Future<number> = ex.submit((n: number) => n * 2, 21);
+// @ts-expect-error the result is a number, not a string
+const wrong: Future<string> = ex.submit((n: number) => n * 2, 21);
+// @ts-expect-error Python's spelling is not an option (the runtime says: did you mean maxWorkers?)
+new ThreadPoolExecutor({ max_workers: 2 });
+const q = new Queue<string>();
+const l = new LifoQueue<number>();
+const p = new Pool({ processes: 1 });
+const chunked: Promise<number[]> = p.map((x: number) => x * x, [1, 2, 3], 2);
+const options: ChunksizeOptions = { chunksize: 3 };
+const e: Error = new TimeoutError('x');
+const missing: Error = new MissingDependencyError('bullmq', undefined);
+export { sum, f, wrong, q, l, chunked, options, e, missing, Lock, Event, currentThread };
+`,
+  );
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  for (const [resolution, module] of [
+    ['node16', 'node16'],
+    ['nodenext', 'nodenext'],
+    ['bundler', 'esnext'],
+  ]) {
+    const config = join(app, `tsconfig.${resolution}.json`);
+    writeFileSync(
+      config,
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'es2022',
+          module,
+          moduleResolution: resolution,
+          // skein's own declarations are compiled by its build; bullmq's types are an optional
+          // peer's, absent here (skein/redis loads it only when used).
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(root, 'node_modules', '@types')],
+          lib: ['es2023'],
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    const r = spawnSync(process.execPath, [tsc, '-p', config], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    assert.equal(r.status, 0, `moduleResolution ${resolution}:\n${r.stdout}${r.stderr}`);
+  }
 });

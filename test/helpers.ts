@@ -34,10 +34,10 @@ export function runNode(
       child.kill('SIGKILL');
       reject(
         new Error(
-          `${file} did not finish within ${options.timeout ?? 30000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`,
+          `${file} did not finish within ${options.timeout ?? 600_000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`,
         ),
       );
-    }, options.timeout ?? 30000);
+    }, options.timeout ?? 600_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);

@@ -81,6 +81,7 @@ import {
   Worker,
   workerData,
 } from 'node:worker_threads';
+import { workerExecArgv } from './exec-argv.js';
 import { waitSync } from './exit-cleanup.js';
 import { processState, type SkeinWorkerData } from './identity.js';
 import { workerEntry } from './worker-url.js';
@@ -143,6 +144,7 @@ export function startDepot(): void {
     workerData: { port: end },
     transferList: [end],
     name: 'skein depot',
+    execArgv: workerExecArgv(), // without `-e`/`--input-type` (exec-argv.ts)
   });
   depot.unref();
   Atomics.store(words, WANTED, STARTED);

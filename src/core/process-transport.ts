@@ -10,6 +10,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fromEnvelope } from './error-transport.js';
+import { inheritableExecArgv } from './exec-argv.js';
 import { atTermination } from './exit-cleanup.js';
 import { CHILD_ENV, type ProcessInfo } from './identity.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -30,13 +31,14 @@ function entryPath(): string {
 }
 
 /**
- * The parent's flags that a child needs too (conditions, memory limits…), without the test
+ * The parent's flags that a child needs too (conditions, memory limits…), without those that
+ * run code from the command line (`-e`, `-p`, `--input-type`: see exec-argv.ts), the test
  * runner's and the debugger's, and without tsx: loading tsx costs a child ≈600 ms, and the
  * runtime registers it on demand when a task's module is a `.ts` file.
  */
 function childExecArgv(): string[] {
   const out: string[] = [];
-  const argv = process.execArgv;
+  const argv = inheritableExecArgv();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a.startsWith('--test') || a === '--watch' || a.startsWith('--watch-') || a.startsWith('--inspect'))

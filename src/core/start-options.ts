@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkOptions } from './options.js';
 import { type AnyFunction, type TaskRef, type TaskSpec, toTaskSpec } from './task.js';
 
 /** `Thread` or `Process` options, as a user passes them. */
@@ -13,6 +14,9 @@ export interface StartOptions<F extends AnyFunction = AnyFunction> {
   name?: string | undefined;
   daemon?: boolean | undefined;
 }
+
+/** The keys of {@link StartOptions} (`ThreadOptions`, `ProcessOptions`). */
+export const START_KEYS: readonly string[] = ['target', 'args', 'name', 'daemon'];
 
 /** The checked options: the target as a spec to send (none: do nothing), and its arguments. */
 export interface CheckedStartOptions {
@@ -26,12 +30,13 @@ export interface CheckedStartOptions {
  * Checks `Thread`/`Process` options.
  * @param what `'Thread'` or `'Process'`, for the messages.
  * @throws TypeError when options is not an object, `target` is neither a function nor a module
- *   task, `args` is not an array, or `name`/`daemon` have the wrong type.
+ *   task, `args` is not an array, `name`/`daemon` have the wrong type, or a key is unknown.
  */
 export function checkStartOptions(what: 'Thread' | 'Process', options: unknown): CheckedStartOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${what}(options): options must be an object ({ target, args, name, daemon })`);
   }
+  checkOptions(what, options, START_KEYS);
   const { target, args = [], name, daemon } = options as StartOptions;
   const spec = target === undefined || target === null ? undefined : toTaskSpec(target, `${what} target`);
   if (!Array.isArray(args)) throw new TypeError(`${what} args must be an array`);

@@ -11,6 +11,7 @@
 import { type ResourceLimits, SHARE_ENV, Worker } from 'node:worker_threads';
 import { linkForChild } from './depot.js';
 import { fromEnvelope } from './error-transport.js';
+import { workerExecArgv } from './exec-argv.js';
 import type { SkeinWorkerData, ThreadIdentity } from './identity.js';
 import { processState } from './identity.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -49,6 +50,9 @@ class ThreadTransport implements Transport {
       env: SHARE_ENV,
       resourceLimits: options.resourceLimits,
       name: options.identity.name,
+      // Node's default (the parent's execArgv) unless the program came from `-e`/`-p`/stdin
+      // flags, which a worker given a file refuses (exec-argv.ts).
+      execArgv: workerExecArgv(),
     });
     this.id = this.worker.threadId;
     this.worker.on('message', (batch: FromWorker[]) => {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { checkOptions } from './options.js';
 
 /** Options of a call that may wait. */
 export interface WaitOptions {
@@ -15,11 +16,17 @@ export interface WaitOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** The keys of {@link WaitOptions}. */
+export const WAIT_KEYS: readonly string[] = ['timeout', 'signal'];
+
 /** Options of a call that may wait and, as in Python, may be told not to block at all. */
 export interface BlockingWaitOptions extends WaitOptions {
   /** `false` never waits (Python's `blocking=False`); a timeout is then not allowed. */
   blocking?: boolean | undefined;
 }
+
+/** The keys of {@link BlockingWaitOptions}. */
+export const BLOCKING_WAIT_KEYS: readonly string[] = [...WAIT_KEYS, 'blocking'];
 
 /** A wait argument: a timeout in milliseconds, or options. */
 export type WaitArg = number | WaitOptions | undefined;
@@ -50,14 +57,22 @@ export function checkTimeout(timeout: unknown, what = 'timeout'): number {
  * Reads a wait argument (`500`, `{ timeout: 500, signal }`, `{ blocking: false }`).
  * @throws TypeError for a wrong type (including a non-AbortSignal `signal`);
  *   RangeError for a negative or NaN timeout; ValueError-like misuse (`blocking: false`
- *   together with a timeout) is a TypeError too, as Python raises ValueError there.
+ *   together with a timeout) is a TypeError too, as Python raises ValueError there; an unknown
+ *   key is a TypeError naming it (see {@link checkOptions}).
+ * @param what the call, for messages (`'Lock.acquire()'`).
+ * @param allowed the keys the call takes; by default those of {@link BlockingWaitOptions}.
  */
-export function parseWait(arg: number | BlockingWaitOptions | undefined | null): ParsedWait {
+export function parseWait(
+  arg: number | BlockingWaitOptions | undefined | null,
+  what = 'wait',
+  allowed: readonly string[] = BLOCKING_WAIT_KEYS,
+): ParsedWait {
   if (arg === undefined || arg === null) return { timeout: Number.POSITIVE_INFINITY, signal: undefined };
   if (typeof arg === 'number') return { timeout: checkTimeout(arg), signal: undefined };
   if (typeof arg !== 'object') {
     throw new TypeError(`expected a timeout in milliseconds or an options object, got ${typeof arg}`);
   }
+  checkOptions(what, arg, allowed);
   const { signal, blocking } = arg;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError('signal must be an AbortSignal');

@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { RuntimeError } from '../core/errors.js';
+import { RuntimeError, TimeoutError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import type { AnyFunction, TaskRef } from '../core/task.js';
 import { checkTimeout, deadlineOf, remaining } from '../core/wait-options.js';
 import { Future } from './future.js';
@@ -38,6 +39,9 @@ export interface SubmitOptions {
   transfer?: readonly ArrayBuffer[] | undefined;
 }
 
+/** The keys of {@link SubmitOptions}. */
+export const SUBMIT_KEYS: readonly string[] = ['signal', 'timeout', 'transfer'];
+
 /** Options of {@link Executor.map}. */
 export interface MapOptions {
   /**
@@ -57,6 +61,9 @@ export interface MapOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** The keys of {@link MapOptions}. */
+export const MAP_KEYS: readonly string[] = ['timeout', 'chunksize', 'buffersize', 'signal'];
+
 /** Options of {@link Executor.shutdown}. */
 export interface ShutdownOptions {
   /** Wait for every pending task to finish and the workers to exit. Default `true`. */
@@ -64,6 +71,9 @@ export interface ShutdownOptions {
   /** Cancel the tasks no worker has started yet. Default `false`. */
   cancelFutures?: boolean | undefined;
 }
+
+/** The keys of {@link ShutdownOptions}. */
+export const SHUTDOWN_KEYS: readonly string[] = ['wait', 'cancelFutures'];
 
 /**
  * Runs tasks asynchronously and gives their results as {@link Future}s. Python:
@@ -85,12 +95,13 @@ export interface Executor extends AsyncDisposable {
   ): Future<TaskResult<F>>;
   /**
    * Calls `fn(item)` for every item, concurrently; results come in input order. Python:
-   * `map(fn, iterable, timeout=None, chunksize=1, buffersize=None)` (one iterable).
+   * `map(fn, iterable, timeout=None, chunksize=1, buffersize=None)` (one iterable). The third
+   * argument is {@link MapOptions} or, as with the Pool's methods, the chunksize itself.
    */
   map<F extends AnyFunction>(
     fn: Task<F>,
     iterable: Iterable<Parameters<F>[0]> | AsyncIterable<Parameters<F>[0]>,
-    options?: MapOptions,
+    options?: MapOptions | number,
   ): AsyncIterable<TaskResult<F>>;
   /**
    * Accepts no more tasks and frees the workers once pending tasks are done. Python:
@@ -168,12 +179,21 @@ export abstract class BaseExecutor implements Executor {
     return this.submitWith({}, fn, ...args);
   }
 
-  /** Python's `map`. See {@link Executor.map} and {@link MapOptions}. */
+  /**
+   * Python's `map`. See {@link Executor.map} and {@link MapOptions}; a number as the third
+   * argument is the chunksize.
+   * @throws TypeError for an unknown option key or a bad option; RuntimeError after shutdown.
+   */
   map<F extends AnyFunction>(
     fn: Task<F>,
     iterable: Iterable<Parameters<F>[0]> | AsyncIterable<Parameters<F>[0]>,
-    options: MapOptions = {},
+    chunksizeOrOptions: MapOptions | number = {},
   ): AsyncIterable<TaskResult<F>> {
+    const options: MapOptions =
+      typeof chunksizeOrOptions === 'number' ? { chunksize: chunksizeOrOptions } : chunksizeOrOptions;
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError('map(fn, iterable, options): options must be a chunksize or an options object');
+    checkOptions('map()', options, MAP_KEYS);
     if (this.shutdownCalled) throw new RuntimeError('cannot schedule new futures after shutdown');
     const timeout = checkTimeout(options.timeout);
     const deadline = deadlineOf(timeout);
@@ -269,7 +289,15 @@ export abstract class BaseExecutor implements Executor {
             await close();
             return done;
           }
-          current = await awaitChunk(c, remaining(deadline), signal);
+          try {
+            current = await awaitChunk(c, remaining(deadline), signal);
+          } catch (err) {
+            // The chunk is not done, so it was the wait (bounded by what was left of map's
+            // timeout) that ended, not the task: say so in map's terms.
+            if (err instanceof TimeoutError && !c.done())
+              throw new TimeoutError(`map() timed out after ${timeout} ms`, { cause: err });
+            throw err;
+          }
           pos = 0;
         }
       } catch (err) {

@@ -18,6 +18,7 @@
  * @module
  */
 import { CancelledError, InvalidStateError, TimeoutError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { checkTimeout } from '../core/wait-options.js';
 
 /** A future's state. Python: the `_STATE` strings of `concurrent.futures._base`. */
@@ -28,6 +29,9 @@ export interface FutureWaitOptions {
   /** Milliseconds to wait at most; `undefined` waits forever, `0` does not wait. */
   timeout?: number | undefined;
 }
+
+/** The keys of {@link FutureWaitOptions}. */
+export const FUTURE_WAIT_KEYS: readonly string[] = ['timeout'];
 
 /** A waiter installed by `wait()` / `asCompleted()`: told when a future completes. @internal */
 export type FutureWaiter = (future: Future<unknown>) => void;
@@ -102,9 +106,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @throws RangeError at once for a negative timeout.
    */
   result(options?: FutureWaitOptions | number): Promise<T> {
+    // Bad arguments throw at the call (as documented), not in the promise.
+    if (typeof options === 'object') checkOptions('result()', options, FUTURE_WAIT_KEYS);
     const timeout = checkTimeout(typeof options === 'number' ? options : options?.timeout);
     if (!this.done() && timeout === Number.POSITIVE_INFINITY) return this.outcome();
-    return this.waitDone(timeout).then(() => this.outcome());
+    return this.waitDone(timeout, 'result()').then(() => this.outcome());
   }
 
   /** The settled outcome as a promise (one per future, created on first use). */
@@ -136,7 +142,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
    *   not finish in time.
    */
   async exception(options?: FutureWaitOptions | number): Promise<Error | undefined> {
-    await this.waitDone(checkTimeout(typeof options === 'number' ? options : options?.timeout));
+    if (typeof options === 'object') checkOptions('exception()', options, FUTURE_WAIT_KEYS);
+    await this.waitDone(
+      checkTimeout(typeof options === 'number' ? options : options?.timeout),
+      'exception()',
+    );
     if (this.cancelled()) throw new CancelledError('the future was cancelled');
     return this._error;
   }
@@ -224,9 +234,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     for (const cb of cbs) invokeCallback(cb, this);
   }
 
-  private waitDone(timeout: number): Promise<void> {
+  private waitDone(timeout: number, what: string): Promise<void> {
     if (this.done()) return Promise.resolve();
-    if (timeout === 0) return Promise.reject(new TimeoutError('the future is not done (timeout 0)'));
+    if (timeout === 0)
+      return Promise.reject(new TimeoutError(`${what} timed out after 0 ms: the future is not done`));
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const done = () => {
@@ -238,7 +249,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
         timer = setTimeout(() => {
           const i = this._resolvers.indexOf(done);
           if (i >= 0) this._resolvers.splice(i, 1);
-          reject(new TimeoutError(`the future did not finish within ${timeout} ms`));
+          reject(new TimeoutError(`${what} timed out after ${timeout} ms: the future is not done`));
         }, timeout);
       }
     });

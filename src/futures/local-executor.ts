@@ -7,13 +7,16 @@
  */
 import { availableParallelism } from 'node:os';
 import { RuntimeError, TimeoutError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { type AnyFunction, isTaskRef } from '../core/task.js';
 import { loadModuleTask } from '../core/task-loader.js';
 import { checkTimeout } from '../core/wait-options.js';
 import {
   BaseExecutor,
   positiveInt,
+  SHUTDOWN_KEYS,
   type ShutdownOptions,
+  SUBMIT_KEYS,
   type SubmitOptions,
   type Task,
   type TaskResult,
@@ -25,6 +28,9 @@ export interface LocalExecutorOptions {
   /** Most tasks running at once; defaults to `os.availableParallelism()`. */
   maxWorkers?: number | undefined;
 }
+
+/** The keys of {@link LocalExecutorOptions}. */
+export const LOCAL_EXECUTOR_KEYS: readonly string[] = ['maxWorkers'];
 
 interface Job {
   future: Future<unknown>;
@@ -57,6 +63,7 @@ export class LocalExecutor extends BaseExecutor {
 
   constructor(options: LocalExecutorOptions = {}) {
     super();
+    checkOptions('LocalExecutor', options, LOCAL_EXECUTOR_KEYS);
     this.maxWorkers = positiveInt(options.maxWorkers, 'maxWorkers', availableParallelism());
   }
 
@@ -70,6 +77,7 @@ export class LocalExecutor extends BaseExecutor {
     fn: Task<F>,
     ...args: Parameters<F>
   ): Future<TaskResult<F>> {
+    checkOptions('submitWith()', options, SUBMIT_KEYS);
     if (this.shutdownCalled) throw new RuntimeError('cannot schedule new futures after shutdown');
     let run: () => unknown;
     if (typeof fn === 'function') run = () => fn(...args);
@@ -121,7 +129,7 @@ export class LocalExecutor extends BaseExecutor {
     };
     if (job.timeout !== undefined) {
       timer = setTimeout(
-        () => fail(new TimeoutError(`the task did not finish within its timeout of ${job.timeout} ms`)),
+        () => fail(new TimeoutError(`the task timed out after ${job.timeout} ms`)),
         job.timeout,
       );
     }
@@ -162,6 +170,7 @@ export class LocalExecutor extends BaseExecutor {
 
   /** See {@link Executor.shutdown}. There are no workers to stop; `wait` waits for the running and queued functions. */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
+    checkOptions('shutdown()', options, SHUTDOWN_KEYS);
     const { wait = true, cancelFutures = false } = options;
     this.shutdownCalled = true;
     if (cancelFutures) {

@@ -8,8 +8,9 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { RuntimeError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import type { PoolMetrics } from '../core/pool/metrics.js';
-import { PoolEngine, type PoolTask } from '../core/pool/pool.js';
+import { checkWorkerCount, PoolEngine, type PoolTask } from '../core/pool/pool.js';
 import { encodeValue, type HandleTable } from '../core/serialize.js';
 import { type AnyFunction, toTaskSpec } from '../core/task.js';
 import { checkTimeout } from '../core/wait-options.js';
@@ -17,7 +18,9 @@ import type { Outcome } from '../core/worker-client.js';
 import {
   BaseExecutor,
   type ChunkResult,
+  SHUTDOWN_KEYS,
   type ShutdownOptions,
+  SUBMIT_KEYS,
   type SubmitOptions,
   type Task,
   type TaskResult,
@@ -41,6 +44,15 @@ export interface PoolExecutorOptions<I extends AnyFunction = AnyFunction> {
   /** Start every worker now rather than at the first submission. Default `false`. */
   prestart?: boolean | undefined;
 }
+
+/** The keys of {@link PoolExecutorOptions}. */
+export const POOL_EXECUTOR_KEYS: readonly string[] = [
+  'maxWorkers',
+  'initializer',
+  'initargs',
+  'idleTimeout',
+  'prestart',
+];
 
 /** Most tasks a child process holds at once (threads: 256). */
 const PROCESS_PIPELINE = 32;
@@ -91,6 +103,9 @@ export abstract class PoolExecutorBase extends BaseExecutor {
     protected readonly destination: 'thread' | 'process',
     options: PoolExecutorOptions,
     extra: {
+      /** The face's name and option keys, for {@link checkOptions}. */
+      what: string;
+      keys: readonly string[];
       workerName: (n: number) => string;
       broken: (message: string, cause: Error | undefined) => Error;
       maxTasksPerWorker?: number | undefined;
@@ -98,10 +113,8 @@ export abstract class PoolExecutorBase extends BaseExecutor {
     },
   ) {
     super();
-    const max = options.maxWorkers ?? availableParallelism();
-    if (typeof max !== 'number' || !Number.isInteger(max))
-      throw new TypeError(`maxWorkers must be an integer, got ${String(max)}`);
-    if (max <= 0) throw new RangeError(`maxWorkers must be greater than 0, got ${max}`);
+    checkOptions(extra.what, options, extra.keys);
+    const max = checkWorkerCount(options.maxWorkers ?? availableParallelism(), 'maxWorkers');
     this.maxWorkers = max;
     const init =
       options.initializer === undefined ? undefined : toTaskSpec(options.initializer, 'initializer');
@@ -148,6 +161,7 @@ export abstract class PoolExecutorBase extends BaseExecutor {
     fn: Task<F>,
     ...args: Parameters<F>
   ): Future<TaskResult<F>> {
+    checkOptions('submitWith()', options, SUBMIT_KEYS);
     this.checkOpen();
     const spec = toTaskSpec(fn, 'fn');
     const enc = encodeValue(args as unknown[], this.destination, 'args');
@@ -212,6 +226,7 @@ export abstract class PoolExecutorBase extends BaseExecutor {
    * exited. Python: `shutdown(wait=True, *, cancel_futures=False)`.
    */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
+    checkOptions('shutdown()', options, SHUTDOWN_KEYS);
     const { wait = true, cancelFutures = false } = options;
     this.shutdownCalled = true;
     if (cancelFutures) {

@@ -7,7 +7,7 @@
 import { BrokenProcessPool } from '../core/errors.js';
 import type { AnyFunction } from '../core/task.js';
 import { positiveInt } from './executor.js';
-import { PoolExecutorBase, type PoolExecutorOptions } from './pool-executor.js';
+import { POOL_EXECUTOR_KEYS, PoolExecutorBase, type PoolExecutorOptions } from './pool-executor.js';
 
 /** Options of {@link ProcessPoolExecutor}. */
 export interface ProcessPoolExecutorOptions<I extends AnyFunction = AnyFunction>
@@ -18,6 +18,9 @@ export interface ProcessPoolExecutorOptions<I extends AnyFunction = AnyFunction>
    */
   maxTasksPerChild?: number | undefined;
 }
+
+/** The keys of {@link ProcessPoolExecutorOptions}. */
+export const PROCESS_POOL_EXECUTOR_KEYS: readonly string[] = [...POOL_EXECUTOR_KEYS, 'maxTasksPerChild'];
 
 let counter = 0;
 
@@ -43,6 +46,8 @@ export class ProcessPoolExecutor extends PoolExecutorBase {
   constructor(options: ProcessPoolExecutorOptions = {}) {
     const id = counter++;
     super('process', options, {
+      what: 'ProcessPoolExecutor',
+      keys: PROCESS_POOL_EXECUTOR_KEYS,
       workerName: (n) => `ProcessPoolExecutor-${id}_${n}`,
       broken: (message, cause) =>
         new BrokenProcessPool(

@@ -7,7 +7,7 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { BrokenThreadPool } from '../core/errors.js';
 import type { AnyFunction } from '../core/task.js';
-import { PoolExecutorBase, type PoolExecutorOptions } from './pool-executor.js';
+import { POOL_EXECUTOR_KEYS, PoolExecutorBase, type PoolExecutorOptions } from './pool-executor.js';
 
 /** Options of {@link ThreadPoolExecutor}. */
 export interface ThreadPoolExecutorOptions<I extends AnyFunction = AnyFunction>
@@ -20,6 +20,13 @@ export interface ThreadPoolExecutorOptions<I extends AnyFunction = AnyFunction>
   /** Heap limits of each worker thread; a worker exceeding them dies (its tasks fail with `WorkerDiedError`, reason `'out-of-memory'`) and is replaced. */
   resourceLimits?: ResourceLimits | undefined;
 }
+
+/** The keys of {@link ThreadPoolExecutorOptions}. */
+export const THREAD_POOL_EXECUTOR_KEYS: readonly string[] = [
+  ...POOL_EXECUTOR_KEYS,
+  'threadNamePrefix',
+  'resourceLimits',
+];
 
 let counter = 0;
 
@@ -52,6 +59,8 @@ export class ThreadPoolExecutor extends PoolExecutorBase {
   constructor(options: ThreadPoolExecutorOptions = {}) {
     const prefix = options.threadNamePrefix || `ThreadPoolExecutor-${counter++}`;
     super('thread', options, {
+      what: 'ThreadPoolExecutor',
+      keys: THREAD_POOL_EXECUTOR_KEYS,
       workerName: (n) => `${prefix}_${n}`,
       broken: (message, cause) =>
         new BrokenThreadPool(

@@ -8,8 +8,9 @@
  * @module
  */
 import { TimeoutError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import { checkTimeout } from '../core/wait-options.js';
-import type { Future, FutureWaiter } from './future.js';
+import { Future, type FutureWaiter } from './future.js';
 
 /** `wait()` returns when any future finishes or is cancelled. Python: `FIRST_COMPLETED`. */
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
@@ -27,6 +28,32 @@ export interface WaitForOptions {
   timeout?: number | undefined;
   /** Default `ALL_COMPLETED`. */
   returnWhen?: ReturnWhen | undefined;
+}
+
+/** The keys of {@link WaitForOptions}. */
+export const WAIT_FOR_KEYS: readonly string[] = ['timeout', 'returnWhen'];
+
+/**
+ * The futures of `fs`, checked: each must be a skein {@link Future} (a plain promise or value
+ * has no `done()` and could never be waited for the way `wait` does).
+ * @throws TypeError naming the call and the position of the first item that is not a Future.
+ */
+function futuresOf<F extends Future<unknown>>(what: string, fs: Iterable<F>): Set<F> {
+  if (fs === null || typeof (fs as Partial<Iterable<F>>)?.[Symbol.iterator] !== 'function')
+    throw new TypeError(
+      `${what}: fs must be an iterable of Futures, got ${fs === null ? 'null' : typeof fs}`,
+    );
+  const all = new Set<F>();
+  let i = 0;
+  for (const f of fs) {
+    if (!(f instanceof Future)) {
+      const shown = typeof f === 'string' ? JSON.stringify(f) : f === null ? 'null' : typeof f;
+      throw new TypeError(`${what}: fs[${i}] is not a Future (got ${shown})`);
+    }
+    all.add(f);
+    i++;
+  }
+  return all;
 }
 
 /** The result of {@link wait}: Python's `DoneAndNotDoneFutures`. */
@@ -67,6 +94,7 @@ export function wait<F extends Future<unknown>>(
   fs: Iterable<F>,
   options: WaitForOptions = {},
 ): Promise<DoneAndNotDone<F>> {
+  checkOptions('wait()', options, WAIT_FOR_KEYS);
   const timeout = checkTimeout(options.timeout);
   const returnWhen = options.returnWhen ?? ALL_COMPLETED;
   if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
@@ -74,7 +102,7 @@ export function wait<F extends Future<unknown>>(
       `returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${String(returnWhen)}`,
     );
   }
-  const all = new Set(fs);
+  const all = futuresOf('wait()', fs);
   const done = new Set<F>();
   const notDone = new Set<F>();
   for (const f of all) (f.done() ? done : notDone).add(f);
@@ -120,6 +148,9 @@ export interface AsCompletedOptions {
   timeout?: number | undefined;
 }
 
+/** The keys of {@link AsCompletedOptions}. */
+export const AS_COMPLETED_KEYS: readonly string[] = ['timeout'];
+
 /**
  * Yields the futures as they complete (finished or cancelled): those already done first, then
  * each as it completes. Duplicates are yielded once. Python: `as_completed(fs, timeout=None)`.
@@ -133,9 +164,10 @@ export function asCompleted<F extends Future<unknown>>(
   fs: Iterable<F>,
   options: AsCompletedOptions = {},
 ): AsyncIterable<CompletedFuture<F>> {
+  checkOptions('asCompleted()', options, AS_COMPLETED_KEYS);
   const timeout = checkTimeout(options.timeout);
   const deadline = Number.isFinite(timeout) ? performance.now() + timeout : Number.POSITIVE_INFINITY;
-  const all = new Set(fs);
+  const all = futuresOf('asCompleted()', fs);
   const total = all.size;
   // Not an async generator: `yield future` there would await the (thenable) future and yield
   // its result instead of the future itself.
@@ -170,7 +202,9 @@ export function asCompleted<F extends Future<unknown>>(
           if (left <= 0) {
             const n = pending.size;
             close();
-            throw new TimeoutError(`${n} (of ${total}) futures unfinished`);
+            throw new TimeoutError(
+              `asCompleted() timed out after ${timeout} ms: ${n} (of ${total}) futures unfinished`,
+            );
           }
           await new Promise<void>((resolve) => {
             let timer: NodeJS.Timeout | undefined;

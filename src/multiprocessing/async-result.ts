@@ -9,7 +9,7 @@
  * @module
  */
 import { TimeoutError, ValueError } from '../core/errors.js';
-import { parseWait, type WaitOptions } from '../core/wait-options.js';
+import { parseWait, WAIT_KEYS, type WaitOptions } from '../core/wait-options.js';
 
 /** Callbacks of `applyAsync`/`mapAsync`/`starmapAsync`. Python: `callback`, `error_callback`. */
 export interface AsyncResultCallbacks<T> {
@@ -120,7 +120,9 @@ export class AsyncResult<T> {
    */
   async get(timeout?: number | WaitOptions): Promise<T> {
     if (!(await this.waitFor(timeout))) {
-      throw new TimeoutError(`the result was not ready within ${parseWait(timeout).timeout} ms`);
+      throw new TimeoutError(
+        `get() timed out after ${parseWait(timeout).timeout} ms: the result is not ready`,
+      );
     }
     if (this.state === 'error') throw this.error as Error;
     return this.value as T;
@@ -130,7 +132,7 @@ export class AsyncResult<T> {
   private waitFor(arg: number | WaitOptions | undefined): Promise<boolean> {
     let parsed: ReturnType<typeof parseWait>;
     try {
-      parsed = parseWait(arg);
+      parsed = parseWait(arg, 'AsyncResult.wait()', WAIT_KEYS);
     } catch (err) {
       return Promise.reject(err);
     }

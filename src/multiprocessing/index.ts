@@ -54,6 +54,7 @@ export type {
 } from './manager/proxy.js';
 export { Pipe } from './pipe.js';
 export {
+  type ChunksizeOptions,
   type MapAsyncOptions,
   Pool,
   type PoolOptions,

@@ -32,8 +32,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { BrokenProcessPool, CancelledError, ValueError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import type { PoolMetrics } from '../core/pool/metrics.js';
-import { PoolEngine, type PoolTask } from '../core/pool/pool.js';
+import { checkWorkerCount, PoolEngine, type PoolTask } from '../core/pool/pool.js';
 import { encodeValue, type HandleTable } from '../core/serialize.js';
 import { type AnyFunction, type TaskSpec, toTaskSpec } from '../core/task.js';
 import type { Outcome } from '../core/worker-client.js';
@@ -62,10 +63,49 @@ export interface PoolOptions<I extends AnyFunction = AnyFunction> {
   maxtasksperchild?: number | undefined;
 }
 
+/** The keys of {@link PoolOptions}. */
+export const POOL_KEYS: readonly string[] = ['processes', 'initializer', 'initargs', 'maxtasksperchild'];
+
+/**
+ * The chunksize option of {@link Pool.map}, {@link Pool.starmap}, {@link Pool.imap} and
+ * {@link Pool.imapUnordered}; each takes the number itself too, as Python's positional `chunksize`.
+ */
+export interface ChunksizeOptions {
+  /** Items per task (message). */
+  chunksize?: number | undefined;
+}
+
+/** The keys of {@link ChunksizeOptions}. */
+export const CHUNKSIZE_KEYS: readonly string[] = ['chunksize'];
+
 /** Options of {@link Pool.mapAsync} and {@link Pool.starmapAsync}. */
 export interface MapAsyncOptions<T> extends AsyncResultCallbacks<T> {
   /** Items per task (message). Default: as Python computes it, about `len / (processes * 4)`. */
   chunksize?: number | undefined;
+}
+
+/** The keys of {@link AsyncResultCallbacks} (`applyAsync`'s options). */
+export const CALLBACK_KEYS: readonly string[] = ['callback', 'errorCallback'];
+
+/** The keys of {@link MapAsyncOptions}. */
+export const MAP_ASYNC_KEYS: readonly string[] = [...CALLBACK_KEYS, 'chunksize'];
+
+/**
+ * Reads the last argument of a chunked call: a number is the chunksize (Python's positional
+ * `chunksize`), an object the options. One rule for every Pool method that has a chunksize.
+ * @throws TypeError for another type or an unknown key.
+ */
+function chunkArg<O extends ChunksizeOptions>(
+  what: string,
+  arg: number | O | undefined,
+  keys: readonly string[],
+): O {
+  if (arg === undefined || arg === null) return {} as O;
+  if (typeof arg === 'number') return { chunksize: arg } as O;
+  if (typeof arg !== 'object')
+    throw new TypeError(`${what}: expected a chunksize or an options object, got ${typeof arg}`);
+  checkOptions(what, arg, keys);
+  return arg;
 }
 
 /** A pool's state. Python: `RUN`, `CLOSE`, `TERMINATE`. */
@@ -210,7 +250,11 @@ export class Pool implements AsyncDisposable {
    */
   constructor(options: PoolOptions = {}) {
     const kind = this.kind;
-    const processes = positive(options.processes, 'processes') ?? availableParallelism();
+    checkOptions(this.constructor.name, options, POOL_KEYS);
+    const processes =
+      options.processes === undefined
+        ? availableParallelism()
+        : checkWorkerCount(options.processes, 'processes');
     this.processes = processes;
     const init =
       options.initializer === undefined ? undefined : toTaskSpec(options.initializer, 'initializer');
@@ -357,6 +401,7 @@ export class Pool implements AsyncDisposable {
     args?: Parameters<F>,
     options: AsyncResultCallbacks<TaskResult<F>> = {},
   ): AsyncResult<TaskResult<F>> {
+    checkOptions('applyAsync()', options, CALLBACK_KEYS);
     this.checkRunning();
     const spec = toTaskSpec(fn, 'fn');
     if (args !== undefined && !Array.isArray(args))
@@ -432,9 +477,14 @@ export class Pool implements AsyncDisposable {
   async map<F extends AnyFunction>(
     fn: Task<F>,
     iterable: Iterable<Parameters<F>[0]>,
-    chunksize?: number,
+    chunksize?: number | ChunksizeOptions,
   ): Promise<TaskResult<F>[]> {
-    return this.mapLike<TaskResult<F>>(fn, iterable, { chunksize }, false).get();
+    return this.mapLike<TaskResult<F>>(
+      fn,
+      iterable,
+      chunkArg('map()', chunksize, CHUNKSIZE_KEYS),
+      false,
+    ).get();
   }
 
   /**
@@ -446,9 +496,9 @@ export class Pool implements AsyncDisposable {
   mapAsync<F extends AnyFunction>(
     fn: Task<F>,
     iterable: Iterable<Parameters<F>[0]>,
-    options: MapAsyncOptions<TaskResult<F>[]> = {},
+    options: number | MapAsyncOptions<TaskResult<F>[]> = {},
   ): AsyncResult<TaskResult<F>[]> {
-    return this.mapLike<TaskResult<F>>(fn, iterable, options, false);
+    return this.mapLike<TaskResult<F>>(fn, iterable, chunkArg('mapAsync()', options, MAP_ASYNC_KEYS), false);
   }
 
   /**
@@ -461,9 +511,14 @@ export class Pool implements AsyncDisposable {
   async starmap<F extends AnyFunction>(
     fn: Task<F>,
     iterable: Iterable<Parameters<F>>,
-    chunksize?: number,
+    chunksize?: number | ChunksizeOptions,
   ): Promise<TaskResult<F>[]> {
-    return this.mapLike<TaskResult<F>>(fn, iterable, { chunksize }, true).get();
+    return this.mapLike<TaskResult<F>>(
+      fn,
+      iterable,
+      chunkArg('starmap()', chunksize, CHUNKSIZE_KEYS),
+      true,
+    ).get();
   }
 
   /**
@@ -473,9 +528,14 @@ export class Pool implements AsyncDisposable {
   starmapAsync<F extends AnyFunction>(
     fn: Task<F>,
     iterable: Iterable<Parameters<F>>,
-    options: MapAsyncOptions<TaskResult<F>[]> = {},
+    options: number | MapAsyncOptions<TaskResult<F>[]> = {},
   ): AsyncResult<TaskResult<F>[]> {
-    return this.mapLike<TaskResult<F>>(fn, iterable, options, true);
+    return this.mapLike<TaskResult<F>>(
+      fn,
+      iterable,
+      chunkArg('starmapAsync()', options, MAP_ASYNC_KEYS),
+      true,
+    );
   }
 
   private lazyMap<F extends AnyFunction>(
@@ -536,9 +596,9 @@ export class Pool implements AsyncDisposable {
   imap<F extends AnyFunction>(
     fn: Task<F>,
     iterable: Iterable<Parameters<F>[0]> | AsyncIterable<Parameters<F>[0]>,
-    chunksize = 1,
+    chunksize: number | ChunksizeOptions = 1,
   ): AsyncIterableIterator<TaskResult<F>> {
-    return this.lazyMap(fn, iterable, chunksize, true);
+    return this.lazyMap(fn, iterable, chunkArg('imap()', chunksize, CHUNKSIZE_KEYS).chunksize ?? 1, true);
   }
 
   /**
@@ -548,9 +608,14 @@ export class Pool implements AsyncDisposable {
   imapUnordered<F extends AnyFunction>(
     fn: Task<F>,
     iterable: Iterable<Parameters<F>[0]> | AsyncIterable<Parameters<F>[0]>,
-    chunksize = 1,
+    chunksize: number | ChunksizeOptions = 1,
   ): AsyncIterableIterator<TaskResult<F>> {
-    return this.lazyMap(fn, iterable, chunksize, false);
+    return this.lazyMap(
+      fn,
+      iterable,
+      chunkArg('imapUnordered()', chunksize, CHUNKSIZE_KEYS).chunksize ?? 1,
+      false,
+    );
   }
 
   /**

@@ -24,7 +24,8 @@ import {
   registerSharedType,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
-import { type BlockingWaitOptions, parseWait, type WaitOptions } from '../core/wait-options.js';
+import { parseWait, WAIT_KEYS, type WaitOptions } from '../core/wait-options.js';
+import { parseQueueWait } from '../queue/queue.js';
 import { answerValue, answerValueSync } from './connection.js';
 import { checkServerRef, clientFor, ownerToken, type ServerRef } from './wire/client.js';
 import { localHost } from './wire/local-host.js';
@@ -37,6 +38,8 @@ const TAG = 'skein.ProcessQueue';
 export interface QueueWaitOptions extends WaitOptions {
   /** `false`: do not wait (Python's `block=False`). */
   block?: boolean | undefined;
+  /** Synonym of `block`, as the thread queue and skein's locks spell it. */
+  blocking?: boolean | undefined;
 }
 
 type QueueFlavour = 'queue' | 'joinable' | 'simple';
@@ -53,13 +56,15 @@ interface QueueData {
 /** Set just around `new` when a face is rebuilt from a descriptor (constructors stay public-shaped). */
 let pendingData: QueueData | undefined;
 
-function waitOf(arg: number | QueueWaitOptions | undefined): { w: number; signal: AbortSignal | undefined } {
-  let opts: number | BlockingWaitOptions | undefined;
-  if (typeof arg === 'object' && arg !== null) {
-    const { block, ...rest } = arg;
-    opts = { ...rest, blocking: block };
-  } else opts = arg;
-  const { timeout, signal } = parseWait(opts);
+/**
+ * Reads a wait argument by the thread queue's rules ({@link parseQueueWait}): `block: false`
+ * ignores any timeout, as Python does; unknown keys are a TypeError.
+ */
+function waitOf(
+  arg: number | QueueWaitOptions | undefined,
+  what: string,
+): { w: number; signal: AbortSignal | undefined } {
+  const { timeout, signal } = parseQueueWait(arg, what);
   return { w: timeout === Number.POSITIVE_INFINITY ? -1 : timeout, signal };
 }
 
@@ -150,7 +155,7 @@ abstract class QueueBase<T> {
   protected putAsync(item: T, arg: number | QueueWaitOptions | undefined): Promise<void> {
     try {
       this.#open();
-      const { w, signal } = waitOf(arg);
+      const { w, signal } = waitOf(arg, 'put()');
       const enc = encodeValue(item, 'process', 'item');
       if (this.#maxsize === 0 && !signal) {
         clientFor(this.#ref).post(this.#msg('put', [enc.value], enc.shared));
@@ -171,19 +176,19 @@ abstract class QueueBase<T> {
 
   protected putBlocking(item: T, arg: number | QueueWaitOptions | undefined): void {
     this.#open();
-    const { w } = waitOf(arg);
+    const { w } = waitOf(arg, 'putSync()');
     const enc = encodeValue(item, 'process', 'item');
     if (this.#maxsize === 0) clientFor(this.#ref).post(this.#msg('put', [enc.value], enc.shared));
     else this.#sync('put', [enc.value], enc.shared, w);
   }
 
   protected async getAsync(arg: number | QueueWaitOptions | undefined): Promise<T> {
-    const { w, signal } = waitOf(arg);
+    const { w, signal } = waitOf(arg, 'get()');
     return answerValue<T>(await this.#async('get', [], undefined, w, signal, true));
   }
 
   protected getBlocking(arg: number | QueueWaitOptions | undefined): T {
-    const { w } = waitOf(arg);
+    const { w } = waitOf(arg, 'getSync()');
     return answerValueSync<T>(this.#sync('get', [], undefined, w));
   }
 
@@ -192,7 +197,8 @@ abstract class QueueBase<T> {
   }
 
   protected async callAsync(m: string, arg?: number | WaitOptions): Promise<unknown> {
-    const { w, signal } = waitOf(arg);
+    const { timeout, signal } = parseWait(arg, `${m}()`, WAIT_KEYS);
+    const w = timeout === Number.POSITIVE_INFINITY ? -1 : timeout;
     return (await this.#async(m, [], undefined, w, signal)).v;
   }
 

@@ -13,7 +13,7 @@ import { encodeValue } from '../core/serialize.js';
 import { checkName, checkStartOptions } from '../core/start-options.js';
 import type { AnyFunction, TaskRef, TaskSpec } from '../core/task.js';
 import type { TransportExit } from '../core/transport.js';
-import { parseWait, type WaitOptions } from '../core/wait-options.js';
+import { parseWait, WAIT_KEYS, type WaitOptions } from '../core/wait-options.js';
 import { WorkerClient } from '../core/worker-client.js';
 
 /** Options of a new {@link Process}; Python's `Process(target=, args=, name=, daemon=)`. */
@@ -214,7 +214,7 @@ export class Process<F extends AnyFunction = AnyFunction> {
   join(timeout?: number | WaitOptions): Promise<void> {
     let parsed: ReturnType<typeof parseWait>;
     try {
-      parsed = parseWait(timeout);
+      parsed = parseWait(timeout, 'Process.join()', WAIT_KEYS);
       if (this.#state === 'initial') throw new RuntimeError('can only join a started process');
     } catch (err) {
       return Promise.reject(err);

@@ -120,6 +120,7 @@
  * @module
  */
 import { Empty, Full, RuntimeError, ShutDown, TimeoutError, ValueError } from '../core/errors.js';
+import { checkOptions } from '../core/options.js';
 import {
   type Destination,
   kShare,
@@ -128,7 +129,14 @@ import {
   type SharedDescriptor,
   type SharedTag,
 } from '../core/shared-registry.js';
-import { checkTimeout, deadlineOf, type ParsedWait, parseWait, remaining } from '../core/wait-options.js';
+import {
+  checkTimeout,
+  deadlineOf,
+  type ParsedWait,
+  parseWait,
+  remaining,
+  WAIT_KEYS,
+} from '../core/wait-options.js';
 import { copyWords, depositOf, discardDeposit, discardRecord, Reader, Writer } from './codec.js';
 import { lock, signal, tryLock, unlock, waitAsync, waitSync, waitUnlocked } from './mutex.js';
 import { BUSY, Ring, RingShutDown } from './ring.js';
@@ -214,6 +222,24 @@ export interface QueueWaitOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** The keys of {@link QueueWaitOptions}. */
+export const QUEUE_WAIT_KEYS: readonly string[] = ['block', 'blocking', 'timeout', 'signal'];
+
+/** The keys of {@link QueueOptions}. */
+export const QUEUE_KEYS: readonly string[] = ['capacity'];
+
+/**
+ * The error a timed wait ends with: an Empty or Full after a positive, finite timeout says what
+ * timed out and after how long ("get() timed out after 1.5 ms: queue is empty"), so that
+ * seconds given for milliseconds show in the message. Anything else passes unchanged.
+ */
+export function timedOut(err: unknown, what: string, timeout: number): unknown {
+  if (!(timeout > 0 && Number.isFinite(timeout))) return err;
+  if (err instanceof Empty) return new Empty(`${what} timed out after ${timeout} ms: ${err.message}`);
+  if (err instanceof Full) return new Full(`${what} timed out after ${timeout} ms: ${err.message}`);
+  return err;
+}
+
 /** Options of a blocking `…Sync` call: as {@link QueueWaitOptions}, without `signal` (a blocked thread cannot see it). */
 export type QueueSyncWaitOptions = Omit<QueueWaitOptions, 'signal'>;
 
@@ -223,12 +249,24 @@ export interface ShutdownOptions {
   immediate?: boolean | undefined;
 }
 
-/** Reads a queue wait argument: a timeout in ms, or {@link QueueWaitOptions}. */
-export function parseQueueWait(arg: number | QueueWaitOptions | null | undefined): ParsedWait {
+/** The keys of {@link ShutdownOptions}. */
+export const SHUTDOWN_KEYS: readonly string[] = ['immediate'];
+
+/**
+ * Reads a queue wait argument: a timeout in ms, or {@link QueueWaitOptions}. The process
+ * queues (multiprocessing) read theirs here too, so both follow one rule.
+ * @param what the call, for messages (`'Queue.get()'`).
+ * @throws TypeError for a wrong type or an unknown key; RangeError for a bad timeout.
+ */
+export function parseQueueWait(
+  arg: number | QueueWaitOptions | null | undefined,
+  what = 'Queue',
+): ParsedWait {
   if (arg === undefined || arg === null || typeof arg === 'number') return parseWait(arg);
   if (typeof arg !== 'object') {
     throw new TypeError(`expected a timeout in milliseconds or an options object, got ${typeof arg}`);
   }
+  checkOptions(what, arg, QUEUE_WAIT_KEYS);
   const { block, blocking } = arg;
   if (block !== undefined && typeof block !== 'boolean') throw new TypeError('block must be a boolean');
   const b = block ?? blocking;
@@ -344,6 +382,7 @@ export class Queue<T = unknown> implements Shareable {
    *   256 B – 1 GiB.
    */
   constructor(maxsize = 0, options: QueueOptions = {}) {
+    checkOptions(new.target.name, options, QUEUE_KEYS);
     const adopted = adopting;
     adopting = undefined;
     let buffers: QueueBuffers;
@@ -889,7 +928,7 @@ export class Queue<T = unknown> implements Shareable {
    * @example await q.put({ job: 1 }, { timeout: 500 });
    */
   put(item: T, options?: number | QueueWaitOptions): Promise<void> {
-    const { timeout, signal } = parseQueueWait(options);
+    const { timeout, signal } = parseQueueWait(options, 'put()');
     if (signal?.aborted) return Promise.reject(signal.reason);
     const rec = this.#encode(item);
     const deadline = deadlineOf(timeout);
@@ -899,15 +938,19 @@ export class Queue<T = unknown> implements Shareable {
       if (ring !== undefined) {
         const r = this.#ringPut(ring, rec, deadline, false);
         if (r === 1) return Promise.resolve();
-        return this.#ringPutSlow(ring, this.#keep(rec), deadline, signal, r);
+        return this.#ringPutSlow(ring, this.#keep(rec), deadline, signal, r).catch((err: unknown) => {
+          throw timedOut(err, 'put()', timeout);
+        });
       }
       r = this.#attemptPut(rec, deadline, false);
     } catch (err) {
       this.#discard(rec);
-      return Promise.reject(err);
+      return Promise.reject(timedOut(err, 'put()', timeout));
     }
     if (r === 1) return Promise.resolve();
-    return this.#putSlow(this.#keep(rec), deadline, signal, r);
+    return this.#putSlow(this.#keep(rec), deadline, signal, r).catch((err: unknown) => {
+      throw timedOut(err, 'put()', timeout);
+    });
   }
 
   /**
@@ -934,7 +977,7 @@ export class Queue<T = unknown> implements Shareable {
    * @example q.putSync(item, { timeout: 500 });
    */
   putSync(item: T, options?: number | QueueSyncWaitOptions): void {
-    const { timeout, signal } = parseQueueWait(options);
+    const { timeout, signal } = parseQueueWait(options, 'putSync()');
     if (signal?.aborted) throw signal.reason;
     const rec = this.#encode(item);
     const deadline = deadlineOf(timeout);
@@ -950,7 +993,7 @@ export class Queue<T = unknown> implements Shareable {
       }
     } catch (err) {
       this.#discard(rec);
-      throw err;
+      throw timedOut(err, 'putSync()', timeout);
     }
   }
 
@@ -975,7 +1018,7 @@ export class Queue<T = unknown> implements Shareable {
    * @example const job = await q.get({ timeout: 1000 });
    */
   get(options?: number | QueueWaitOptions): Promise<T> {
-    const { timeout, signal } = parseQueueWait(options);
+    const { timeout, signal } = parseQueueWait(options, 'get()');
     if (signal?.aborted) return Promise.reject(signal.reason);
     const deadline = deadlineOf(timeout);
     const ring = this.#ring;
@@ -983,11 +1026,16 @@ export class Queue<T = unknown> implements Shareable {
     try {
       len = ring !== undefined ? this.#ringGet(ring, deadline, false) : this.#attemptGet(deadline, false);
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(timedOut(err, 'get()', timeout));
     }
     if (len >= 0) return Promise.resolve(this.#item());
-    if (ring !== undefined) return this.#ringGetSlow(ring, deadline, signal, len);
-    return this.#getSlow(deadline, signal, len);
+    const slow =
+      ring !== undefined
+        ? this.#ringGetSlow(ring, deadline, signal, len)
+        : this.#getSlow(deadline, signal, len);
+    return slow.catch((err: unknown) => {
+      throw timedOut(err, 'get()', timeout);
+    });
   }
 
   /** Decodes the item the last successful get attempt copied out. */
@@ -1014,20 +1062,24 @@ export class Queue<T = unknown> implements Shareable {
    * @example const job = q.getSync();
    */
   getSync(options?: number | QueueSyncWaitOptions): T {
-    const { timeout, signal } = parseQueueWait(options);
+    const { timeout, signal } = parseQueueWait(options, 'getSync()');
     if (signal?.aborted) throw signal.reason;
     const deadline = deadlineOf(timeout);
     const ring = this.#ring;
-    if (ring !== undefined) {
-      for (;;) {
-        if (this.#ringGet(ring, deadline, true) >= 0) return this.#item();
-        ring.waitGetSync(remaining(deadline));
+    try {
+      if (ring !== undefined) {
+        for (;;) {
+          if (this.#ringGet(ring, deadline, true) >= 0) return this.#item();
+          ring.waitGetSync(remaining(deadline));
+        }
       }
-    }
-    for (;;) {
-      const len = this.#attemptGet(deadline, true);
-      if (len >= 0) return this.#item();
-      waitSync(this._ctl, LOCK, NOT_EMPTY, GET_WAITERS, remaining(deadline));
+      for (;;) {
+        const len = this.#attemptGet(deadline, true);
+        if (len >= 0) return this.#item();
+        waitSync(this._ctl, LOCK, NOT_EMPTY, GET_WAITERS, remaining(deadline));
+      }
+    } catch (err) {
+      throw timedOut(err, 'getSync()', timeout);
     }
   }
 
@@ -1066,7 +1118,7 @@ export class Queue<T = unknown> implements Shareable {
    * wait for that — holding the mutex store's mutex then, as its waits expect.
    * @throws TimeoutError when none are left (mutex released).
    */
-  #joinLeft(deadline: number, what: 'join' | 'joinSync', blocking: boolean): number {
+  #joinLeft(deadline: number, what: 'join' | 'joinSync', blocking: boolean, timeout: number): number {
     const ring = this.#ring;
     const ctl = this._ctl;
     if (ring === undefined) {
@@ -1078,7 +1130,7 @@ export class Queue<T = unknown> implements Shareable {
     const left = unfinished <= 0 ? 0 : remaining(deadline);
     if (left === 0 && ring === undefined) unlock(ctl, LOCK);
     if (unfinished > 0 && left === 0) {
-      throw new TimeoutError(`queue.${what}() timed out with ${unfinished} unfinished tasks`);
+      throw new TimeoutError(`${what}() timed out after ${timeout} ms with ${unfinished} unfinished tasks`);
     }
     return left;
   }
@@ -1096,12 +1148,12 @@ export class Queue<T = unknown> implements Shareable {
   async join(
     options?: number | { timeout?: number | undefined; signal?: AbortSignal | undefined },
   ): Promise<void> {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Queue.join()', WAIT_KEYS);
     if (signal?.aborted) throw signal.reason;
     const deadline = deadlineOf(timeout);
     const ring = this.#ring;
     for (;;) {
-      const left = this.#joinLeft(deadline, 'join', false);
+      const left = this.#joinLeft(deadline, 'join', false, timeout);
       if (left === 0) return;
       if (left < 0) await waitUnlocked(this._ctl, LOCK, signal);
       else if (ring !== undefined) await ring.waitDone(left, signal);
@@ -1114,12 +1166,13 @@ export class Queue<T = unknown> implements Shareable {
    * @throws TimeoutError when the timeout (ms) elapses first.
    */
   joinSync(timeout?: number): void {
-    const deadline = deadlineOf(checkTimeout(timeout));
+    const ms = checkTimeout(timeout);
+    const deadline = deadlineOf(ms);
     const ring = this.#ring;
     for (
-      let left = this.#joinLeft(deadline, 'joinSync', true);
+      let left = this.#joinLeft(deadline, 'joinSync', true, ms);
       left > 0;
-      left = this.#joinLeft(deadline, 'joinSync', true)
+      left = this.#joinLeft(deadline, 'joinSync', true, ms)
     ) {
       if (ring !== undefined) ring.waitDoneSync(left);
       else waitSync(this._ctl, LOCK, ALL_DONE, JOIN_WAITERS, left);
@@ -1137,6 +1190,7 @@ export class Queue<T = unknown> implements Shareable {
   shutdown(options: ShutdownOptions = {}): void {
     if (typeof options !== 'object' || options === null)
       throw new TypeError('shutdown options must be an object');
+    checkOptions('shutdown()', options, SHUTDOWN_KEYS);
     const { immediate = false } = options;
     if (typeof immediate !== 'boolean') throw new TypeError('immediate must be a boolean');
     if (this.#ring !== undefined) {

@@ -51,8 +51,10 @@
  *
  * @module
  */
+
 import { BrokenBarrierError, ValueError } from '../core/errors.js';
 import { currentIdent, endedCount, isThreadAlive } from '../core/identity.js';
+import { checkOptions } from '../core/options.js';
 import {
   type Destination,
   kShare,
@@ -63,7 +65,7 @@ import {
 import type { AnyFunction, TaskRef, TaskSpec } from '../core/task.js';
 import { toTaskSpec } from '../core/task.js';
 import { loadTask } from '../core/task-loader.js';
-import { checkTimeout, parseWait, type WaitOptions } from '../core/wait-options.js';
+import { checkTimeout, parseWait, WAIT_KEYS, type WaitOptions } from '../core/wait-options.js';
 import { newObjectId, objectLabel } from '../core/wait-table.js';
 import { Lock } from './lock.js';
 import { checkName, POLL_MS } from './mutex.js';
@@ -97,6 +99,9 @@ export interface BarrierOptions {
   /** A name shown in thread dumps and `toString()` (default `Barrier#<id>`). */
   name?: string | undefined;
 }
+
+/** The keys of {@link BarrierOptions}. */
+export const BARRIER_KEYS: readonly string[] = ['action', 'timeout', 'name'];
 
 interface BarrierData {
   cells: SharedArrayBuffer;
@@ -144,6 +149,7 @@ export class Barrier implements WaitSubject {
       throw new TypeError(`Barrier parties must be an integer, got ${String(parties)}`);
     }
     if (parties < 1) throw new ValueError(`Barrier parties must be >= 1, got ${parties}`);
+    checkOptions('Barrier', options, BARRIER_KEYS);
     if (options.timeout !== undefined) checkTimeout(options.timeout);
     this.#timeout = options.timeout;
     if (options.action !== undefined) {
@@ -199,7 +205,7 @@ export class Barrier implements WaitSubject {
     timeout: number;
     signal: AbortSignal | undefined;
   } {
-    const parsed = parseWait(options);
+    const parsed = parseWait(options, 'Barrier.wait()', WAIT_KEYS);
     const given =
       typeof options === 'number' || (typeof options === 'object' && options.timeout !== undefined);
     if (!given && this.#timeout !== undefined) parsed.timeout = this.#timeout;

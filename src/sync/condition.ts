@@ -54,7 +54,7 @@ import {
   registerSharedType,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
-import { parseWait, type WaitOptions } from '../core/wait-options.js';
+import { parseWait, WAIT_KEYS, type WaitOptions } from '../core/wait-options.js';
 import { newObjectId, objectLabel } from '../core/wait-table.js';
 import { Lock } from './lock.js';
 import {
@@ -282,7 +282,7 @@ export class Condition implements WaitSubject {
    * @throws RuntimeError when the lock is not held by this thread; TypeError/RangeError for a bad argument.
    */
   async wait(options?: ConditionWaitArg): Promise<boolean> {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Condition.wait()', WAIT_KEYS);
     this.#checkOwned('wait');
     if (signal?.aborted) throw signal.reason;
     const at = this.#claim();
@@ -317,7 +317,7 @@ export class Condition implements WaitSubject {
    * @throws RuntimeError when the lock is not held; the signal's reason when already aborted.
    */
   waitSync(options?: ConditionWaitArg): boolean {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Condition.waitSync()', WAIT_KEYS);
     this.#checkOwned('wait');
     if (signal?.aborted) throw signal.reason;
     const at = this.#claim();
@@ -334,7 +334,7 @@ export class Condition implements WaitSubject {
    * @throws RuntimeError when the lock is not held; rejects with the signal's reason on abort.
    */
   async waitFor<T>(predicate: () => T | PromiseLike<T>, options?: ConditionWaitArg): Promise<T> {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Condition.waitFor()', WAIT_KEYS);
     const deadline = timeout === Number.POSITIVE_INFINITY ? timeout : performance.now() + timeout;
     let result = await predicate();
     while (!result) {
@@ -348,7 +348,7 @@ export class Condition implements WaitSubject {
 
   /** Blocking twin of {@link waitFor}. */
   waitForSync<T>(predicate: () => T, options?: ConditionWaitArg): T {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Condition.waitForSync()', WAIT_KEYS);
     const deadline = timeout === Number.POSITIVE_INFINITY ? timeout : performance.now() + timeout;
     let result = predicate();
     while (!result) {

@@ -21,7 +21,7 @@ import {
   registerSharedType,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
-import { parseWait, type WaitOptions } from '../core/wait-options.js';
+import { parseWait, WAIT_KEYS, type WaitOptions } from '../core/wait-options.js';
 import { newObjectId, objectLabel } from '../core/wait-table.js';
 import { checkName, type LockOptions } from './mutex.js';
 import { parkUntil, parkUntilSync, unpark } from './park.js';
@@ -107,7 +107,7 @@ export class Event implements WaitSubject {
    * @throws TypeError / RangeError for a bad argument.
    */
   async wait(options?: number | WaitOptions): Promise<boolean> {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Event.wait()', WAIT_KEYS);
     if (signal?.aborted) throw signal.reason;
     if (this.#attempt() === true) return true;
     if (timeout === 0) return false;
@@ -121,7 +121,7 @@ export class Event implements WaitSubject {
 
   /** Blocking twin of {@link wait} (`Atomics.wait`): returns the flag. */
   waitSync(options?: number | WaitOptions): boolean {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Event.waitSync()', WAIT_KEYS);
     if (signal?.aborted) throw signal.reason;
     if (this.#attempt() === true) return true;
     if (timeout === 0) return false;

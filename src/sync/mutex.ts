@@ -67,6 +67,7 @@
  */
 import { DeadlockError, RuntimeError } from '../core/errors.js';
 import { currentIdent, isThreadAlive } from '../core/identity.js';
+import { checkOptions } from '../core/options.js';
 import type { BlockingWaitOptions } from '../core/wait-options.js';
 import { parseWait } from '../core/wait-options.js';
 import { newObjectId, objectLabel, threadName } from '../core/wait-table.js';
@@ -252,7 +253,7 @@ export abstract class Mutex implements WaitSubject {
   }
 
   async #acquireSlow(options: AcquireArg): Promise<boolean> {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'acquire()');
     if (signal?.aborted) throw signal.reason;
     const me = currentIdent;
     if (this.#try(me) === true) return true;
@@ -290,7 +291,7 @@ export abstract class Mutex implements WaitSubject {
       this.#acquired(0);
       return true;
     }
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'acquireSync()');
     if (signal?.aborted) throw signal.reason;
     let seen = this.#try(me);
     if (seen === true) return true;
@@ -451,6 +452,9 @@ export abstract class Mutex implements WaitSubject {
   }
 }
 
+/** The keys of {@link LockOptions}. */
+export const NAME_KEYS: readonly string[] = ['name'];
+
 /**
  * Checks a constructor's `{ name }` option; returns the name.
  * @throws TypeError when the options are not an object or the name not a string.
@@ -463,6 +467,7 @@ export function checkName(options: unknown, cls: string): string | undefined {
       `new ${cls}(options): options must be an object like { name: 'fork' }, got ${String(options)}`,
     );
   }
+  checkOptions(`new ${cls}()`, options, NAME_KEYS);
   const name = (options as { name?: unknown }).name;
   if (name !== undefined && typeof name !== 'string') {
     throw new TypeError(`new ${cls}({ name }): name must be a string, got ${typeof name}`);

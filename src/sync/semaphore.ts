@@ -376,7 +376,7 @@ export class Semaphore implements WaitSubject {
   }
 
   async #acquireSlow(options: AcquireArg, at = -1): Promise<boolean> {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Semaphore.acquire()');
     if (signal?.aborted) throw signal.reason;
     if (this.#attemptAt(at) === true) return true;
     if (timeout === 0) return false;
@@ -410,7 +410,7 @@ export class Semaphore implements WaitSubject {
 
   /** The blocking acquire, for a hold recorded in slot `at` when ≥ 0. */
   #acquireSyncAt(options: AcquireArg, at: number): boolean {
-    const { timeout, signal } = parseWait(options);
+    const { timeout, signal } = parseWait(options, 'Semaphore.acquireSync()');
     if (signal?.aborted) throw signal.reason;
     if (this.#attemptAt(at) === true) return true;
     if (timeout === 0) return false;

@@ -17,7 +17,7 @@ import { joinWait, timerKeepAlive } from '../core/join-wait.js';
 import { encodeValue } from '../core/serialize.js';
 import { checkName, checkStartOptions } from '../core/start-options.js';
 import type { AnyFunction, TaskRef, TaskSpec } from '../core/task.js';
-import { parseWait, type WaitOptions } from '../core/wait-options.js';
+import { parseWait, WAIT_KEYS, type WaitOptions } from '../core/wait-options.js';
 import type { Outcome } from '../core/worker-client.js';
 import { excepthook } from './excepthook.js';
 import { scheduleThread } from './thread-host.js';
@@ -234,7 +234,7 @@ export class Thread<F extends AnyFunction = AnyFunction> {
   join(timeout?: number | WaitOptions): Promise<void> {
     let parsed: ReturnType<typeof parseWait>;
     try {
-      parsed = parseWait(timeout);
+      parsed = parseWait(timeout, 'Thread.join()', WAIT_KEYS);
       if (this.#state === 'initial') throw new RuntimeError('cannot join thread before it is started');
       if (this.#ident === getIdent()) throw new RuntimeError('cannot join current thread');
     } catch (err) {

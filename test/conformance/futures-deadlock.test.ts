@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ProcessPoolExecutor, ThreadPoolExecutor, WorkerDiedError } from 'skein/futures';
 
-describe('deadlock cases (test_deadlock)', { timeout: 60_000 }, () => {
+describe('deadlock cases (test_deadlock)', { timeout: 1_800_000 }, () => {
   for (const [name, make] of [
     ['threads', () => new ThreadPoolExecutor({ maxWorkers: 2 })],
     ['processes', () => new ProcessPoolExecutor({ maxWorkers: 2 })],

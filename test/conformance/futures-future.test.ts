@@ -25,7 +25,7 @@ function cancelled(): Future<unknown> {
   return f;
 }
 
-describe('Future (test_future)', { timeout: 10_000 }, () => {
+describe('Future (test_future)', { timeout: 1_800_000 }, () => {
   test('state predicates for each state', () => {
     const p = new Future();
     assert.deepEqual([p.cancelled(), p.running(), p.done()], [false, false, false]);

@@ -31,7 +31,7 @@ const cancelled = () => {
   return f;
 };
 
-describe('wait (test_wait)', { timeout: 20_000 }, () => {
+describe('wait (test_wait)', { timeout: 1_800_000 }, () => {
   test('FIRST_COMPLETED returns when one completes', async () => {
     const a = pending();
     const b = pending();
@@ -115,7 +115,7 @@ describe('wait (test_wait)', { timeout: 20_000 }, () => {
   });
 });
 
-describe('asCompleted (test_as_completed)', { timeout: 20_000 }, () => {
+describe('asCompleted (test_as_completed)', { timeout: 1_800_000 }, () => {
   test('yields done futures first, then in completion order', async () => {
     const d = done(0);
     const a = pending();

@@ -22,13 +22,13 @@ import {
 import { rejectsWith } from '../helpers.ts';
 import { isError, MODES, spawn, until } from '../sync/harness.ts';
 
-const T = { timeout: 60_000 };
+const T = { timeout: 600_000 };
 
 for (const [name, Cls] of [
   ['Lock', Lock],
   ['RLock', RLock],
 ] as const) {
-  describe(`${name} (BaseLockTests)`, T, () => {
+  describe(`${name} (BaseLockTests)`, { timeout: 1_800_000 }, () => {
     test('constructor, locked, acquire/release', T, async () => {
       const lock = new Cls();
       assert.equal(lock.locked(), false);
@@ -157,7 +157,7 @@ for (const [name, Cls] of [
             lock,
           ),
         );
-        await until(() => lock.waiting === N, 20_000, `${N} waiters`);
+        await until(() => lock.waiting === N, 120_000, `${N} waiters`);
         if (reentrant) release.set();
         else lock.release();
         await holder?.result();
@@ -189,7 +189,7 @@ for (const [name, Cls] of [
   });
 }
 
-describe('Lock (LockTests)', T, () => {
+describe('Lock (LockTests)', { timeout: 1_800_000 }, () => {
   test('release of an unlocked lock → RuntimeError', T, () => {
     const lock = new Lock();
     assert.throws(
@@ -264,7 +264,7 @@ describe('Lock (LockTests)', T, () => {
   });
 });
 
-describe('RLock (RLockTests)', T, () => {
+describe('RLock (RLockTests)', { timeout: 1_800_000 }, () => {
   test('reacquire: recursion levels', T, async () => {
     const lock = new RLock();
     await lock.acquire();
@@ -326,7 +326,7 @@ describe('RLock (RLockTests)', T, () => {
   });
 });
 
-describe('Event (EventTests)', T, () => {
+describe('Event (EventTests)', { timeout: 1_800_000 }, () => {
   test('is_set / set / clear; wait returns the flag', T, async () => {
     const e = new Event();
     assert.equal(e.isSet(), false);
@@ -346,7 +346,7 @@ describe('Event (EventTests)', T, () => {
       const e = new Event();
       const N = 4;
       const parties = Array.from({ length: N }, (_, i) => spawn(mode, i, async (ev: Event) => ev.wait(), e));
-      await until(() => e.waiting === N, 20_000, 'waiters');
+      await until(() => e.waiting === N, 120_000, 'waiters');
       e.set();
       for (const p of parties) assert.equal(await p.result(), true);
       assert.equal(e.waiting, 0);
@@ -378,7 +378,7 @@ describe('Event (EventTests)', T, () => {
   });
 });
 
-describe('Condition (ConditionTests)', T, () => {
+describe('Condition (ConditionTests)', { timeout: 1_800_000 }, () => {
   test('acquire / release through the condition; default lock is an RLock', T, async () => {
     const c = new Condition();
     assert.ok(c.lock instanceof RLock);
@@ -441,7 +441,7 @@ describe('Condition (ConditionTests)', T, () => {
           woken,
         ),
       );
-      await until(() => c.nWaiting === N, 20_000, 'waiters');
+      await until(() => c.nWaiting === N, 120_000, 'waiters');
       assert.equal(c.waiters.length, N);
       await c.acquire();
       c.notify(1);
@@ -476,7 +476,7 @@ describe('Condition (ConditionTests)', T, () => {
         c,
         state,
       );
-      await until(() => c.nWaiting === 1 && c.waiters.length === 1, 20_000);
+      await until(() => c.nWaiting === 1 && c.waiters.length === 1, 120_000);
       await c.run(() => {
         state.set();
         c.notifyAll();
@@ -522,7 +522,7 @@ describe('Condition (ConditionTests)', T, () => {
   });
 });
 
-describe('Semaphore (BaseSemaphoreTests, BoundedSemaphoreTests)', T, () => {
+describe('Semaphore (BaseSemaphoreTests, BoundedSemaphoreTests)', { timeout: 1_800_000 }, () => {
   test('constructor: negative → ValueError; default value 1', T, () => {
     assert.throws(
       () => new Semaphore(-1),
@@ -566,7 +566,7 @@ describe('Semaphore (BaseSemaphoreTests, BoundedSemaphoreTests)', T, () => {
       const parties = Array.from({ length: N }, (_, i) =>
         spawn(mode, i, async (sem: Semaphore) => sem.acquire(), s),
       );
-      await until(() => s.waiting === N, 20_000, 'waiters');
+      await until(() => s.waiting === N, 120_000, 'waiters');
       s.release(2);
       await until(() => s.waiting === N - 2);
       s.release(N - 2);
@@ -610,7 +610,7 @@ describe('Semaphore (BaseSemaphoreTests, BoundedSemaphoreTests)', T, () => {
   }
 });
 
-describe('Barrier (BarrierTests)', T, () => {
+describe('Barrier (BarrierTests)', { timeout: 1_800_000 }, () => {
   test('constructor misuse', T, () => {
     assert.throws(() => new Barrier(0), isError(ValueError, 'ERR_SKEIN_VALUE'));
     assert.throws(() => new Barrier(2, { timeout: -1 }), RangeError);
@@ -674,7 +674,7 @@ describe('Barrier (BarrierTests)', T, () => {
           b,
         ),
       );
-      await until(() => b.nWaiting === 2, 20_000);
+      await until(() => b.nWaiting === 2, 120_000);
       b.abort();
       for (const p of parties)
         assert.deepEqual(await p.result(), ['BrokenBarrierError', 'ERR_SKEIN_BROKEN_BARRIER']);
@@ -687,7 +687,7 @@ describe('Barrier (BarrierTests)', T, () => {
     });
 
     test(`timeout breaks the barrier for every waiter [${mode}]`, T, async () => {
-      const b = new Barrier(3, { timeout: 10_000 });
+      const b = new Barrier(3, { timeout: 600_000 });
       const slow = spawn(
         mode,
         0,
@@ -700,7 +700,7 @@ describe('Barrier (BarrierTests)', T, () => {
         },
         b,
       );
-      await until(() => b.nWaiting === 1, 20_000);
+      await until(() => b.nWaiting === 1, 120_000);
       const quick = spawn(
         mode,
         1,

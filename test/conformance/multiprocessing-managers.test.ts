@@ -6,7 +6,7 @@ import { AuthenticationError } from 'skein';
 import { type ListProxy, Manager, Process, type SyncManager } from 'skein/multiprocessing';
 import { rejectsWith } from '../helpers.ts';
 
-describe('conformance: multiprocessing managers', { timeout: 60_000 }, () => {
+describe('conformance: multiprocessing managers', { timeout: 1_800_000 }, () => {
   let m: SyncManager;
   before(async () => {
     m = await Manager();
@@ -102,7 +102,7 @@ describe('conformance: multiprocessing managers', { timeout: 60_000 }, () => {
   });
 });
 
-describe('conformance: remote managers', { timeout: 60_000 }, () => {
+describe('conformance: remote managers', { timeout: 1_800_000 }, () => {
   test('test_remote: a client with the authkey reaches the server; a wrong key is rejected', async () => {
     const authkey = new Uint8Array([1, 2, 3, 4, 5]);
     const server = await Manager({ address: { host: '127.0.0.1', port: 0 }, authkey });

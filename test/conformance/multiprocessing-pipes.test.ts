@@ -6,7 +6,7 @@ import { EOFError, RuntimeError } from 'skein';
 import { type Connection, Pipe, Process } from 'skein/multiprocessing';
 import { rejectsWith } from '../helpers.ts';
 
-describe('conformance: multiprocessing connections', { timeout: 60_000 }, () => {
+describe('conformance: multiprocessing connections', { timeout: 1_800_000 }, () => {
   test('test_connection: an echo child returns every object; poll and EOF', async () => {
     const [conn, childConn] = Pipe();
     const p = new Process({

@@ -6,7 +6,7 @@ import { Empty, Full, ValueError } from 'skein';
 import { JoinableQueue, Process, Queue, SimpleQueue } from 'skein/multiprocessing';
 import { rejectsWith } from '../helpers.ts';
 
-describe('conformance: multiprocessing queues', { timeout: 60_000 }, () => {
+describe('conformance: multiprocessing queues', { timeout: 1_800_000 }, () => {
   test('test_put: a full queue raises Full for nowait, block=False and a timeout', async () => {
     const MAXSIZE = 6;
     const q = new Queue<number>(MAXSIZE);

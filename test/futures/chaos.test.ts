@@ -2,7 +2,9 @@
 // an uncaught error in a timer, out of memory, terminated by a per-task timeout). Every future
 // settles exactly once, the pool returns to full size, and after shutdown nothing is left.
 //
-// Scale: CHAOS_TASKS (default 20,000) tasks on 2 workers. Tasks the dying worker held besides
+// Scale: CHAOS_TASKS (default 4,000: about 40 crashes, every way drawn with nearly any seed;
+// each crash costs a worker restart, which a loaded machine makes slow) tasks on 2 workers.
+// CHAOS_TASKS=20000 is the long run. Tasks the dying worker held besides
 // the crashing one fail with WorkerDiedError too (they were pipelined to it); everything else
 // must succeed with the right value. The seed is printed on failure (CHAOS_SEED to replay).
 import assert from 'node:assert/strict';
@@ -12,7 +14,7 @@ import { assertNoNewResources, resources } from '../helpers.ts';
 
 const tasks = new URL('../fixtures/futures-tasks.mjs', import.meta.url);
 const crash = task<(how: string) => string>(tasks, 'crash');
-const N = Number(process.env.CHAOS_TASKS ?? 20_000);
+const N = Number(process.env.CHAOS_TASKS ?? 4_000);
 const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 function rng(seed: number): () => number {
@@ -26,7 +28,7 @@ function rng(seed: number): () => number {
   };
 }
 
-describe('chaos', { timeout: 120_000 }, () => {
+describe('chaos', { timeout: 1_800_000 }, () => {
   test(`${N} tasks, ~1% crash their worker four ways (seed ${SEED})`, async (t) => {
     const ctx = `seed ${SEED} (replay with CHAOS_SEED=${SEED})`;
     t.diagnostic(ctx);

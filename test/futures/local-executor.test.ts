@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { LocalExecutor, TimeoutError } from 'skein/futures';
 
-describe('LocalExecutor', { timeout: 20_000 }, () => {
+describe('LocalExecutor', { timeout: 1_800_000 }, () => {
   test('closures work and at most maxWorkers run at once', async () => {
     await using ex = new LocalExecutor({ maxWorkers: 3 });
     let active = 0;

@@ -5,7 +5,7 @@ import { BrokenProcessPool, ProcessPoolExecutor, task, WorkerDiedError } from 's
 
 const tasks = new URL('../fixtures/futures-tasks.mjs', import.meta.url);
 
-describe('ProcessPoolExecutor', { timeout: 60_000 }, () => {
+describe('ProcessPoolExecutor', { timeout: 1_800_000 }, () => {
   test('runs tasks in child processes, map with chunks', async () => {
     await using pool = new ProcessPoolExecutor({ maxWorkers: 2 });
     const pid = await pool.submit(() => process.pid);

@@ -20,7 +20,7 @@ import {
 import { Thread } from 'skein/threading';
 import { rejectsWith } from '../helpers.ts';
 
-describe('Manager', { timeout: 90_000 }, () => {
+describe('Manager', { timeout: 1_800_000 }, () => {
   let m: SyncManager;
   before(async () => {
     m = await Manager();
@@ -201,7 +201,7 @@ describe('Manager', { timeout: 90_000 }, () => {
     p.start();
     await holding.wait();
     assert.equal(await lock.acquire({ timeout: 0 }), false);
-    const waiting = lock.acquire({ timeout: 20_000 });
+    const waiting = lock.acquire({ timeout: 600_000 });
     p.kill();
     assert.equal(await waiting, true);
     await p.join();
@@ -218,7 +218,7 @@ describe('Manager', { timeout: 90_000 }, () => {
     });
     t.start();
     await t.join();
-    assert.equal(await lock.acquire({ timeout: 10_000 }), true);
+    assert.equal(await lock.acquire({ timeout: 600_000 }), true);
     await lock.release();
   });
 
@@ -259,7 +259,7 @@ describe('Manager', { timeout: 90_000 }, () => {
   });
 });
 
-describe('Manager lifetime and remote access', { timeout: 60_000 }, () => {
+describe('Manager lifetime and remote access', { timeout: 1_800_000 }, () => {
   test('a proxy used after shutdown fails with ShutDown; await using shuts down', async () => {
     let d: DictProxy;
     {

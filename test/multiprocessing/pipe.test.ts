@@ -5,7 +5,7 @@ import { type Connection, Pipe, Process } from 'skein/multiprocessing';
 import { Thread } from 'skein/threading';
 import { rejectsWith } from '../helpers.ts';
 
-describe('Pipe', { timeout: 60_000 }, () => {
+describe('Pipe', { timeout: 1_800_000 }, () => {
   test('duplex: both ends send and receive, in order, any V8 value', async () => {
     const [a, b] = Pipe();
     const values = [
@@ -210,7 +210,7 @@ describe('Pipe', { timeout: 60_000 }, () => {
       target: (b: Connection<number>) => {
         const n = b.recvSync();
         b.send(n + 1);
-        if (!b.pollSync(10_000)) throw new Error('the second message never came');
+        if (!b.pollSync(120_000)) throw new Error('the second message never came');
         b.send(b.recvSync() + 1);
       },
       args: [b],

@@ -7,7 +7,7 @@ import { assertNoNewResources, capturingStderr, rejectsWith, resources } from '.
 const tasks = new URL('../fixtures/tasks.js', import.meta.url);
 const tsTasks = new URL('../fixtures/tasks-ts.ts', import.meta.url);
 
-describe('Process', { timeout: 60_000 }, () => {
+describe('Process', { timeout: 1_800_000 }, () => {
   test('runs an inline target in a child process and exits 0', async () => {
     const p = new Process({
       target: async (n: number) => {
@@ -107,7 +107,7 @@ describe('Process', { timeout: 60_000 }, () => {
   });
 });
 
-describe('Process leaves nothing behind', { timeout: 30_000 }, () => {
+describe('Process leaves nothing behind', { timeout: 1_800_000 }, () => {
   test('after join, terminate and kill, no handle remains', async () => {
     const before = resources();
     const a = new Process({ target: () => 1 });

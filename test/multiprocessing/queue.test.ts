@@ -5,7 +5,7 @@ import { JoinableQueue, Process, Queue, SimpleQueue } from 'skein/multiprocessin
 import { Thread } from 'skein/threading';
 import { rejectsWith } from '../helpers.ts';
 
-describe('process queues', { timeout: 90_000 }, () => {
+describe('process queues', { timeout: 1_800_000 }, () => {
   test('several producer and consumer processes: every item exactly once', async () => {
     const q = new Queue<number | null>(4);
     const out = new Queue<[number, number]>();

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { Empty, Full, LifoQueue, ShutDown, SimpleQueue } from 'skein/queue';
 import { rejectsWith } from '../helpers.ts';
 
-describe('LifoQueue', { timeout: 10_000 }, () => {
+describe('LifoQueue', { timeout: 1_800_000 }, () => {
   test('last in, first out; maxsize; errors as Queue', async () => {
     const q = new LifoQueue<number>(3);
     for (const x of [1, 2, 3]) await q.put(x);
@@ -26,7 +26,7 @@ describe('LifoQueue', { timeout: 10_000 }, () => {
   });
 });
 
-describe('SimpleQueue', { timeout: 10_000 }, () => {
+describe('SimpleQueue', { timeout: 1_800_000 }, () => {
   test('FIFO, qsize, empty, nowait and sync forms', async () => {
     const q = new SimpleQueue<number>();
     assert.ok(q.empty());

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PriorityQueue } from 'skein/queue';
 
-describe('PriorityQueue', { timeout: 10_000 }, () => {
+describe('PriorityQueue', { timeout: 1_800_000 }, () => {
   test("the tutorial's program: (10,'a') (20,'a') (30,'a') (30,'b')", async () => {
     const q = new PriorityQueue<[number, string]>();
     for (const x of [

@@ -8,8 +8,6 @@ import { describe, test } from 'node:test';
 import { Full, Queue, ShutDown } from 'skein/queue';
 import { Event, Thread } from 'skein/threading';
 
-const T = { timeout: 30_000 };
-
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
@@ -20,7 +18,7 @@ function rng(seed: number): () => number {
   };
 }
 
-describe('Queue ring store', T, () => {
+describe('Queue ring store', { timeout: 1_800_000 }, () => {
   test('items of every size, spanning slots and wrapping around the ring, come out whole and in order', () => {
     const seed = Number(process.env.SKEIN_RING_SEED ?? Math.floor(Math.random() * 2 ** 31));
     const rnd = rng(seed);

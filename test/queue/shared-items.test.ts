@@ -12,12 +12,10 @@ import { depotStats } from '../../dist/core/depot.js';
 import { ValueError } from '../../dist/core/errors.js';
 import { ROOT, rejectsWith, runNode } from '../helpers.ts';
 
-const T = { timeout: 30_000 };
-
 /** Items the depot holds now, after everything this thread sent it. */
 const held = () => depotStats().held;
 
-describe('shared objects inside queue items', T, () => {
+describe('shared objects inside queue items', { timeout: 1_800_000 }, () => {
   test('a Lock put by the main thread and got in a worker is the same lock', async () => {
     const q = new Queue<{ lock: Lock }>();
     const lock = new Lock();
@@ -91,7 +89,7 @@ describe('shared objects inside queue items', T, () => {
     t.start();
     const reply = new Queue<number>();
     await requests.put({ n: 21, reply });
-    assert.equal(await reply.get({ timeout: 10_000 }), 42);
+    assert.equal(await reply.get({ timeout: 600_000 }), 42);
     await t.join();
   });
 
@@ -153,7 +151,7 @@ describe('shared objects inside queue items', T, () => {
             const { Event } = await import('skein/threading');
             const ev = new Event();
             await q.put({ ev, from: 'inner' });
-            return ev.wait(20_000); // set by the main thread through its copy
+            return ev.wait(120_000); // set by the main thread through its copy
           },
           args: [q],
         });
@@ -163,7 +161,7 @@ describe('shared objects inside queue items', T, () => {
       args: [q],
     });
     outer.start();
-    const item = await q.get({ timeout: 20_000 });
+    const item = await q.get({ timeout: 600_000 });
     assert.equal(item.from, 'inner');
     item.ev.set();
     assert.equal(await outer.result(), true);
@@ -245,7 +243,7 @@ describe('shared objects inside queue items', T, () => {
 
   test('a program using the depot exits by itself and leaves no active resources', async () => {
     for (const mode of ['main', 'workers']) {
-      const r = await runNode(`${ROOT}test/fixtures/depot-program.mjs`, [mode], { timeout: 20_000 });
+      const r = await runNode(`${ROOT}test/fixtures/depot-program.mjs`, [mode], { timeout: 600_000 });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, '');
       const [findings, end] = r.stdout

@@ -15,7 +15,7 @@ const THREADS = 4;
 // Queue runs on the lock-free ring store, LifoQueue on the mutex store (see queue.ts).
 for (const Q of [Queue, LifoQueue]) {
   test(`${Q.name}: 4 producers → 4 consumers, 100k items, random timeouts and aborts: each item exactly once`, {
-    timeout: 60_000,
+    timeout: 600_000,
   }, async () => {
     const seed = Number(process.env.SKEIN_STRESS_SEED ?? Math.floor(Math.random() * 2 ** 31));
     const q = new Q<number>(64, { capacity: 4096 });
@@ -114,7 +114,7 @@ for (const Q of [Queue, LifoQueue]) {
     try {
       for (const t of [...consumers, ...producers]) t.start();
       for (const t of producers) await t.result();
-      await q.join(40_000);
+      await q.join(120_000);
       for (let k = 0; k < THREADS; k++) await q.put(-1);
       for (const t of consumers) await t.result();
       const c = new Int32Array(counts);

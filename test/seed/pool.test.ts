@@ -19,15 +19,15 @@ function canonical(out: string): string[] {
   return lines2.map((l) => l.replace(/\btrue$/, 'True').replace(/\bfalse$/, 'False'));
 }
 
-describe('tutorial: process pool review behaves as python3 runs it', { timeout: 120_000 }, () => {
+describe('tutorial: process pool review behaves as python3 runs it', { timeout: 1_800_000 }, () => {
   test('apply, apply_async + get/close/join, map, callback in the main process, map功能对比', async () => {
     const [s, p] = await Promise.all([
-      runNode('examples/pool.ts', [], { timeout: 60_000 }),
+      runNode('examples/pool.ts', [], { timeout: 600_000 }),
       Promise.resolve(
         hasPython
           ? spawnSync('python3', ['-W', 'ignore', 'test/seed/python/pool_review.py'], {
               encoding: 'utf8',
-              timeout: 60_000,
+              timeout: 600_000,
             })
           : undefined,
       ),

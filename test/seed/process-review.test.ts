@@ -30,7 +30,7 @@ async function both(
   original: string,
 ): Promise<{ skein: string[]; python: string[] | undefined }> {
   const [s, p] = await Promise.all([
-    runNode(`examples/${example}.ts`, [], { timeout: 90_000 }),
+    runNode(`examples/${example}.ts`, [], { timeout: 600_000 }),
     python(original),
   ]);
   assert.equal(s.code, 0, s.stderr);
@@ -38,7 +38,7 @@ async function both(
   return { skein: lines(s.stdout), python: p === undefined ? undefined : lines(p) };
 }
 
-describe('tutorial process review behaves as python3 runs it', { timeout: 180_000 }, () => {
+describe('tutorial process review behaves as python3 runs it', { timeout: 1_800_000 }, () => {
   test('Manager dict and list: 20 processes, a manager lock, no lost update', async () => {
     const { skein, python } = await both('process-review-manager', 'manager_dict_list');
     assert.deepEqual(skein.slice(-3), [

@@ -19,14 +19,16 @@ function pyRepr(v: unknown): string {
 function pythonOutput(): string[] {
   const r = spawnSync('python3', [`${ROOT}test/seed/python/queues.py`], {
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: 600_000,
   });
   if (r.error || r.status !== 0)
     return ['2', '3', '5', '4', "(10, 'a')", "(20, 'a')", "(30, 'a')", "(30, 'b')"];
   return r.stdout.trim().split('\n');
 }
 
-test('线程队列: FIFO, LIFO and priority programs print what Python prints', { timeout: 30_000 }, async () => {
+test('线程队列: FIFO, LIFO and priority programs print what Python prints', {
+  timeout: 600_000,
+}, async () => {
   const out: string[] = [];
   const print = (v: unknown) => out.push(pyRepr(v));
 

@@ -21,17 +21,17 @@ import {
 } from 'skein/threading';
 import { until } from '../sync/harness.ts';
 
-const T = { timeout: 60_000 };
+const T = { timeout: 600_000 };
 
 function python(code: string): string | undefined {
-  const r = spawnSync('python3', ['-c', code], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('python3', ['-c', code], { encoding: 'utf8', timeout: 600_000 });
   return r.status === 0 ? r.stdout : undefined;
 }
 
 /** run_thread(n) of the tutorial: 150 000 × (balance += n; balance -= n), optionally `with lock`. */
 async function runThread(balance: Value<'i'>, n: number, useLock: boolean, start: Barrier): Promise<void> {
   const lock = balance.getLock();
-  start.waitSync(10_000); // both threads start together, so they really overlap
+  start.waitSync(120_000); // both threads start together, so they really overlap
   for (let i = 0; i < 150_000; i++) {
     if (useLock) lock.acquireSync();
     balance.value = balance.value + n;
@@ -40,7 +40,7 @@ async function runThread(balance: Value<'i'>, n: number, useLock: boolean, start
   }
 }
 
-describe('seed: the balance program', T, () => {
+describe('seed: the balance program', { timeout: 1_800_000 }, () => {
   test(
     'without a lock: two parallel threads may lose updates (the value is printed, not asserted)',
     T,
@@ -84,7 +84,7 @@ print(balance)`);
   });
 });
 
-describe('seed: Lock vs RLock', T, () => {
+describe('seed: Lock vs RLock', { timeout: 1_800_000 }, () => {
   test('Lock acquired twice in one thread: DeadlockError instead of hanging', T, () => {
     const lock = new Lock();
     lock.acquireSync();
@@ -121,7 +121,7 @@ async function eat(
   const out: string[] = [];
   first.acquireSync();
   out.push(`${name}拿到${got[0]}了`);
-  if (meet) meet.waitSync(10_000);
+  if (meet) meet.waitSync(120_000);
   if (!second.acquireSync(300)) {
     first.release();
     out.push(`${name}: deadlock detected (waited 300 ms for ${got[1]})`);
@@ -133,7 +133,7 @@ async function eat(
   return out;
 }
 
-describe('seed: dining philosophers (科学家吃面)', T, () => {
+describe('seed: dining philosophers (科学家吃面)', { timeout: 1_800_000 }, () => {
   test('two Locks taken in opposite orders deadlock: detected by a timeout and reported', T, async () => {
     const fork = new Lock();
     const noodle = new Lock();
@@ -184,7 +184,7 @@ for t in ts: t.join()`);
   });
 });
 
-describe('seed: Semaphore', T, () => {
+describe('seed: Semaphore', { timeout: 1_800_000 }, () => {
   test('Semaphore(4): of 10 threads at most 4 run the guarded section at once', T, async () => {
     const sem = new Semaphore(4);
     const cells = new Int32Array(new SharedArrayBuffer(8));
@@ -212,7 +212,7 @@ describe('seed: Semaphore', T, () => {
   });
 });
 
-describe('seed: Event connection check (conn_mysql / check_mysql)', T, () => {
+describe('seed: Event connection check (conn_mysql / check_mysql)', { timeout: 1_800_000 }, () => {
   test('two connectors retry with wait(1500) until the checker sets the event', T, async () => {
     const event = new Event();
     const conn = async (ev: Event): Promise<string[]> => {
@@ -233,14 +233,14 @@ describe('seed: Event connection check (conn_mysql / check_mysql)', T, () => {
     c1.start();
     c2.start();
     // check_mysql: "checks the network", then sets the event — here once both are waiting.
-    await until(() => event.waiting === 2, 20_000);
+    await until(() => event.waiting === 2, 120_000);
     event.set();
     assert.deepEqual(await c1.result(), ['<Thread-1>第1次尝试链接', '<Thread-1>链接成功']);
     assert.deepEqual(await c2.result(), ['<Thread-2>第1次尝试链接', '<Thread-2>链接成功']);
   });
 });
 
-describe('seed: Condition with notify(n), scripted input', T, () => {
+describe('seed: Condition with notify(n), scripted input', { timeout: 1_800_000 }, () => {
   test('10 threads wait; inputs 2, 3, 5 wake exactly that many each time', T, async () => {
     const con = new Condition();
     const ran = new Int32Array(new SharedArrayBuffer(4));
@@ -258,14 +258,14 @@ describe('seed: Condition with notify(n), scripted input', T, () => {
       t.start();
       return t;
     });
-    await until(() => con.nWaiting === 10, 30_000, '10 waiting threads');
+    await until(() => con.nWaiting === 10, 120_000, '10 waiting threads');
     let woken = 0;
     for (const inp of ['2', '3', '5']) {
       await con.acquire();
       con.notify(Number(inp));
       con.release();
       woken += Number(inp);
-      await until(() => Atomics.load(ran, 0) === woken, 10_000, `${woken} woken`);
+      await until(() => Atomics.load(ran, 0) === woken, 120_000, `${woken} woken`);
       assert.equal(con.nWaiting, 10 - woken);
     }
     const lines = await Promise.all(ts.map((t) => t.result()));

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Barrier, SharedArray, Thread } from 'skein/threading';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 600_000 };
 
-describe('Barrier', T, () => {
+describe('Barrier', { timeout: 1_800_000 }, () => {
   test(
     'waitSync in threads; the inline action runs once per cycle in the last thread to arrive',
     T,
@@ -19,7 +19,7 @@ describe('Barrier', T, () => {
       const threads = [0, 1, 2].map((i) => {
         const t = new Thread({
           target: async (bar: Barrier, out: SharedArray<'int32'>, k: number) => {
-            const idx = bar.waitSync(10_000);
+            const idx = bar.waitSync(120_000);
             Atomics.add(out as unknown as Int32Array, 0, 1);
             out[k + 1] = idx;
             return idx;

@@ -3,16 +3,16 @@ import { describe, test } from 'node:test';
 import { Condition, Lock, RLock, Thread } from 'skein/threading';
 import { until } from './harness.ts';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 600_000 };
 
-describe('Condition', T, () => {
+describe('Condition', { timeout: 1_800_000 }, () => {
   test('waitSync in a thread restores every RLock level; notify from main', T, async () => {
     const c = new Condition(new RLock());
     const t = new Thread({
       target: async (cond: Condition) => {
         cond.acquireSync();
         cond.acquireSync();
-        const r = cond.waitSync(10_000);
+        const r = cond.waitSync(120_000);
         const level = (cond.lock as RLock).count;
         cond.release();
         cond.release();
@@ -21,7 +21,7 @@ describe('Condition', T, () => {
       args: [c],
     });
     t.start();
-    await until(() => c.nWaiting === 1, 20_000);
+    await until(() => c.nWaiting === 1, 120_000);
     // The waiter released both levels: we can take the lock.
     assert.equal(await c.acquire(5000), true);
     assert.deepEqual(c.waiters, [t.ident]);
@@ -50,7 +50,7 @@ describe('Condition', T, () => {
       t.start();
       return t;
     });
-    await until(() => c.nWaiting === 2, 20_000);
+    await until(() => c.nWaiting === 2, 120_000);
     await c.run(() => {
       items[0] = 2;
       c.notifyAll();

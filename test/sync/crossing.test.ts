@@ -13,11 +13,11 @@ import {
   Value,
 } from 'skein/threading';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 600_000 };
 const kShare = Symbol.for('skein.share');
 type Crossing = Record<symbol, (destination: string) => { tag: string }>;
 
-describe('crossing boundaries', T, () => {
+describe('crossing boundaries', { timeout: 1_800_000 }, () => {
   const all: [string, () => object][] = [
     ['Lock', () => new Lock()],
     ['RLock', () => new RLock()],
@@ -56,7 +56,7 @@ describe('crossing boundaries', T, () => {
     assert.ok(s instanceof Semaphore);
     assert.equal(s.value, 1);
     // The same memory: a thread waiting on it sees our set().
-    const w = new Thread({ target: async (ev: Event) => ev.waitSync(10_000), args: [e] });
+    const w = new Thread({ target: async (ev: Event) => ev.waitSync(120_000), args: [e] });
     w.start();
     e.set();
     assert.equal(await w.result(), true);

@@ -3,17 +3,17 @@ import { describe, test } from 'node:test';
 import { Event, Thread } from 'skein/threading';
 import { until } from './harness.ts';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 600_000 };
 
-describe('Event', T, () => {
+describe('Event', { timeout: 1_800_000 }, () => {
   test('waitSync in worker threads is woken by set() on the main thread', T, async () => {
     const e = new Event();
     const threads = [0, 1, 2].map(() => {
-      const t = new Thread({ target: async (ev: Event) => ev.waitSync(10_000), args: [e] });
+      const t = new Thread({ target: async (ev: Event) => ev.waitSync(120_000), args: [e] });
       t.start();
       return t;
     });
-    await until(() => e.waiting === 3, 20_000);
+    await until(() => e.waiting === 3, 120_000);
     e.set();
     for (const t of threads) assert.equal(await t.result(), true);
   });
@@ -27,7 +27,7 @@ describe('Event', T, () => {
 
   test('a timed wait keeps the program alive until it times out', T, async () => {
     const { runNode } = await import('../helpers.ts');
-    const r = await runNode('test/sync/fixtures/timed-wait.mjs', [], { timeout: 20_000 });
+    const r = await runNode('test/sync/fixtures/timed-wait.mjs', [], { timeout: 600_000 });
     assert.equal(r.stdout.trim(), 'false');
     assert.equal(r.code, 0);
   });

@@ -38,7 +38,7 @@ export function spawn<R>(
 }
 
 /** Polls `pred` (on timers, never blocking) until it holds; fails after `timeout` ms. */
-export async function until(pred: () => boolean, timeout = 10_000, what = 'condition'): Promise<void> {
+export async function until(pred: () => boolean, timeout = 120_000, what = 'condition'): Promise<void> {
   const end = performance.now() + timeout;
   while (!pred()) {
     if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);

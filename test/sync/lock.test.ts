@@ -3,10 +3,10 @@ import { describe, test } from 'node:test';
 import { DeadlockError, Event, Lock, RLock, RuntimeError, Thread } from 'skein/threading';
 import { isError } from './harness.ts';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 600_000 };
 const kShare = Symbol.for('skein.share');
 
-describe('Lock', T, () => {
+describe('Lock', { timeout: 1_800_000 }, () => {
   test('owner and waiters are recorded as plain data', T, async () => {
     const lock = new Lock();
     assert.equal(lock.owner, null);
@@ -100,7 +100,7 @@ describe('Lock', T, () => {
   });
 });
 
-describe('dead holders (robust lock model)', T, () => {
+describe('dead holders (robust lock model)', { timeout: 1_800_000 }, () => {
   for (const Cls of [Lock, RLock]) {
     test(
       `${Cls.name}: a thread whose target throws while holding it — a waiter takes it over`,
@@ -125,7 +125,7 @@ describe('dead holders (robust lock model)', T, () => {
           const quiet = t.result().catch((e: Error) => e.message);
           await held.wait();
           assert.equal(lock.owner, t.ident);
-          assert.equal(await lock.acquire(10_000), true);
+          assert.equal(await lock.acquire(120_000), true);
           assert.equal(lock.ownerDied, t.ident);
           assert.equal(lock.owner, 1);
           if (lock instanceof RLock) assert.equal(lock.count, 1);
@@ -162,7 +162,7 @@ describe('dead holders (robust lock model)', T, () => {
       await held.wait();
       const waiter = new Thread({
         target: async (l: Lock, deadIdent: number) => {
-          const got = l.acquireSync(10_000);
+          const got = l.acquireSync(120_000);
           const info = [got, l.ownerDied === deadIdent];
           l.release();
           return info;

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RLock, RuntimeError, Thread } from 'skein/threading';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 600_000 };
 
-describe('RLock', T, () => {
+describe('RLock', { timeout: 1_800_000 }, () => {
   test('acquireSync re-enters in the owning thread (no DeadlockError); count tracks levels', T, () => {
     const r = new RLock();
     r.acquireSync();
@@ -39,7 +39,7 @@ describe('RLock', T, () => {
     const t = new Thread({
       target: async (l: RLock) => {
         const early = l.acquireSync({ blocking: false });
-        const got = l.acquireSync(10_000);
+        const got = l.acquireSync(120_000);
         l.release();
         return [early, got];
       },

@@ -3,16 +3,16 @@ import { describe, test } from 'node:test';
 import { BoundedSemaphore, Event, Semaphore, Thread, ValueError } from 'skein/threading';
 import { isError, until } from './harness.ts';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 600_000 };
 
-describe('Semaphore', T, () => {
+describe('Semaphore', { timeout: 1_800_000 }, () => {
   test('acquireSync in threads, release from main; value back to initial', T, async () => {
     const s = new Semaphore(1);
     await s.acquire();
     const threads = [0, 1].map(() => {
       const t = new Thread({
         target: async (sem: Semaphore) => {
-          const got = sem.acquireSync(10_000);
+          const got = sem.acquireSync(120_000);
           sem.release();
           return got;
         },
@@ -21,7 +21,7 @@ describe('Semaphore', T, () => {
       t.start();
       return t;
     });
-    await until(() => s.waiting === 2, 20_000);
+    await until(() => s.waiting === 2, 120_000);
     s.release();
     for (const t of threads) assert.equal(await t.result(), true);
     assert.equal(s.value, 1);
@@ -67,7 +67,7 @@ describe('Semaphore', T, () => {
   });
 });
 
-describe('Semaphore: dead holders', T, () => {
+describe('Semaphore: dead holders', { timeout: 1_800_000 }, () => {
   test('permits held via holdSync by a thread whose target throws are given back to waiters', T, async () => {
     const { excepthook, setExcepthook } = await import('skein/threading');
     const s = new BoundedSemaphore(2);
@@ -87,8 +87,8 @@ describe('Semaphore: dead holders', T, () => {
       t.start();
       const failed = t.result().catch((e: Error) => e.message);
       await held.wait();
-      assert.equal(await s.acquire(10_000), true);
-      assert.equal(await s.acquire(10_000), true);
+      assert.equal(await s.acquire(120_000), true);
+      assert.equal(await s.acquire(120_000), true);
       assert.equal(s.reclaimed, 2);
       s.release(2);
       assert.equal(s.value, 2);
@@ -113,7 +113,7 @@ describe('Semaphore: dead holders', T, () => {
     t.start();
     const died = t.result().catch((e: Error) => e.name);
     await inside.wait();
-    const waiter = new Thread({ target: async (sem: Semaphore) => sem.acquireSync(10_000), args: [s] });
+    const waiter = new Thread({ target: async (sem: Semaphore) => sem.acquireSync(120_000), args: [s] });
     waiter.start();
     assert.equal(await waiter.result(), true);
     assert.equal(await died, 'WorkerDiedError');

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RLock, SharedArray, Thread } from 'skein/threading';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 600_000 };
 
-describe('SharedArray', T, () => {
+describe('SharedArray', { timeout: 1_800_000 }, () => {
   test('index access, length, iteration, instanceof, typecodes', T, () => {
     const a = new SharedArray('i', [1, 2, 3]);
     assert.equal(a.length, 3);

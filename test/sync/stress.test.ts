@@ -17,7 +17,7 @@ import {
   Thread,
 } from 'skein/threading';
 
-const T = { timeout: 60_000 };
+const T = { timeout: 600_000 };
 const THREADS = 3;
 const TASKS = 3;
 const ROUNDS = 200;
@@ -95,7 +95,7 @@ const makers = {
   'BoundedSemaphore(2)': () => ({ prim: new BoundedSemaphore(2), limit: 2 }),
 };
 
-describe('stress: random timeouts and aborts across threads', T, () => {
+describe('stress: random timeouts and aborts across threads', { timeout: 1_800_000 }, () => {
   for (const [name, make] of Object.entries(makers)) {
     test(name, T, async () => {
       const seed = Number(process.env.STRESS_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -186,7 +186,7 @@ async function consumer(
   return mine;
 }
 
-describe('stress: Condition with random timeouts and aborts', T, () => {
+describe('stress: Condition with random timeouts and aborts', { timeout: 1_800_000 }, () => {
   test('every produced item is consumed exactly once; no waiter left', T, async () => {
     const seed = Number(process.env.STRESS_SEED ?? Math.floor(Math.random() * 2 ** 31));
     try {

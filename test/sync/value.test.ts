@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RLock, SharedArray, Thread, Value } from 'skein/threading';
 
-const T = { timeout: 30_000 };
+const T = { timeout: 600_000 };
 
-describe('Value', T, () => {
+describe('Value', { timeout: 1_800_000 }, () => {
   test('typecodes, defaults, wrapping, bigint types', T, () => {
     assert.equal(new Value('i').value, 0);
     assert.equal(new Value('d', 1.5).value, 1.5);

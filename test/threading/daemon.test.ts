@@ -4,7 +4,7 @@ import { runNode } from '../helpers.ts';
 
 const program = 'test/fixtures/daemon-program.mjs';
 
-describe('daemon semantics: the program waits for non-daemon workers only', { timeout: 60_000 }, () => {
+describe('daemon semantics: the program waits for non-daemon workers only', { timeout: 1_800_000 }, () => {
   test('a non-daemon thread keeps the program alive until it finishes', async () => {
     const r = await runNode(program, ['thread', 'normal']);
     assert.equal(r.code, 0, r.stderr);
@@ -43,9 +43,9 @@ describe('daemon semantics: the program waits for non-daemon workers only', { ti
   });
 });
 
-describe('start() then block, without the event loop turning', { timeout: 60_000 }, () => {
+describe('start() then block, without the event loop turning', { timeout: 1_800_000 }, () => {
   test('the started thread still runs: cold isolates, warm ones, and a thread started in a thread', async () => {
-    const r = await runNode('test/fixtures/start-then-block.mjs', [], { timeout: 50_000 });
+    const r = await runNode('test/fixtures/start-then-block.mjs', [], { timeout: 600_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n'), ['round 0', 'round 1', 'round 2', 'nested']);
   });

@@ -4,7 +4,7 @@ import { local, releaseIdleThreads, Thread } from 'skein/threading';
 
 after(() => releaseIdleThreads());
 
-describe('threading.local', { timeout: 30_000 }, () => {
+describe('threading.local', { timeout: 1_800_000 }, () => {
   test('each thread sees its own attributes', async () => {
     const data = new local();
     data.user = 'main';

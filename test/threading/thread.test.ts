@@ -33,7 +33,7 @@ async function capturingHook<T>(fn: (calls: ExceptHookArgs[]) => Promise<T>): Pr
 
 after(() => releaseIdleThreads());
 
-describe('Thread runs code in another thread', { timeout: 30_000 }, () => {
+describe('Thread runs code in another thread', { timeout: 1_800_000 }, () => {
   test('an inline sync target, its return value through result()', async () => {
     const t = new Thread({ target: (a: number, b: number) => a * b, args: [6, 7] });
     t.start();
@@ -153,7 +153,7 @@ describe('Thread runs code in another thread', { timeout: 30_000 }, () => {
   });
 });
 
-describe('join', { timeout: 30_000 }, () => {
+describe('join', { timeout: 1_800_000 }, () => {
   test('join(timeout) returns after the timeout with the thread still alive', async () => {
     const gate = new Int32Array(new SharedArrayBuffer(4));
     const t = new Thread({ target: (g: Int32Array) => Atomics.wait(g, 0, 0, 20_000), args: [gate] });
@@ -184,7 +184,7 @@ describe('join', { timeout: 30_000 }, () => {
   });
 });
 
-describe('misuse gets Python-style errors', { timeout: 30_000 }, () => {
+describe('misuse gets Python-style errors', { timeout: 1_800_000 }, () => {
   test('start twice', async () => {
     const t = new Thread({ target: () => 1 });
     t.start();
@@ -242,7 +242,7 @@ describe('misuse gets Python-style errors', { timeout: 30_000 }, () => {
   });
 });
 
-describe('errors in the target', { timeout: 30_000 }, () => {
+describe('errors in the target', { timeout: 1_800_000 }, () => {
   test('go to excepthook and to result(), with class, code, cause and remote stack', async () => {
     await capturingHook(async (calls) => {
       const t = new Thread({ target: task(tasks, 'failWithCause'), name: 'failing' });
@@ -319,7 +319,7 @@ describe('errors in the target', { timeout: 30_000 }, () => {
   });
 });
 
-describe('isolate reuse', { timeout: 30_000 }, () => {
+describe('isolate reuse', { timeout: 1_800_000 }, () => {
   test('an isolate is reused only when the previous thread left nothing running', async () => {
     await releaseIdleThreads();
     const clean = new Thread({ target: () => 1 });
@@ -344,7 +344,7 @@ describe('isolate reuse', { timeout: 30_000 }, () => {
   });
 });
 
-describe('leaves nothing behind', { timeout: 30_000 }, () => {
+describe('leaves nothing behind', { timeout: 1_800_000 }, () => {
   test('after threads are joined and idle isolates released, no handle remains', async () => {
     await releaseIdleThreads();
     const before = resources();

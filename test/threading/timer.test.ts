@@ -4,7 +4,7 @@ import { releaseIdleThreads, Timer } from 'skein/threading';
 
 after(() => releaseIdleThreads());
 
-describe('Timer', { timeout: 30_000 }, () => {
+describe('Timer', { timeout: 1_800_000 }, () => {
   test('runs its function with args after the interval, in a thread named Thread-N', async () => {
     const t0 = performance.now();
     const t = new Timer(

@@ -58,7 +58,7 @@ before(async () => {
 });
 after(() => server.close());
 
-describe('chat server', { timeout: 60_000 }, () => {
+describe('chat server', { timeout: 1_800_000 }, () => {
   test('binds to loopback by default', () => {
     assert.equal(server.host, '127.0.0.1');
   });
@@ -158,7 +158,7 @@ describe('chat server', { timeout: 60_000 }, () => {
   });
 });
 
-describe('chat client', { timeout: 60_000 }, () => {
+describe('chat client', { timeout: 1_800_000 }, () => {
   test('scripted: sends piped lines, prints what arrives, quits at end of input', async () => {
     const [watcher] = await LineClient.join(server.port);
     const run = runNode('examples/chat/client.ts', ['--port', String(server.port)], {

@@ -102,6 +102,29 @@ export interface PoolTask {
   settle(outcome: Outcome): void;
 }
 
+/**
+ * Most workers one pool may have. Every worker is a real thread or process with its own heap
+ * (megabytes each); far more than the cores a machine has only costs memory and start-up time,
+ * and a slip such as `processes: 2 ** 31` would otherwise hang the constructor starting them.
+ */
+export const MAX_POOL_WORKERS = 1024;
+
+/**
+ * Checks a pool's worker count (`maxWorkers`, `processes`).
+ * @throws TypeError when it is not an integer; RangeError when below 1 or above
+ *   {@link MAX_POOL_WORKERS}.
+ */
+export function checkWorkerCount(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new TypeError(`${name} must be an integer, got ${String(value)}`);
+  if (value <= 0) throw new RangeError(`${name} must be greater than 0, got ${value}`);
+  if (value > MAX_POOL_WORKERS)
+    throw new RangeError(
+      `${name} must be at most ${MAX_POOL_WORKERS} (one thread or process each), got ${value}`,
+    );
+  return value;
+}
+
 /** How a face configures the engine. */
 export interface PoolOptions {
   kind: 'thread' | 'process';

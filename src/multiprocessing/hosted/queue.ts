@@ -72,7 +72,7 @@ export class HostedQueue implements Hosted {
       }
       if (ctx.timeout === 0) throw new Full('the queue is full');
       this.putters.push({ ctx, item: stored });
-      return ctx.park(() => ctx.fail(new Full('the queue is full (timed out)')));
+      return ctx.park(() => ctx.fail(new Full(`put() timed out after ${ctx.timeout} ms: the queue is full`)));
     },
     get: (ctx: CallCtx) => {
       if (this.items.length > 0) {
@@ -81,7 +81,9 @@ export class HostedQueue implements Hosted {
       }
       if (ctx.timeout === 0) throw new Empty('the queue is empty');
       this.getters.push(ctx);
-      return ctx.park(() => ctx.fail(new Empty('the queue is empty (timed out)')));
+      return ctx.park(() =>
+        ctx.fail(new Empty(`get() timed out after ${ctx.timeout} ms: the queue is empty`)),
+      );
     },
     /** Puts back an item whose getter gave up after it was sent (undo of an aborted get). */
     unget: (ctx: CallCtx, item: unknown) => {

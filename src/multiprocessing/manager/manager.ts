@@ -31,7 +31,9 @@ import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { ConnectionError, ShutDown } from '../../core/errors.js';
+import { inheritableExecArgv } from '../../core/exec-argv.js';
 import { atTermination } from '../../core/exit-cleanup.js';
+import { checkOptions } from '../../core/options.js';
 import { encodeValue } from '../../core/serialize.js';
 import { checkTimeout } from '../../core/wait-options.js';
 import { answerValue } from '../connection.js';
@@ -99,6 +101,9 @@ export interface ManagerOptions {
   authkey?: string | Uint8Array | undefined;
 }
 
+/** The keys of {@link ManagerOptions}. */
+export const MANAGER_KEYS: readonly string[] = ['address', 'authkey'];
+
 /** Options of {@link Manager.connect}. */
 export interface ConnectOptions {
   /** Where the manager's server listens: a socket path, a port, or `{ host, port }`. */
@@ -108,6 +113,9 @@ export interface ConnectOptions {
   /** How long to wait for the server to answer, in ms (default 10 000). */
   timeout?: number | undefined;
 }
+
+/** The keys of {@link ConnectOptions}. */
+export const CONNECT_KEYS: readonly string[] = ['address', 'authkey', 'timeout'];
 
 function normalize(address: ManagerAddress): ServerRef['address'] {
   if (typeof address === 'string') return address;
@@ -227,6 +235,11 @@ export class SyncManager {
    */
   Barrier(parties: number, options: { timeout?: number | undefined } = {}): Promise<BarrierProxy> {
     if ('action' in options) return Promise.reject(new TypeError('a manager Barrier takes no action'));
+    try {
+      checkOptions('Manager.Barrier()', options, ['timeout']);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const timeout = options.timeout === undefined ? undefined : checkTimeout(options.timeout);
     return this.#create('barrier', ['barrier', parties, timeout]);
   }
@@ -337,6 +350,7 @@ const serverEntry = new URL('./server-entry.js', import.meta.url);
 export async function Manager(options: ManagerOptions = {}): Promise<SyncManager> {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('Manager(options): options must be an object');
+  checkOptions('Manager', options, MANAGER_KEYS);
   // Every argument is checked before anything (a folder, a process) is made.
   const tcp = options.address === undefined ? undefined : normalize(options.address);
   if (tcp !== undefined && typeof tcp !== 'string' && options.authkey === undefined) {
@@ -356,7 +370,7 @@ export async function Manager(options: ManagerOptions = {}): Promise<SyncManager
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // The server forces a full collection for the `stats` diagnostics; it runs no user code.
-    execArgv: [...(fromSource ? process.execArgv : []), '--expose-gc'],
+    execArgv: [...(fromSource ? inheritableExecArgv() : []), '--expose-gc'],
   });
   const atEnd = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill();
@@ -395,6 +409,7 @@ export async function Manager(options: ManagerOptions = {}): Promise<SyncManager
 Manager.connect = async function connect(options: ConnectOptions): Promise<SyncManager> {
   if (typeof options !== 'object' || options === null)
     throw new TypeError('Manager.connect(options): options must be an object');
+  checkOptions('Manager.connect()', options, CONNECT_KEYS);
   const timeout = options.timeout === undefined ? 10_000 : checkTimeout(options.timeout);
   const ref: ServerRef = {
     address: normalize(options.address),

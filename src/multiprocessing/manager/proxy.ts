@@ -23,7 +23,13 @@ import {
   registerSharedType,
   type SharedDescriptor,
 } from '../../core/shared-registry.js';
-import { type BlockingWaitOptions, parseWait, type WaitOptions } from '../../core/wait-options.js';
+import {
+  BLOCKING_WAIT_KEYS,
+  type BlockingWaitOptions,
+  parseWait,
+  WAIT_KEYS,
+  type WaitOptions,
+} from '../../core/wait-options.js';
 import { answerValue, answerValueSync } from '../connection.js';
 import type { DictKey } from '../hosted/containers.js';
 import { type Client, checkServerRef, clientFor, ownerToken, type ServerRef } from '../wire/client.js';
@@ -433,7 +439,12 @@ export class BaseProxy {
     let signal: AbortSignal | undefined;
     let a = args;
     if (WAITS.has(m)) {
-      const parsed = parseWait(args[0] as number | BlockingWaitOptions | undefined);
+      // acquire() takes `blocking`; the other waits (Event, Condition, Barrier) do not.
+      const parsed = parseWait(
+        args[0] as number | BlockingWaitOptions | undefined,
+        `${m}()`,
+        m === 'acquire' ? BLOCKING_WAIT_KEYS : WAIT_KEYS,
+      );
       if (sync && parsed.signal) throw new TypeError(`${m}Sync() takes no signal`);
       if (this.#kind === 'condition' && m === 'wait' && parsed.signal) {
         throw new TypeError('Condition.wait() on a manager condition does not take a signal');

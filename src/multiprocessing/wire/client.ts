@@ -123,8 +123,12 @@ function clientForKey(ref: ServerRef): Client {
   return c;
 }
 
-/** How long a client retries connecting to a local host that is still starting. */
-const LOCAL_CONNECT_RETRY_MS = 10_000;
+/**
+ * How long a client retries connecting to a local host that is still starting. The host is a
+ * worker thread; on a loaded machine its start was seen to take more than 10 s (the first
+ * `Pipe()` then failed with EOFError), so the bound is a deadlock guard, not an expectation.
+ */
+const LOCAL_CONNECT_RETRY_MS = 120_000;
 
 export class Client {
   #socket: Socket | undefined;

@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerExecArgv } from '../../core/exec-argv.js';
 import type { ServerRef } from './client.js';
 import { makeTempDir } from './temp-dir.js';
 
@@ -31,6 +32,7 @@ export function localHost(): ServerRef {
   const authkey = randomBytes(32);
   const worker = new Worker(new URL('./host-entry.js', import.meta.url), {
     workerData: { path, authkey },
+    execArgv: workerExecArgv(), // without `-e`/`--input-type` (exec-argv.ts)
   });
   worker.unref();
   const ref: ServerRef = { address: path, authkey: new Uint8Array(authkey), role: 'local' };

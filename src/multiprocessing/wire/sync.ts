@@ -20,6 +20,7 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { type ErrorEnvelope, fromEnvelope } from '../../core/error-transport.js';
+import { workerExecArgv } from '../../core/exec-argv.js';
 import { waitSync } from '../../core/exit-cleanup.js';
 import type { HandleTable } from '../../core/serialize.js';
 import { type Answer, allClients, ownerToken, type ServerRef, setThreadEndHandler } from './client.js';
@@ -39,6 +40,7 @@ function start(): Helper {
   const worker = new Worker(new URL('./sync-helper.js', import.meta.url), {
     workerData: { port: port2, flag, token: ownerToken },
     transferList: [port2],
+    execArgv: workerExecArgv(), // without `-e`/`--input-type` (exec-argv.ts)
   });
   worker.unref();
   worker.on('error', () => {
