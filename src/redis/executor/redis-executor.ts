@@ -534,12 +534,15 @@ export class RedisExecutor extends BaseExecutor {
     const reader = this.readerClient();
     try {
       while (this.pending.size > 0 && !this.closed) {
-        let items = (await reader.lpop(this.replies, READ_BATCH)) as string[] | null;
-        if (items === null || items.length === 0) {
-          const got = await reader.blpop(this.replies, 0);
-          items = got === null ? [] : [got[1]];
-        }
-        for (const text of items) this.onReply(text);
+        // Pipelined: LPOP takes what has piled up, BLPOP then waits for the next reply — so an
+        // idle executor is woken by a reply at once, and a busy one takes replies in batches.
+        const batch = reader.lpop(this.replies, READ_BATCH) as Promise<string[] | null>;
+        const next = reader.blpop(this.replies, 0);
+        // Marked handled: if `batch` fails first (connection closed), `next` is never awaited.
+        next.catch(() => undefined);
+        for (const text of (await batch) ?? []) this.onReply(text);
+        const got = await next;
+        if (got !== null) this.onReply(got[1]);
       }
     } catch {
       // The connection was closed by shutdown (or will be re-established, and then re-checked).
