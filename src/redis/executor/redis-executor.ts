@@ -469,8 +469,9 @@ export class RedisExecutor extends BaseExecutor {
     const work = (async () => {
       if (!(await p.batch.sent)) return;
       if (job.tasks.every((t) => t.future.done() && !t.answered)) {
-        // 1: removed before any worker took it. 0: locked by a worker (or gone).
-        if ((await this.queueClient().remove(job.id)) === 1) return;
+        // 1: removed before any worker took it. 0, or an error (BullMQ throws for a job locked
+        // by a worker): a worker may hold it, so it is told below.
+        if ((await this.queueClient().remove(job.id).catch(() => 0)) === 1) return;
       }
       const key = cancelKey(this.queue, this.id);
       await this.controlClient()
