@@ -13,7 +13,7 @@ import { CLI, startWorker, TASKS, until } from './workers.js';
 
 const tasks = remoteTasks<typeof import('../fixtures/redis-tasks.mjs')>();
 
-describe('skein-worker', { timeout: 300_000 }, () => {
+describe('skein-worker', { timeout: 1_200_000 }, () => {
   let server: RedisServer | undefined;
   let dir = '';
   before(async () => {
@@ -25,7 +25,7 @@ describe('skein-worker', { timeout: 300_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('--help prints the usage; bad arguments exit 1 with a message', () => {
+  test('--help prints the usage; bad arguments exit 1 with a message', { timeout: 540_000 }, () => {
     const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /Usage: skein-worker --tasks MODULE/);
@@ -49,7 +49,7 @@ describe('skein-worker', { timeout: 300_000 }, () => {
     assert.equal(unknown.status, 1);
   });
 
-  test('SIGTERM lets the running job finish and reply, then exits 0', async (t) => {
+  test('SIGTERM lets the running job finish and reply, then exits 0', { timeout: 540_000 }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     const w = await startWorker({ url: server.url, queue: 'sigterm', name: 'T' });
     await using ex = new RedisExecutor({ connection: server.url, queue: 'sigterm' });
@@ -62,7 +62,7 @@ describe('skein-worker', { timeout: 300_000 }, () => {
     assert.deepEqual(await w.exited, { code: 0, signal: null });
   });
 
-  test('a second signal stops the worker at once', async (t) => {
+  test('a second signal stops the worker at once', { timeout: 540_000 }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     const w = await startWorker({ url: server.url, queue: 'sigint', name: 'I' });
     await using ex = new RedisExecutor({ connection: server.url, queue: 'sigint', maxRetriesOnDeath: 0 });

@@ -5,8 +5,10 @@ import { describe, test } from 'node:test';
 import { runNode } from '../helpers.js';
 import { haveRedisServer, REDIS_MISSING } from './redis-server.js';
 
-describe('tour: past one machine', { timeout: 300_000 }, () => {
-  test('two workers fetch the pages; the slow and the missing page fail clearly; exit 0', async (t) => {
+describe('tour: past one machine', { timeout: 1_200_000 }, () => {
+  test('two workers fetch the pages; the slow and the missing page fail clearly; exit 0', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!haveRedisServer()) {
       if (process.env.CI) throw new Error(`CI=true but ${REDIS_MISSING}`);
       return t.skip(REDIS_MISSING);
