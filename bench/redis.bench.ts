@@ -7,6 +7,7 @@
  * system's best batching); RedisLock acquire+release (when RedisManager is present); and the
  * Redis floor, a sequential PING from ioredis. The Python systems run from Debian's packages for
  * `/usr/bin/python3`; the bench installs nothing and says what is missing.
+ * `SKEIN_BENCH_PYTHON=0` skips them (they take minutes on a loaded machine).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -264,6 +265,10 @@ figures.set('skein RedisExecutor', await benchSkein());
 figures.set('raw BullMQ', await benchBullMQ());
 const missing: string[] = [];
 for (const s of pythonSystems) {
+  if (process.env.SKEIN_BENCH_PYTHON === '0') {
+    figures.set(s.name, 'skipped');
+    continue;
+  }
   const f = benchPython(s.module, s.script);
   if (f === 'missing') missing.push(`python3-${s.module}`);
   figures.set(s.name, f);
