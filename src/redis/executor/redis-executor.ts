@@ -471,7 +471,12 @@ export class RedisExecutor extends BaseExecutor {
       if (job.tasks.every((t) => t.future.done() && !t.answered)) {
         // 1: removed before any worker took it. 0, or an error (BullMQ throws for a job locked
         // by a worker): a worker may hold it, so it is told below.
-        if ((await this.queueClient().remove(job.id).catch(() => 0)) === 1) return;
+        if (
+          (await this.queueClient()
+            .remove(job.id)
+            .catch(() => 0)) === 1
+        )
+          return;
       }
       const key = cancelKey(this.queue, this.id);
       await this.controlClient()
