@@ -175,6 +175,13 @@ const sections: Section[] = [
       'get_page on a pool of 3: result() in order, then addDoneCallback (which runs in the main thread in skein, in the worker in Python).',
     program: 'page-fetcher',
   },
+  {
+    title: 'Past one machine: skein/redis',
+    chinese: '跨机器:Redis',
+    about:
+      'The same get_page on a RedisExecutor: two skein-worker processes take the jobs from Redis (needs redis-server; skipped with a how-to line otherwise).',
+    program: 'redis-fleet',
+  },
 ];
 
 const here = fileURLToPath(new URL('.', import.meta.url));

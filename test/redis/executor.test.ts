@@ -15,7 +15,7 @@ import { TASKS, until, untilAsync } from './workers.js';
 type Tasks = typeof import('../fixtures/redis-tasks.mjs');
 const tasks = remoteTasks<Tasks>();
 
-describe('RedisExecutor', { timeout: 300_000 }, () => {
+describe('RedisExecutor', { timeout: 1_200_000 }, () => {
   let server: RedisServer | undefined;
   let worker: RedisWorker | undefined;
   let dir = '';
@@ -48,7 +48,7 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     }
   };
 
-  test('submit runs a named task on a worker; remoteTasks types it', async (t) => {
+  test('submit runs a named task on a worker; remoteTasks types it', { timeout: 540_000 }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     await using ex = executor();
     const f = ex.submit(tasks.add, 2, 3);
@@ -61,7 +61,7 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.equal(ex.pendingCount, 0);
   });
 
-  test('structured-clone data survives the trip, whatever its keys', async (t) => {
+  test('structured-clone data survives the trip, whatever its keys', { timeout: 540_000 }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     await using ex = executor();
     const value = {
@@ -83,7 +83,9 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.equal(back.self, back);
   });
 
-  test('a task error arrives as its class with message, code, cause, own properties and the worker stack', async (t) => {
+  test('a task error arrives as its class with message, code, cause, own properties and the worker stack', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     await using ex = executor();
     const err = (await ex.submit(tasks.fail, 'boom').exception()) as RangeError & {
@@ -100,7 +102,9 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.match(err.stack ?? '', /raised in Redis task [0-9a-f]{16}\.\d+ \('fail'\)/);
   });
 
-  test('a name the worker lacks fails that job only, naming the task and the exports', async (t) => {
+  test('a name the worker lacks fails that job only, naming the task and the exports', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     await using ex = executor();
     const bad = ex.submit('noSuchTask', 1);
@@ -114,7 +118,9 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.equal(await good, 8);
   });
 
-  test('bad input fails at submit with a TypeError naming the path; nothing is sent', async (t) => {
+  test('bad input fails at submit with a TypeError naming the path; nothing is sent', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     await using ex = executor();
     assert.throws(() => ex.submit(tasks.echo, { handler: () => 1 } as never), /args\[0\]\.handler/);
@@ -130,7 +136,7 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.throws(() => ex.map(tasks.tiny, [1, 2, () => 3] as never, { chunksize: 2 }), /iterable\[2\]/);
   });
 
-  test('bad options are refused at construction', () => {
+  test('bad options are refused at construction', { timeout: 540_000 }, () => {
     assert.throws(() => new RedisExecutor(undefined as never), TypeError);
     assert.throws(() => new RedisExecutor({ connection: 'http://x' }), /unsupported scheme/);
     assert.throws(() => new RedisExecutor({ connection: 'redis://h', queue: 'a:b' }), /without ':'/);
@@ -142,7 +148,9 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.throws(() => new RedisWorker({ connection: 'redis://h', tasks: '' }), TypeError);
   });
 
-  test('a result that is not data fails the job with a TypeError naming it', async (t) => {
+  test('a result that is not data fails the job with a TypeError naming it', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     await using ex = executor();
     const e = await ex.submit(tasks.badResult).exception();
@@ -150,7 +158,9 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.match(e.message, /result\.handler/);
   });
 
-  test('map: chunks are jobs, results in input order, an item error is thrown at that item', async (t) => {
+  test('map: chunks are jobs, results in input order, an item error is thrown at that item', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     await using ex = executor();
     const out: number[] = [];
@@ -180,7 +190,7 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.deepEqual(fromAsync, [0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
   });
 
-  test('wait and asCompleted work on its futures', async (t) => {
+  test('wait and asCompleted work on its futures', { timeout: 540_000 }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     await using ex = executor();
     const fs = [1, 2, 3].map((i) => ex.submit(tasks.tiny, i));
@@ -200,7 +210,9 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.equal(calls, 1);
   });
 
-  test('a timeout stops the running job on its worker (TimeoutError); the worker goes on', async (t) => {
+  test('a timeout stops the running job on its worker (TimeoutError); the worker goes on', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     await using ex = executor();
     const e = await ex.submitWith({ timeout: 300 }, tasks.spin, 600_000).exception();
@@ -208,7 +220,9 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     assert.equal(await ex.submit(tasks.tiny, 1), 2);
   });
 
-  test('aborting a signal stops a running job and fails its future with the reason', async (t) => {
+  test('aborting a signal stops a running job and fails its future with the reason', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     await using ex = executor();
     const ac = new AbortController();
@@ -229,7 +243,7 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     );
   });
 
-  test('cancel() removes a waiting job: it never runs', async (t) => {
+  test('cancel() removes a waiting job: it never runs', { timeout: 540_000 }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     // A worker of its own with one slot, kept busy so the next job waits in Redis.
     const solo = new RedisWorker({
@@ -265,7 +279,9 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     }
   });
 
-  test('tasks submitted together share jobs; cancelling some of a waiting batch skips just those', async (t) => {
+  test('tasks submitted together share jobs; cancelling some of a waiting batch skips just those', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     const solo = new RedisWorker({
       connection: server.url,
@@ -311,7 +327,9 @@ describe('RedisExecutor', { timeout: 300_000 }, () => {
     }
   });
 
-  test('shutdown: waits for pending futures, then refuses new ones; cancelFutures cancels waiting jobs', async (t) => {
+  test('shutdown: waits for pending futures, then refuses new ones; cancelFutures cancels waiting jobs', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     const ex = executor();
     const fs = [1, 2, 3].map((i) => ex.submit(tasks.tiny, i));

@@ -47,7 +47,7 @@ function fleet(count: number, args: Omit<WorkerArgs, 'name'>) {
   };
 }
 
-describe('skein/redis faults', { timeout: 600_000 }, () => {
+describe('skein/redis faults', { timeout: 1_200_000 }, () => {
   let server: RedisServer | undefined;
   let dir = '';
   before(async () => {
@@ -59,7 +59,9 @@ describe('skein/redis faults', { timeout: 600_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('a worker SIGKILLed mid-job: the job runs again on another worker and its future settles once', async (t) => {
+  test('a worker SIGKILLed mid-job: the job runs again on another worker and its future settles once', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     const [a, b] = await Promise.all([
       startWorker({ url: server.url, queue: 'kill', name: 'A' }),
@@ -88,7 +90,9 @@ describe('skein/redis faults', { timeout: 600_000 }, () => {
     }
   });
 
-  test('a job that kills every worker taking it fails with WorkerDiedError after maxRetriesOnDeath deaths', async (t) => {
+  test('a job that kills every worker taking it fails with WorkerDiedError after maxRetriesOnDeath deaths', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     const workers = fleet(2, { url: server.url, queue: 'die' });
     await workers.start();
@@ -112,7 +116,9 @@ describe('skein/redis faults', { timeout: 600_000 }, () => {
     }
   });
 
-  test('redis-server restarted under an executor and a worker: both reconnect, nothing hangs', async (t) => {
+  test('redis-server restarted under an executor and a worker: both reconnect, nothing hangs', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     const w = await startWorker({
       url: server.url,
@@ -151,7 +157,9 @@ describe('skein/redis faults', { timeout: 600_000 }, () => {
     }
   });
 
-  test('2 worker processes x many tiny tasks, 1% killing their worker: every future settles exactly once', async (t) => {
+  test('2 worker processes x many tiny tasks, 1% killing their worker: every future settles exactly once', {
+    timeout: 540_000,
+  }, async (t) => {
     if (!server) return t.skip(REDIS_MISSING);
     const count = Number(process.env.SKEIN_REDIS_STRESS_TASKS ?? 600);
     const seed = Number(process.env.SKEIN_SEED ?? Date.now() % 100000);

@@ -469,8 +469,14 @@ export class RedisExecutor extends BaseExecutor {
     const work = (async () => {
       if (!(await p.batch.sent)) return;
       if (job.tasks.every((t) => t.future.done() && !t.answered)) {
-        // 1: removed before any worker took it. 0: locked by a worker (or gone).
-        if ((await this.queueClient().remove(job.id)) === 1) return;
+        // 1: removed before any worker took it. 0, or an error (BullMQ throws for a job locked
+        // by a worker): a worker may hold it, so it is told below.
+        if (
+          (await this.queueClient()
+            .remove(job.id)
+            .catch(() => 0)) === 1
+        )
+          return;
       }
       const key = cancelKey(this.queue, this.id);
       await this.controlClient()
@@ -534,12 +540,15 @@ export class RedisExecutor extends BaseExecutor {
     const reader = this.readerClient();
     try {
       while (this.pending.size > 0 && !this.closed) {
-        let items = (await reader.lpop(this.replies, READ_BATCH)) as string[] | null;
-        if (items === null || items.length === 0) {
-          const got = await reader.blpop(this.replies, 0);
-          items = got === null ? [] : [got[1]];
-        }
-        for (const text of items) this.onReply(text);
+        // Pipelined: LPOP takes what has piled up, BLPOP then waits for the next reply — so an
+        // idle executor is woken by a reply at once, and a busy one takes replies in batches.
+        const batch = reader.lpop(this.replies, READ_BATCH) as Promise<string[] | null>;
+        const next = reader.blpop(this.replies, 0);
+        // Marked handled: if `batch` fails first (connection closed), `next` is never awaited.
+        next.catch(() => undefined);
+        for (const text of (await batch) ?? []) this.onReply(text);
+        const got = await next;
+        if (got !== null) this.onReply(got[1]);
       }
     } catch {
       // The connection was closed by shutdown (or will be re-established, and then re-checked).

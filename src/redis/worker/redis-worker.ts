@@ -89,6 +89,9 @@ export interface RedisWorkerOptions {
 
 type State = 'new' | 'starting' | 'running' | 'closing' | 'closed';
 
+/** Milliseconds a job runs before its start note is sent (see `ReplySender.noteLater`). */
+const START_NOTE_DELAY = 2;
+
 /** Milliseconds `start()` waits for Redis before failing. */
 const START_TIMEOUT = 30_000;
 
@@ -305,7 +308,7 @@ export class RedisWorker {
       return c;
     });
     try {
-      replies.note(key, reply('s', jobId));
+      const dropNote = replies.noteLater(key, reply('s', jobId), START_NOTE_DELAY);
       if (entries === undefined) {
         let text: string;
         try {
@@ -313,6 +316,7 @@ export class RedisWorker {
         } catch (err) {
           text = reply('e', jobId, encodeError(err));
         }
+        dropNote();
         await replies.push(key, text);
         return [text];
       }
@@ -322,7 +326,10 @@ export class RedisWorker {
           if (f === 1) controls[i]!.abort(new CancelledError(`task ${ids[i]} was cancelled by its executor`));
         });
       }
-      sent = await this.runEntries(entries, controls, (text) => replies.push(key, text));
+      sent = await this.runEntries(entries, controls, (text) => {
+        dropNote();
+        return replies.push(key, text);
+      });
       return sent;
     } finally {
       for (const id of ids) this.active.delete(id);

@@ -46,9 +46,16 @@ export class ReplySender {
     });
   }
 
-  /** Queues `text` for `key` without waiting (a start note: losing one is harmless). */
-  note(key: string, text: string): void {
-    this.entry(key).items.push(text);
+  /**
+   * Sends a start note for `key` after `delay` milliseconds unless the returned function is
+   * called first (the job's first result is ready: it tells the executor as much). Tiny tasks thus
+   * cost no note at all — one write here and one wake-up of the executor less per job — while a
+   * task that runs longer is reported running within `delay`. Never waited for: a lost note only
+   * widens the window in which `cancel()` must stop a job instead of removing it.
+   */
+  noteLater(key: string, text: string, delay: number): () => void {
+    const timer = setTimeout(() => this.entry(key).items.push(text), delay);
+    return () => clearTimeout(timer);
   }
 
   /** Resolves once everything queued so far has been pushed (or failed). */
