@@ -24,6 +24,7 @@ export {
   Manager,
   type ManagerAddress,
   type ManagerOptions,
+  type ManagerStats,
   SyncManager,
 } from './manager/manager.js';
 export type {

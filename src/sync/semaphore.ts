@@ -62,7 +62,7 @@
  * atomic subtract, where an untracked acquire or release is one CAS.
  *
  * ## Counts that do not fit
- * The permits share their word with XFER, so a semaphore holds at most {@link MAX_PERMITS}
+ * The permits share their word with XFER, so a semaphore holds at most 2²⁵ − 1
  * (2²⁵ − 1 = 33,554,431) permits: a larger initial value, or a `release(n)` that would pass it,
  * throws RangeError at the call and changes nothing — never a wrapped, negative count.
  * (Python's are unbounded.)
@@ -134,9 +134,9 @@ export class Semaphore implements WaitSubject {
   readonly #disposable: Disposable;
 
   /**
-   * @param value the initial number of permits, at most {@link MAX_PERMITS} (2²⁵ − 1).
+   * @param value the initial number of permits, at most 2²⁵ − 1 (33,554,431).
    * @throws ValueError when `value` is negative (Python raises ValueError); TypeError when it is
-   *   not an integer; RangeError when it exceeds {@link MAX_PERMITS}.
+   *   not an integer; RangeError when it exceeds 2²⁵ − 1.
    * @param options `name`: shown in thread dumps, deadlock reports and `toString()`.
    */
   constructor(value = 1, options?: LockOptions) {
@@ -443,7 +443,7 @@ export class Semaphore implements WaitSubject {
 
   /**
    * Throws, before anything changes, when `v` permits plus `n` more would pass what the
-   * semaphore may hold: {@link MAX_PERMITS} (RangeError); BoundedSemaphore: its initial value.
+   * semaphore may hold: 2²⁵ − 1 (RangeError); BoundedSemaphore: its initial value.
    */
   protected checkRoom(v: number, n: number): void {
     if (n > MAX_PERMITS - v) {
@@ -472,7 +472,7 @@ export class Semaphore implements WaitSubject {
   /**
    * Returns `n` permits and wakes up to `n` waiters. Python: `release(n=1)`. Never blocks.
    * @throws ValueError when n < 1 (BoundedSemaphore: also when it would exceed the initial value);
-   *   RangeError when the count would exceed {@link MAX_PERMITS} (nothing is released then).
+   *   RangeError when the count would exceed 2²⁵ − 1 (nothing is released then).
    */
   release(n = 1): void {
     this.#addPermits(this.checkN(n));

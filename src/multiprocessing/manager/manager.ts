@@ -104,6 +104,18 @@ export interface ManagerOptions {
 /** The keys of {@link ManagerOptions}. */
 export const MANAGER_KEYS: readonly string[] = ['address', 'authkey'];
 
+/** What {@link SyncManager.stats} reports of a manager's server. */
+export interface ManagerStats {
+  /** Objects the server holds now. */
+  objects: number;
+  /** References counted for proxies stored inside other objects' values. */
+  anchors: number;
+  /** References counted for proxy copies in transit (sent, not yet claimed). */
+  tickets: number;
+  /** The server's V8 heap in use, in bytes, after a full garbage collection. */
+  heapUsed: number;
+}
+
 /** Options of {@link Manager.connect}. */
 export interface ConnectOptions {
   /** Where the manager's server listens: a socket path, a port, or `{ host, port }`. */
@@ -296,9 +308,9 @@ export class SyncManager {
    * copies in transit), and its heap use in bytes after a full garbage collection.
    * Beyond Python (whose managers have no such call).
    */
-  async stats(): Promise<{ objects: number; anchors: number; tickets: number; heapUsed: number }> {
+  async stats(): Promise<ManagerStats> {
     const a = await clientFor(this.#ref).request({ o: 'stats' });
-    return a.v as { objects: number; anchors: number; tickets: number; heapUsed: number };
+    return a.v as ManagerStats;
   }
 
   /** The value published under `name`. @throws RangeError when nothing is. */

@@ -55,7 +55,10 @@ export type EventLike = AsyncOps<EventOps> & SyncTwins<EventOps>;
 /** A Condition (with `waitFor`). */
 export type ConditionLike = AsyncOps<ConditionOps> &
   SyncTwins<ConditionOps> &
-  Holdable & { waitFor(predicate: () => unknown, timeout?: number): Promise<unknown> };
+  Holdable & {
+    /** Waits until `predicate()` is truthy, re-checking after each notify; resolves with its last value. */
+    waitFor(predicate: () => unknown, timeout?: number): Promise<unknown>;
+  };
 /** A Barrier. */
 export type BarrierLike = AsyncOps<BarrierOps> & SyncTwins<BarrierOps>;
 /** A dict. */

@@ -49,6 +49,7 @@ export abstract class RedisObject {
     return this.owner.runSync(this.spec, m, args);
   }
 
+  /** `<Redis Lock "name">`: the kind and name, for logs. */
   toString(): string {
     return `<Redis ${this.spec.kind} ${JSON.stringify(this.name)}>`;
   }
