@@ -70,7 +70,7 @@ describe('unknown option keys are a TypeError naming the key', { timeout: 1_800_
     await rejectsWith(
       async () => Manager.connect({ address: 1, authkey: 'k', time_out: 5 } as never),
       TypeError,
-      unknown('time_out'),
+      unknown('time_out', 'timeout'),
     );
   });
 

@@ -9,7 +9,8 @@ import { ROOT, runNode } from '../helpers.ts';
 
 const programs = [
   ...readdirSync(join(ROOT, 'examples'))
-    .filter((f) => f.endsWith('.ts') && f !== 'cli.ts')
+    // cli.ts is their shared command-line helper and *-tasks.ts are task modules: not programs.
+    .filter((f) => f.endsWith('.ts') && f !== 'cli.ts' && !f.endsWith('-tasks.ts'))
     .map((f) => `examples/${f}`),
   'examples/chat/server.ts',
   'examples/chat/client.ts',
