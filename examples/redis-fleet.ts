@@ -14,6 +14,13 @@ import http from 'node:http';
 import { type AddressInfo, createServer, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { RedisExecutor, remoteTasks } from 'skein/redis';
+import { command } from './cli.ts';
+
+command({
+  program: 'examples/redis-fleet.ts',
+  summary:
+    "Past one machine: the page fetcher's get_page on a RedisExecutor, run by two skein-worker processes (a private redis-server on a loopback port).",
+});
 
 if (spawnSync('redis-server', ['--version']).status !== 0) {
   console.log(
