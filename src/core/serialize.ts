@@ -7,7 +7,7 @@
  *    an argument as `DataCloneError: () => 1 could not be cloned`, and it silently turns a class
  *    instance into a plain object without its methods or private state. {@link encodeValue}
  *    walks the value first and throws a `TypeError` naming the path (`args[1].handler`).
- * 2. **Carry shared objects as themselves, out of band** (DESIGN §1.10). Data is only data: no
+ * 2. **Carry shared objects as themselves, out of band**. Data is only data: no
  *    key, string or shape inside a user's value can make the receiver revive a shared object.
  *
  * ## The handle table

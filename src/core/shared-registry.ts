@@ -14,7 +14,7 @@
  * Which module defines a tag is not carried by the message: it comes from {@link SHARED_TYPES},
  * a fixed table of skein's own modules (paths relative to this file), so nothing a peer sends
  * is ever passed to `import()` or `require()` — an unknown tag is a `TypeError` and nothing is
- * loaded (DESIGN §1.10). This is the one place `core` names modules of the layers above it, as
+ * loaded. This is the one place `core` names modules of the layers above it, as
  * data only: it never imports them statically.
  *
  * Each type also says whether it may arrive from another *process*. Thread-only types (locks,

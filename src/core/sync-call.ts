@@ -1,5 +1,5 @@
 /**
- * Truly blocking calls of asynchronous work, for `…Sync` twins (DESIGN §1.3) whose work is
+ * Truly blocking calls of asynchronous work, for `…Sync` twins whose work is
  * socket I/O that needs an event loop: the calling thread posts the call to a helper worker
  * thread and sleeps in `Atomics.wait`; the helper runs the call on its own event loop, posts
  * the answer back and wakes the caller, who takes it with `receiveMessageOnPort` (the same

@@ -1,5 +1,5 @@
 /**
- * Values crossing Redis: plain data, never code (DESIGN principle 10).
+ * Values crossing Redis: plain data, never code.
  *
  * A value is checked with skein's own walker (`core/serialize.ts`, as for a child process), so
  * a function, a class instance, a Promise or a SharedArrayBuffer fails at the call with a

@@ -1,5 +1,5 @@
 /**
- * Naming the tasks a Redis worker runs. No code travels over the network (DESIGN §3): a job
+ * Naming the tasks a Redis worker runs. No code travels over the network: a job
  * carries only an export name of the worker's task module. {@link remoteTasks} gives those
  * names the functions' types, so `submit(tasks.fib, 30)` is a `Future<number>` checked by
  * TypeScript, while at run time `tasks.fib` is only a name.

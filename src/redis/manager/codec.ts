@@ -1,5 +1,5 @@
 /**
- * Values and dict keys as bytes in Redis (DESIGN §1.10: data is only data).
+ * Values and dict keys as bytes in Redis (data is only data).
  *
  * A value is checked the way every skein channel checks it (a function, a class instance with
  * private state, … is a `TypeError` naming its path, before anything is sent), then written

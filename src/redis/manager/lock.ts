@@ -194,7 +194,7 @@ export class RedisLock extends LeasedLock {
   /**
    * Blocking twin of {@link acquire} (no signal).
    * @throws DeadlockError waiting without a timeout for a lock this client holds: the blocked
-   *   thread could never release it, and the sync helper keeps its lease alive (DESIGN §1.3).
+   *   thread could never release it, and the sync helper keeps its lease alive.
    */
   acquireSync(options?: AcquireArg): boolean {
     const { wait } = readWait(options, true, 'acquire');

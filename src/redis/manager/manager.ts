@@ -1,6 +1,6 @@
 /**
  * `RedisManager`: the Manager's shared objects, found by name on Redis from any thread,
- * process or machine (DESIGN §3 "skein/redis", Coordination).
+ * process or machine.
  *
  * ```
  *  thread A ── RedisManager (client a) ─┐                ┌─ <ns>:client:a   (liveness lease)
