@@ -74,9 +74,9 @@ function start(): Helper {
  * @throws the handler's error, rebuilt as its class (error-transport.ts);
  *   TypeError when `module` is not part of skein.
  */
-export function callSync(module: URL | string, handler: string, payload: unknown): unknown {
+export function blockingCall(module: URL | string, handler: string, payload: unknown): unknown {
   const href = typeof module === 'string' ? module : module.href;
-  if (!href.startsWith(PACKAGE_ROOT)) throw new TypeError(`callSync: ${href} is not a module of skein`);
+  if (!href.startsWith(PACKAGE_ROOT)) throw new TypeError(`blockingCall: ${href} is not a module of skein`);
   helper ??= start();
   const h = helper;
   Atomics.store(h.flag, 0, 0);

@@ -34,7 +34,7 @@
 import { randomUUID } from 'node:crypto';
 import { fromEnvelope } from '../../core/error-transport.js';
 import { ShutDown } from '../../core/errors.js';
-import { callSync } from '../../core/sync-call.js';
+import { blockingCall } from '../../core/sync-call.js';
 import { checkTimeout } from '../../core/wait-options.js';
 import type { DictKey } from '../../multiprocessing/hosted/containers.js';
 import { RedisBarrier } from './barrier.js';
@@ -252,7 +252,7 @@ export class RedisManager implements Owner {
       m,
       args,
     };
-    const r = callSync(HANDLER, 'handle', payload) as SyncResult;
+    const r = blockingCall(HANDLER, 'handle', payload) as SyncResult;
     this.keeper.apply(r.report);
     if (!r.ok) throw fromEnvelope(r.e, 'Redis');
     return r.v;
@@ -282,7 +282,7 @@ export class RedisManager implements Owner {
     this.#closed = true;
     await store.close();
     // The sync helper's connections to this server (shared by this thread's managers of it).
-    if (this.#usedSync) callSync(HANDLER, 'closeStore', this.#connection);
+    if (this.#usedSync) blockingCall(HANDLER, 'closeStore', this.#connection);
   }
 
   /** Same as {@link close} (the Manager's name). */
