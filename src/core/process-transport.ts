@@ -69,6 +69,8 @@ function outOfMemory(code: number | null, signal: NodeJS.Signals | null, err: Er
   return err === undefined && (signal === 'SIGABRT' || code === 134);
 }
 
+function ignoreClosedChannel(): void {}
+
 class ProcessTransport implements Transport {
   readonly kind = 'process' as const;
   readonly id: number;
@@ -134,8 +136,14 @@ class ProcessTransport implements Transport {
   }
 
   post(batch: ToWorker[]): void {
-    if (this.exited || !this.child.connected) throw new Error('skein: the child process has exited');
-    this.child.send(batch);
+    // A child whose channel has closed takes nothing, as a thread that has exited takes nothing
+    // from postMessage: its 'close' follows, and the exit settles the calls this batch carried
+    // (never begun: run elsewhere or failed with WorkerDiedError). Throwing here instead would
+    // fail them with a plain error in the window between the channel closing and 'close'.
+    if (this.exited || !this.child.connected) return;
+    // With a callback, a channel that closes during the send reports to it instead of 'error'
+    // (which would be taken for the child's own fatal error); the exit covers that batch too.
+    this.child.send(batch, ignoreClosedChannel);
   }
   ref(): void {
     this.child.ref();

@@ -23,10 +23,11 @@ export interface Transport {
   readonly kind: 'thread' | 'process';
   /** Node's `threadId` of the worker thread, or the child's pid. */
   readonly id: number;
-  /** Whether it has exited (after which `post` throws). */
+  /** Whether it has exited (after which `post` drops what it is given). */
   readonly exited: boolean;
   /**
-   * Sends a batch. `transfer` lists ArrayBuffers to move instead of copy (threads only).
+   * Sends a batch. `transfer` lists ArrayBuffers to move instead of copy (threads only). A batch
+   * posted once the worker is gone is dropped: the exit settles the calls it carried.
    * @throws DataCloneError when the batch cannot be serialized.
    */
   post(batch: ToWorker[], transfer?: readonly ArrayBuffer[]): void;

@@ -28,6 +28,13 @@ function rng(seed: number): () => number {
   };
 }
 
+function died(o: PromiseSettledResult<unknown> | undefined): WorkerDiedError {
+  assert.equal(o?.status, 'rejected');
+  const err = (o as PromiseRejectedResult).reason;
+  assert.ok(err instanceof WorkerDiedError, String(err));
+  return err;
+}
+
 describe('chaos', { timeout: 1_800_000 }, () => {
   test(`${N} tasks, ~1% crash their worker four ways (seed ${SEED})`, async (t) => {
     const ctx = `seed ${SEED} (replay with CHAOS_SEED=${SEED})`;
@@ -63,7 +70,6 @@ describe('chaos', { timeout: 1_800_000 }, () => {
     }
     const outcomes = await Promise.allSettled(entries.map((e) => e.f.result()));
     let collateral = 0;
-    const seen = new Set<string>();
     outcomes.forEach((o, k) => {
       const e = entries[k]!;
       if (e.kind === 'ok') {
@@ -80,19 +86,11 @@ describe('chaos', { timeout: 1_800_000 }, () => {
       if (err instanceof TimeoutError) {
         assert.equal(e.kind, 'terminate', ctx);
         assert.equal(err.code, 'ERR_SKEIN_TIMEOUT');
-        seen.add('terminate');
         return;
       }
       assert.ok(err instanceof WorkerDiedError, `${ctx}: ${e.kind}: ${err}`);
       assert.equal(err.code, 'ERR_SKEIN_WORKER_DIED');
-      if (e.kind === 'oom' && err.reason === 'out-of-memory') seen.add('oom');
-      if (e.kind === 'exit' && err.exitCode === 3) seen.add('exit');
-      if (e.kind === 'timer' && err.reason === 'uncaught-error' && /uncaught in a timer/.test(err.message))
-        seen.add('timer');
     });
-    // Each way of dying was reported as itself at least once.
-    const kinds = new Set(entries.filter((e) => e.kind !== 'ok').map((e) => e.kind));
-    assert.deepEqual([...seen].sort(), [...kinds].sort(), ctx);
     for (const [, n] of settled) assert.equal(n, 1, `${ctx}: a future settled ${n} times`);
     const crashes = entries.filter((e) => e.kind !== 'ok').length;
     t.diagnostic(
@@ -102,6 +100,23 @@ describe('chaos', { timeout: 1_800_000 }, () => {
     while (pool.metrics().workers < 2) await new Promise((r) => setImmediate(r));
     assert.equal(pool.metrics().workers, 2);
     assert.equal(await pool.submit(() => 'still serving'), 'still serving');
+    // Each way of dying, alone on its worker, is reported as itself. (In the burst above a crash
+    // may be taken over by a later one pipelined to the same worker: a timer's throw never fires
+    // when the same batch runs process.exit first, so there any WorkerDiedError is right.)
+    assert.equal(died((await Promise.allSettled([pool.submit(crash, 'exit')]))[0]).exitCode, 3, ctx);
+    const timer = died((await Promise.allSettled([pool.submit(crash, 'timer')]))[0]);
+    assert.equal(timer.reason, 'uncaught-error', ctx);
+    assert.match(timer.message, /uncaught in a timer/, ctx);
+    assert.equal(
+      died((await Promise.allSettled([pool.submit(crash, 'oom')]))[0]).reason,
+      'out-of-memory',
+      ctx,
+    );
+    const slow = pool.submitWith({ timeout: 20 }, () => {
+      for (;;);
+    });
+    await assert.rejects(slow.result(), TimeoutError, ctx);
+    assert.equal(await pool.submit((x: number) => x + 1, 41), 42);
     await pool.shutdown();
     await new Promise((r) => setTimeout(r, 20));
     assertNoNewResources(before);
