@@ -48,6 +48,8 @@ const app = await Application.bootstrap({
   treatValidationWarningsAsErrors: true,
   logLevel: LogLevel.Warn,
   skipErrorChecking: true,
+  // Source links need a git remote; a checkout without one (a tarball, a fresh local clone) would warn.
+  disableSources: true,
 });
 const project = await app.convert();
 if (!project) process.exit(1);
