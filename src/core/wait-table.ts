@@ -81,6 +81,8 @@ export const WAIT_KINDS = [
   'Event',
   'Barrier',
   'Queue',
+  'LifoQueue',
+  'PriorityQueue',
 ] as const;
 /** A kind of waitable object. */
 export type WaitKind = (typeof WAIT_KINDS)[number];

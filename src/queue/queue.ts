@@ -36,7 +36,9 @@
  *  13 HEAD         FIFO only: slot of the oldest entry (ring start)
  *  14 SEQ          PriorityQueue only: insertion counter (ties → FIFO)
  *  15 SLOTS        entries capacity            16 CAPACITY   arena bytes
- *  17…351          the journal of the critical section in progress (see "Dead holders")
+ *  17…28, 32…351   the journal of the critical section in progress (see "Dead holders")
+ *  29 ID           the queue's object id, for names and dumps (core/wait-table.ts); set at
+ *                  construction
  *
  * entries: Int32Array[SLOTS × 4]   one entry per stored item, arranged by the variant:
  *   [offset, length, keyLength, seq]   Queue: ring from HEAD · LifoQueue: stack · PriorityQueue: heap
@@ -137,9 +139,12 @@ import {
   remaining,
   WAIT_KEYS,
 } from '../core/wait-options.js';
+import { newObjectId, objectLabel, WAIT_KINDS, type WaitKind } from '../core/wait-table.js';
+import { LongWait } from '../sync/park.js';
+import type { WaitSubject } from '../sync/watch.js';
 import { copyWords, depositOf, discardDeposit, discardRecord, Reader, Writer } from './codec.js';
 import { lock, signal, tryLock, unlock, waitAsync, waitSync, waitUnlocked } from './mutex.js';
-import { BUSY, Ring, RingShutDown } from './ring.js';
+import { BUSY, RING_ID, Ring, RingShutDown } from './ring.js';
 
 // Control words (see the overview).
 const LOCK = 0;
@@ -161,6 +166,8 @@ export const HEAD = 13;
 export const SEQ = 14;
 const SLOTS = 15;
 const CAPACITY = 16;
+/** The object id (see {@link RING_ID} for the ring store's). */
+const ID = 29;
 // The journal of the critical section in progress (see "Dead holders" in the overview).
 const J_OPEN = 17;
 const J_COUNT = 18;
@@ -204,6 +211,11 @@ export interface QueueOptions {
    * does not fit waits as on a full queue; an item that could never fit throws `ValueError`.
    */
   capacity?: number | undefined;
+  /**
+   * A name shown in thread dumps and `toString()`; default `Queue#<id>` (`LifoQueue#<id>`…),
+   * the same in every thread.
+   */
+  name?: string | undefined;
 }
 
 /**
@@ -226,7 +238,7 @@ export interface QueueWaitOptions {
 export const QUEUE_WAIT_KEYS: readonly string[] = ['block', 'blocking', 'timeout', 'signal'];
 
 /** The keys of {@link QueueOptions}. */
-export const QUEUE_KEYS: readonly string[] = ['capacity'];
+export const QUEUE_KEYS: readonly string[] = ['capacity', 'name'];
 
 /**
  * The error a timed wait ends with: an Empty or Full after a positive, finite timeout says what
@@ -349,7 +361,7 @@ export function attachQueue<Q extends Queue<unknown>>(cls: new () => Q, buffers:
  * t.start();
  * console.log(await q.get(), await q.get(), await q.get()); // 0 1 2
  */
-export class Queue<T = unknown> implements Shareable {
+export class Queue<T = unknown> implements Shareable, WaitSubject {
   /** The control words (see the module overview). For the variants' hooks. */
   protected readonly _ctl: Int32Array;
   /** The entries table. For the variants' hooks. */
@@ -357,6 +369,9 @@ export class Queue<T = unknown> implements Shareable {
   /** Number of entry slots. */
   protected readonly _slots: number;
   readonly #buffers: QueueBuffers;
+  /** The control words of either store, and where its object id lies in them. */
+  readonly #control: Int32Array;
+  readonly #idAt: number;
   /** The ring store, for a FIFO whose hooks are Queue's own (see ring.ts); else undefined. */
   readonly #ring: Ring | undefined;
   /** The arena bytes. For the variants' hooks (PriorityQueue reads keys). */
@@ -393,6 +408,10 @@ export class Queue<T = unknown> implements Shareable {
         throw new TypeError(`maxsize must be an integer, got ${String(maxsize)}`);
       }
       if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+      const name = options.name;
+      if (name !== undefined && typeof name !== 'string') {
+        throw new TypeError(`new ${new.target.name}({ name }): name must be a string, got ${typeof name}`);
+      }
       const capacity = options.capacity ?? DEFAULT_CAPACITY;
       if (typeof capacity !== 'number' || !Number.isInteger(capacity)) {
         throw new TypeError(`capacity must be an integer number of bytes, got ${String(capacity)}`);
@@ -419,8 +438,11 @@ export class Queue<T = unknown> implements Shareable {
         ctl[SLOTS] = slots;
         ctl[CAPACITY] = cap;
       }
+      new Int32Array(buffers.control)[buffers.ring !== undefined ? RING_ID : ID] = newObjectId(name);
     }
     this.#buffers = buffers;
+    this.#control = new Int32Array(buffers.control);
+    this.#idAt = buffers.ring !== undefined ? RING_ID : ID;
     if (buffers.ring !== undefined) {
       const ring = new Ring(buffers.control, buffers.ring);
       this.#ring = ring;
@@ -455,6 +477,28 @@ export class Queue<T = unknown> implements Shareable {
       this._get === base._get &&
       this._slot === base._slot
     );
+  }
+
+  /** @internal What dumps call this kind of queue. */
+  get diagKind(): WaitKind {
+    const kind = this.constructor.name as WaitKind;
+    return WAIT_KINDS.includes(kind) ? kind : 'Queue';
+  }
+
+  /** @internal */
+  get diagId(): number {
+    return this.#control[this.#idAt] as number;
+  }
+
+  /** The queue's name: the one it was created with, or `Queue#<id>` (the same in every thread). */
+  get name(): string {
+    return objectLabel(this.diagKind, this.diagId);
+  }
+
+  /** `<Queue 'jobs' qsize=2 maxsize=10>`. */
+  toString(): string {
+    const max = this.maxsize;
+    return `<${this.constructor.name} '${this.name}' qsize=${this.qsize()}${max > 0 ? ` maxsize=${max}` : ''}>`;
   }
 
   // ---- the variant hooks (CPython's _put/_get); all run under the mutex ----
@@ -890,24 +934,38 @@ export class Queue<T = unknown> implements Shareable {
     signal: AbortSignal | undefined,
     r: number,
   ): Promise<void> {
+    const wait = new LongWait(this, 'put', false);
     try {
       do {
         if (r === BUSY) await ring.waitUnlocked(true, signal);
-        else await ring.waitPut(rec.length, remaining(deadline), signal);
+        else {
+          await ring.waitPut(rec.length, wait.slice(remaining(deadline)), signal);
+          wait.tick();
+        }
         r = this.#ringPut(ring, rec, deadline, false);
       } while (r !== 1);
     } catch (err) {
       this.#discard(rec);
       throw err;
+    } finally {
+      wait.end();
     }
   }
 
   async #ringGetSlow(ring: Ring, deadline: number, signal: AbortSignal | undefined, len: number): Promise<T> {
-    for (;;) {
-      if (len === BUSY) await ring.waitUnlocked(false, signal);
-      else await ring.waitGet(remaining(deadline), signal);
-      len = this.#ringGet(ring, deadline, false);
-      if (len >= 0) return this.#item();
+    const wait = new LongWait(this, 'get', false);
+    try {
+      for (;;) {
+        if (len === BUSY) await ring.waitUnlocked(false, signal);
+        else {
+          await ring.waitGet(wait.slice(remaining(deadline)), signal);
+          wait.tick();
+        }
+        len = this.#ringGet(ring, deadline, false);
+        if (len >= 0) return this.#item();
+      }
+    } finally {
+      wait.end();
     }
   }
 
@@ -958,15 +1016,20 @@ export class Queue<T = unknown> implements Shareable {
    * room); -1, another thread holds the mutex (wait for it, without blocking the event loop).
    */
   async #putSlow(rec: Encoded, deadline: number, signal: AbortSignal | undefined, r: number): Promise<void> {
+    const wait = new LongWait(this, 'put', false);
     try {
       do {
-        if (r === 0) await waitAsync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline), signal);
-        else await waitUnlocked(this._ctl, LOCK, signal);
+        if (r === 0) {
+          await waitAsync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, wait.slice(remaining(deadline)), signal);
+          wait.tick();
+        } else await waitUnlocked(this._ctl, LOCK, signal);
         r = this.#attemptPut(rec, deadline, false);
       } while (r !== 1);
     } catch (err) {
       this.#discard(rec);
       throw err;
+    } finally {
+      wait.end();
     }
   }
 
@@ -982,18 +1045,26 @@ export class Queue<T = unknown> implements Shareable {
     const rec = this.#encode(item);
     const deadline = deadlineOf(timeout);
     const ring = this.#ring;
+    let wait: LongWait | undefined;
     try {
       if (ring !== undefined) {
-        while (this.#ringPut(ring, rec, deadline, true) !== 1)
-          ring.waitPutSync(rec.length, remaining(deadline));
+        while (this.#ringPut(ring, rec, deadline, true) !== 1) {
+          wait ??= new LongWait(this, 'putSync', true);
+          ring.waitPutSync(rec.length, wait.slice(remaining(deadline)));
+          wait.tick();
+        }
         return;
       }
       while (this.#attemptPut(rec, deadline, true) === 0) {
-        waitSync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, remaining(deadline));
+        wait ??= new LongWait(this, 'putSync', true);
+        waitSync(this._ctl, LOCK, NOT_FULL, PUT_WAITERS, wait.slice(remaining(deadline)));
+        wait.tick();
       }
     } catch (err) {
       this.#discard(rec);
       throw timedOut(err, 'putSync()', timeout);
+    } finally {
+      wait?.end();
     }
   }
 
@@ -1048,11 +1119,18 @@ export class Queue<T = unknown> implements Shareable {
    * item); -2, another thread holds the mutex (wait for it, without blocking the event loop).
    */
   async #getSlow(deadline: number, signal: AbortSignal | undefined, len: number): Promise<T> {
-    for (;;) {
-      if (len === -1) await waitAsync(this._ctl, LOCK, NOT_EMPTY, GET_WAITERS, remaining(deadline), signal);
-      else await waitUnlocked(this._ctl, LOCK, signal);
-      len = this.#attemptGet(deadline, false);
-      if (len >= 0) return this.#item();
+    const wait = new LongWait(this, 'get', false);
+    try {
+      for (;;) {
+        if (len === -1) {
+          await waitAsync(this._ctl, LOCK, NOT_EMPTY, GET_WAITERS, wait.slice(remaining(deadline)), signal);
+          wait.tick();
+        } else await waitUnlocked(this._ctl, LOCK, signal);
+        len = this.#attemptGet(deadline, false);
+        if (len >= 0) return this.#item();
+      }
+    } finally {
+      wait.end();
     }
   }
 
@@ -1066,20 +1144,27 @@ export class Queue<T = unknown> implements Shareable {
     if (signal?.aborted) throw signal.reason;
     const deadline = deadlineOf(timeout);
     const ring = this.#ring;
+    let wait: LongWait | undefined;
     try {
       if (ring !== undefined) {
         for (;;) {
           if (this.#ringGet(ring, deadline, true) >= 0) return this.#item();
-          ring.waitGetSync(remaining(deadline));
+          wait ??= new LongWait(this, 'getSync', true);
+          ring.waitGetSync(wait.slice(remaining(deadline)));
+          wait.tick();
         }
       }
       for (;;) {
         const len = this.#attemptGet(deadline, true);
         if (len >= 0) return this.#item();
-        waitSync(this._ctl, LOCK, NOT_EMPTY, GET_WAITERS, remaining(deadline));
+        wait ??= new LongWait(this, 'getSync', true);
+        waitSync(this._ctl, LOCK, NOT_EMPTY, GET_WAITERS, wait.slice(remaining(deadline)));
+        wait.tick();
       }
     } catch (err) {
       throw timedOut(err, 'getSync()', timeout);
+    } finally {
+      wait?.end();
     }
   }
 
@@ -1152,12 +1237,22 @@ export class Queue<T = unknown> implements Shareable {
     if (signal?.aborted) throw signal.reason;
     const deadline = deadlineOf(timeout);
     const ring = this.#ring;
-    for (;;) {
-      const left = this.#joinLeft(deadline, 'join', false, timeout);
-      if (left === 0) return;
-      if (left < 0) await waitUnlocked(this._ctl, LOCK, signal);
-      else if (ring !== undefined) await ring.waitDone(left, signal);
-      else await waitAsync(this._ctl, LOCK, ALL_DONE, JOIN_WAITERS, left, signal);
+    let wait: LongWait | undefined;
+    try {
+      for (;;) {
+        const left = this.#joinLeft(deadline, 'join', false, timeout);
+        if (left === 0) return;
+        if (left < 0) {
+          await waitUnlocked(this._ctl, LOCK, signal);
+          continue;
+        }
+        wait ??= new LongWait(this, 'join', false);
+        if (ring !== undefined) await ring.waitDone(wait.slice(left), signal);
+        else await waitAsync(this._ctl, LOCK, ALL_DONE, JOIN_WAITERS, wait.slice(left), signal);
+        wait.tick();
+      }
+    } finally {
+      wait?.end();
     }
   }
 
@@ -1169,13 +1264,20 @@ export class Queue<T = unknown> implements Shareable {
     const ms = checkTimeout(timeout);
     const deadline = deadlineOf(ms);
     const ring = this.#ring;
-    for (
-      let left = this.#joinLeft(deadline, 'joinSync', true, ms);
-      left > 0;
-      left = this.#joinLeft(deadline, 'joinSync', true, ms)
-    ) {
-      if (ring !== undefined) ring.waitDoneSync(left);
-      else waitSync(this._ctl, LOCK, ALL_DONE, JOIN_WAITERS, left);
+    let wait: LongWait | undefined;
+    try {
+      for (
+        let left = this.#joinLeft(deadline, 'joinSync', true, ms);
+        left > 0;
+        left = this.#joinLeft(deadline, 'joinSync', true, ms)
+      ) {
+        wait ??= new LongWait(this, 'joinSync', true);
+        if (ring !== undefined) ring.waitDoneSync(wait.slice(left));
+        else waitSync(this._ctl, LOCK, ALL_DONE, JOIN_WAITERS, wait.slice(left));
+        wait.tick();
+      }
+    } finally {
+      wait?.end();
     }
   }
 

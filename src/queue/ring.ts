@@ -13,6 +13,7 @@
  *                           live on lines the other side does not write
  *   line 0  (written once, at construction)
  *     0 SLOTS        number of slots, a power of two     1 MAXSIZE   Python's maxsize (0: none)
+ *     2 ID           the queue's object id, for names and dumps (core/wait-table.ts)
  *   line 1  (shutdown and waiting; written rarely)
  *    16 SHUTDOWN     0, or 1 after shutdown()
  *    17 NOT_EMPTY    condition sequence: bumped by a put when getters wait     ┐ futex words
@@ -106,6 +107,8 @@ import { lock, POLL_MS, tryLock, unlock, waitUnlocked } from './mutex.js';
 
 const SLOTS = 0;
 const MAXSIZE = 1;
+/** The control word holding the queue's object id (written once, by the queue's constructor). */
+export const RING_ID = 2;
 const SHUTDOWN = 16;
 const NOT_EMPTY = 17;
 const NOT_FULL = 18;

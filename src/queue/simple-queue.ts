@@ -10,6 +10,7 @@
  *
  * @module
  */
+
 import {
   type Destination,
   kShare,
@@ -17,6 +18,7 @@ import {
   type Shareable,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
+import { objectLabel } from '../core/wait-table.js';
 import {
   attachQueue,
   Queue,
@@ -91,6 +93,16 @@ export class SimpleQueue<T = unknown> implements Shareable {
   /** Removes and returns an item if one is there now: Python's `get_nowait()`. @throws Empty. */
   getNowait(): T {
     return this.#q.getNowait();
+  }
+
+  /** The queue's name: the one it was created with, or `SimpleQueue#<id>` (the same in every thread). */
+  get name(): string {
+    return objectLabel('SimpleQueue', this.#q.diagId);
+  }
+
+  /** `<SimpleQueue 'name' qsize=2>`. */
+  toString(): string {
+    return `<SimpleQueue '${this.name}' qsize=${this.qsize()}>`;
   }
 
   /** The number of items (Python's `qsize()`); approximate: other threads may change it at once. */

@@ -200,3 +200,46 @@ export async function parkUntil(
     watch?.end();
   }
 }
+
+/**
+ * The diagnostics of a wait made of several parks by its caller's own loop (a queue's `get`
+ * re-tries after each wake-up): like the loops above, it records the wait for dumps once it has
+ * lasted {@link WATCH_AFTER_MS} and warns when a `…Sync` wait blocks the main thread. Created
+ * only when the caller is about to park, never on a fast path.
+ */
+export class LongWait {
+  readonly #subject: WaitSubject;
+  readonly #call: string;
+  readonly #sync: boolean;
+  readonly #start = performance.now();
+  #watch: Watch | undefined;
+
+  constructor(subject: WaitSubject, call: string, sync: boolean) {
+    this.#subject = subject;
+    this.#call = call;
+    this.#sync = sync;
+  }
+
+  /** How long the next park may last, given the `left` ms of the caller's deadline. */
+  slice(left: number): number {
+    return sliceFor(
+      this.#subject,
+      this.#watch,
+      Number.POSITIVE_INFINITY,
+      left,
+      performance.now() - this.#start,
+    );
+  }
+
+  /** After each park: the record once the wait has lasted, and the main-thread warning. */
+  tick(): void {
+    if (this.#watch === undefined && performance.now() - this.#start >= WATCH_AFTER_MS)
+      this.#watch = new Watch(this.#subject, this.#call, this.#sync, this.#start);
+    this.#watch?.tick();
+  }
+
+  /** Ends the wait's record, if it has one. */
+  end(): void {
+    this.#watch?.end();
+  }
+}

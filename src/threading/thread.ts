@@ -54,7 +54,9 @@ export function aliveThreads(): Iterable<Thread> {
  * Differences from Python: the target is sent to the thread as source text or as a module
  * task (see `task()`), so an inline target must not use variables from its enclosing scope;
  * arguments are copied, except skein's shared objects (locks, queues, shared values), which
- * arrive as themselves. `join` returns a Promise. `result()` is an extension.
+ * arrive as themselves. `join` returns a Promise. `result()` is an extension. The thread ends
+ * when its target settles: timers or sockets the target leaves behind are stopped with it (they
+ * would otherwise run on in an isolate nobody can join).
  *
  * @example
  * const t = new Thread({ target: (n: number) => console.log(n ** n), args: [5] });
