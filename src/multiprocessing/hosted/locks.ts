@@ -14,10 +14,22 @@
  * @module
  */
 import { BrokenBarrierError, DeadlockError, RuntimeError, ValueError } from '../../core/errors.js';
-import type { CallCtx, Hosted } from '../wire/server.js';
+import { type CallCtx, type Hosted, PARKED } from '../wire/server.js';
+import { type DiagLock, type LockDiag, parseLockDiag, watchLockWait } from './deadlocks.js';
 
 interface Owner {
   token: string;
+  /** The holder as reports show it, and its ident (sent by its acquire). */
+  thread: string;
+  ident: number;
+}
+
+interface LockWaiter {
+  ctx: CallCtx;
+  count: number;
+  result: boolean;
+  /** Ends its deadlock-detection record. */
+  end: () => void;
 }
 
 /** A first-come-first-served waiter list that skips answered entries. */
@@ -29,30 +41,51 @@ function nextLive<T extends { ctx: CallCtx }>(list: T[]): T | undefined {
   }
 }
 
-export class HostedLock implements Hosted {
+export class HostedLock implements Hosted, DiagLock {
+  id = '';
   owner: Owner | undefined;
   count = 0;
-  waiters: { ctx: CallCtx; count: number; result: boolean }[] = [];
+  waiters: LockWaiter[] = [];
+  /** The thread each owner token named with its last acquire that waited. */
+  readonly #threads = new Map<string, LockDiag>();
   constructor(readonly reentrant: boolean) {}
 
-  #take(ctx: CallCtx, count: number): void {
-    this.owner = { token: ctx.owner };
+  get kind(): 'Lock' | 'RLock' {
+    return this.reentrant ? 'RLock' : 'Lock';
+  }
+
+  get label(): string {
+    return `manager ${this.reentrant ? 'RLock' : 'Lock'} ${this.id.slice(0, 8)}`;
+  }
+
+  get holder(): Owner | undefined {
+    return this.owner;
+  }
+
+  #take(ctx: CallCtx, count: number, diag: LockDiag | undefined): void {
+    this.owner = { token: ctx.owner, thread: diag?.thread ?? 'a client thread', ident: diag?.ident ?? 0 };
     this.count = count;
   }
 
   /** Hands the lock to the next live waiter, if any. */
   grant(): void {
     if (this.owner) return;
-    const w = nextLive(this.waiters);
-    if (!w) return;
-    this.#take(w.ctx, w.count);
-    w.ctx.reply(w.result);
+    for (;;) {
+      const w = this.waiters.shift();
+      if (!w) return;
+      w.end();
+      if (w.ctx.done) continue;
+      this.#take(w.ctx, w.count, this.#threads.get(w.ctx.owner));
+      w.ctx.reply(w.result);
+      return;
+    }
   }
 
   /** Acquires for `ctx` (parking it when taken); answers `result` once acquired. */
-  acquireFor(ctx: CallCtx, count: number, result: boolean, timed: boolean): unknown {
+  acquireFor(ctx: CallCtx, count: number, result: boolean, timed: boolean, diag?: LockDiag): unknown {
+    const who = diag ?? this.#threads.get(ctx.owner);
     if (!this.owner) {
-      this.#take(ctx, count);
+      this.#take(ctx, count, who);
       if (ctx.done) return undefined;
       ctx.reply(result);
       return undefined;
@@ -61,12 +94,17 @@ export class HostedLock implements Hosted {
       ctx.reply(false);
       return undefined;
     }
-    this.waiters.push({ ctx, count, result });
+    if (diag !== undefined) this.#threads.set(ctx.owner, diag);
+    const waiter: LockWaiter = { ctx, count, result, end: watchLockWait(ctx, this, diag) };
+    this.waiters.push(waiter);
     if (!timed) {
       ctx.clearTimer();
       return undefined;
     }
-    ctx.park(() => ctx.reply(false));
+    ctx.park(() => {
+      waiter.end();
+      ctx.reply(false);
+    });
     return undefined;
   }
 
@@ -79,15 +117,20 @@ export class HostedLock implements Hosted {
   }
 
   connectionClosed(): void {
-    this.waiters = this.waiters.filter((w) => !w.ctx.done);
+    this.waiters = this.waiters.filter((w) => {
+      if (w.ctx.done) w.end();
+      return !w.ctx.done;
+    });
   }
 
   ownerGone(token: string): void {
+    this.#threads.delete(token);
     if (this.owner?.token === token) this.releaseAll();
   }
 
   readonly calls = {
-    acquire: (ctx: CallCtx, sync?: unknown) => {
+    acquire: (ctx: CallCtx, sync?: unknown, diagArg?: unknown) => {
+      const diag = parseLockDiag(diagArg);
       if (this.owner?.token === ctx.owner) {
         if (this.reentrant) {
           this.count++;
@@ -101,12 +144,12 @@ export class HostedLock implements Hosted {
         }
       }
       if (!this.owner) {
-        this.#take(ctx, 1);
+        this.#take(ctx, 1, diag);
         return true;
       }
       if (ctx.timeout === 0) return false;
-      this.waiters.push({ ctx, count: 1, result: true });
-      return ctx.park(() => ctx.reply(false));
+      this.acquireFor(ctx, 1, true, true, diag);
+      return PARKED;
     },
     release: (ctx: CallCtx) => {
       if (!this.owner) {
@@ -214,7 +257,7 @@ export class HostedCondition implements Hosted {
   }
 
   readonly calls = {
-    acquire: (ctx: CallCtx, sync?: unknown) => this.lock.calls.acquire(ctx, sync),
+    acquire: (ctx: CallCtx, sync?: unknown, diag?: unknown) => this.lock.calls.acquire(ctx, sync, diag),
     release: (ctx: CallCtx) => this.lock.calls.release(ctx),
     locked: () => this.lock.owner !== undefined,
     wait: (ctx: CallCtx) => {

@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeadlockError, ValueError } from '../../core/errors.js';
+import { currentIdentity } from '../../core/identity.js';
 import { encodeValue, type HandleTable } from '../../core/serialize.js';
 import {
   type Destination,
@@ -30,7 +31,9 @@ import {
   WAIT_KEYS,
   type WaitOptions,
 } from '../../core/wait-options.js';
+import { deadlockMode, deadlockTimeout } from '../../core/wait-table.js';
 import { answerValue, answerValueSync } from '../connection.js';
+import { currentProcess } from '../current.js';
 import type { DictKey } from '../hosted/containers.js';
 import { type Client, checkServerRef, clientFor, ownerToken, type ServerRef } from '../wire/client.js';
 import type { Anchor, CallRequest } from '../wire/protocol.js';
@@ -329,6 +332,15 @@ export type BarrierProxy = ProxyOf<BarrierOps>;
 
 /** Methods whose last argument is a wait (timeout or options). */
 const WAITS = new Set(['acquire', 'wait']);
+/** The kinds whose acquire the server watches for deadlocks. */
+const LOCKS = new Set<ProxyKind>(['lock', 'rlock', 'condition']);
+
+/** This thread's deadlock settings, as the server reads them (`parseLockDiag`). */
+function lockDiag(): { m: string; t: number; n: string; i: number } {
+  const me = currentIdentity();
+  const n = `${me.name} of ${currentProcess().name} (pid ${process.pid})`;
+  return { m: deadlockMode(), t: deadlockTimeout(), n, i: me.ident };
+}
 /** Methods with an undo for a success that arrives after the caller gave up. */
 const UNDO: Record<string, string> = { acquire: 'release' };
 
@@ -451,7 +463,10 @@ export class BaseProxy {
       }
       w = parsed.timeout === Number.POSITIVE_INFINITY ? -1 : parsed.timeout;
       signal = parsed.signal;
-      a = m === 'acquire' && sync ? [true] : [];
+      // A lock's acquire carries this thread's deadlock settings: the server finds cycles
+      // through its locks across processes (hosted/deadlocks.ts).
+      if (m === 'acquire' && LOCKS.has(this.#kind)) a = [sync, lockDiag()];
+      else a = m === 'acquire' && sync ? [true] : [];
     }
     const enc = encodeFor(this.#ref, a, 'args');
     const msg: Omit<CallRequest, 'i'> = {

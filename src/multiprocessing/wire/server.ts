@@ -223,6 +223,8 @@ export type Method = (ctx: CallCtx, ...args: never[]) => unknown;
 
 /** An object held by the server. */
 export interface Hosted {
+  /** Its object id, set by the server when it makes it (for reports). */
+  id?: string;
   /** The allow-list of callable methods. */
   readonly calls: Readonly<Record<string, Method>>;
   /** Deleted when no copy of any end is held (pipes, process queues). */
@@ -490,6 +492,7 @@ export class ObjectServer {
     const make = Object.hasOwn(this.options.kinds, kind) ? this.options.kinds[kind] : undefined;
     if (!make) throw new TypeError(`unknown shared object kind ${String(kind).slice(0, 40)}`);
     obj = (make as (...a: unknown[]) => Hosted)(...args);
+    obj.id = t;
     if (!creator) obj.confirmed = false;
     this.objects.set(t, obj);
     return obj;
