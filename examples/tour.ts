@@ -226,7 +226,7 @@ function run(s: Section): Promise<{ code: number; output: string }> {
 // Most programs spend their time sleeping, as the tutorial's do; running a few ahead (their
 // output is held back and printed in order) keeps the whole tour short. SKEIN_TOUR_AHEAD=N runs
 // N at a time instead (the test suite runs two, so as not to starve the files beside it).
-const AHEAD = Math.max(1, Number.parseInt(process.env.SKEIN_TOUR_AHEAD ?? '', 10) || 4);
+const AHEAD = Math.max(1, Number.parseInt(process.env.SKEIN_TOUR_AHEAD ?? '', 10) || 6);
 const t0 = performance.now();
 const started: Array<ReturnType<typeof run>> = [];
 let failures = 0;
