@@ -12,24 +12,12 @@
  */
 import { ThreadPoolExecutor } from 'skein/futures';
 import { ThreadPool } from 'skein/multiprocessing';
+import { rng } from './helpers.ts';
 
-/** The seed of this run: `SKEIN_SEED`, or a random one. */
-export const SEED = Number(process.env.SKEIN_SEED ?? Math.floor(Math.random() * 2 ** 31));
+export { SEED } from './helpers.ts';
 
 /** Kills per structure in this run. */
 export const KILLS = Number(process.env.SKEIN_KILLS ?? (process.env.SKEIN_STRESS ? 600 : 6));
-
-/** A small seeded generator (mulberry32), for the main thread and for victims. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * What a victim is: an inline function (sent as source text: self-contained) called as

@@ -5,6 +5,27 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * The seed of this run's randomized tests: `SKEIN_SEED` when set (to replay a failure), else a
+ * random one. Tests print it.
+ */
+export const SEED = Number(process.env.SKEIN_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+/**
+ * A small seeded generator (mulberry32): floats in [0, 1). (Code sent to a worker as source
+ * text carries its own copy: it cannot import this.)
+ */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** The repository's root folder. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

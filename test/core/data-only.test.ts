@@ -10,7 +10,6 @@
  * Queue and a Manager dict.
  */
 import assert from 'node:assert/strict';
-import { randomInt } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +31,7 @@ import { LifoQueue, PriorityQueue, Queue } from 'skein/queue';
 import { Lock, Thread } from 'skein/threading';
 import { decodeValue, decodeValueSync, encodeValue } from '../../dist/core/serialize.js';
 import { loadSharedType, loadSharedTypeSync, SHARED_TYPES } from '../../dist/core/shared-registry.js';
+import { rng, SEED } from '../helpers.ts';
 
 const T = { timeout: 180_000 };
 const kShare = Symbol.for('skein.share');
@@ -410,18 +410,6 @@ describe('hostile keys next to real shared objects come out equal on every chann
   });
 });
 
-/** mulberry32: a small seeded PRNG, floats in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const KEYS = [
   '__skein_shared__',
   '__skein_sab__',
@@ -501,12 +489,12 @@ function gen(rnd: () => number, depth: number, handle?: () => object): unknown {
 }
 
 describe('fuzz: random plain data with random keys beside real shared objects', T, () => {
-  const seed = process.env.SKEIN_SEED ? Number(process.env.SKEIN_SEED) : randomInt(2 ** 31);
+  const seed = SEED;
   const N = Number(process.env.SKEIN_FUZZ_N ?? 40);
   console.log(`# data-only fuzz: seed ${seed} (replay with SKEIN_SEED=${seed})`);
   /** N random values, each with the handle somewhere (always at least once, at the end). */
   const values = (salt: number, handle: () => object): unknown[] => {
-    const rnd = prng(seed + salt);
+    const rnd = rng(seed + salt);
     return Array.from({ length: N }, () => [gen(rnd, 4, handle), handle()]);
   };
   const same = (got: unknown, want: unknown, channel: string) => {

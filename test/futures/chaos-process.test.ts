@@ -5,27 +5,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Future, ProcessPoolExecutor, TimeoutError, task, WorkerDiedError } from 'skein/futures';
-import { assertNoNewResources, resources } from '../helpers.ts';
+import { assertNoNewResources, resources, rng, SEED } from '../helpers.ts';
 
 const tasks = new URL('../fixtures/futures-tasks.mjs', import.meta.url);
 const crash = task<(how: string) => string>(tasks, 'crash');
 const N = Number(process.env.CHAOS_PROCESS_TASKS ?? 1000);
-const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('chaos (processes)', { timeout: 1_800_000 }, () => {
   test(`${N} tasks, ~1% crash their child four ways (seed ${SEED})`, async (t) => {
-    const ctx = `seed ${SEED} (replay with CHAOS_SEED=${SEED})`;
+    const ctx = `seed ${SEED} (replay with SKEIN_SEED=${SEED})`;
     t.diagnostic(ctx);
     const before = resources();
     const random = rng(SEED);

@@ -6,27 +6,15 @@
 // each crash costs a worker restart, which a loaded machine makes slow) tasks on 2 workers.
 // CHAOS_TASKS=20000 is the long run. Tasks the dying worker held besides
 // the crashing one fail with WorkerDiedError too (they were pipelined to it); everything else
-// must succeed with the right value. The seed is printed on failure (CHAOS_SEED to replay).
+// must succeed with the right value. The seed is printed on failure (SKEIN_SEED to replay).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Future, ThreadPoolExecutor, TimeoutError, task, WorkerDiedError } from 'skein/futures';
-import { assertNoNewResources, resources } from '../helpers.ts';
+import { assertNoNewResources, resources, rng, SEED } from '../helpers.ts';
 
 const tasks = new URL('../fixtures/futures-tasks.mjs', import.meta.url);
 const crash = task<(how: string) => string>(tasks, 'crash');
 const N = Number(process.env.CHAOS_TASKS ?? 4_000);
-const SEED = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function died(o: PromiseSettledResult<unknown> | undefined): WorkerDiedError {
   assert.equal(o?.status, 'rejected');
@@ -37,7 +25,7 @@ function died(o: PromiseSettledResult<unknown> | undefined): WorkerDiedError {
 
 describe('chaos', { timeout: 1_800_000 }, () => {
   test(`${N} tasks, ~1% crash their worker four ways (seed ${SEED})`, async (t) => {
-    const ctx = `seed ${SEED} (replay with CHAOS_SEED=${SEED})`;
+    const ctx = `seed ${SEED} (replay with SKEIN_SEED=${SEED})`;
     t.diagnostic(ctx);
     await new Promise((r) => setTimeout(r, 20));
     const before = resources();

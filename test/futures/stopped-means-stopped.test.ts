@@ -13,20 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ProcessPoolExecutor, ThreadPoolExecutor, TimeoutError } from 'skein/futures';
+import { rng, SEED } from '../helpers.ts';
 
-const SEED = Number(process.env.SKEIN_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const LONG = process.env.SKEIN_STRESS === '1';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('a stopped task is stopped when its future rejects', { timeout: 600_000 }, () => {
   test(`thread pool: the counter never moves after the rejection (seed ${SEED})`, async (t) => {

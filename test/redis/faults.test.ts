@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WorkerDiedError } from 'skein';
 import { JobLostError, RedisExecutor, remoteTasks } from 'skein/redis';
+import { rng, SEED } from '../helpers.ts';
 import { REDIS_MISSING, type RedisServer, startRedis } from './redis-server.js';
 import { startWorker, until, type WorkerArgs, type WorkerProcess } from './workers.js';
 
@@ -166,13 +167,10 @@ describe('skein/redis faults', { timeout: 1_200_000 }, () => {
     if (!process.env.SKEIN_REDIS_STRESS && !process.env.SKEIN_REDIS_STRESS_TASKS)
       return t.skip('set SKEIN_REDIS_STRESS=1 to run the 1%-killer stress test (see issue 15 notes)');
     const count = Number(process.env.SKEIN_REDIS_STRESS_TASKS ?? 600);
-    const seed = Number(process.env.SKEIN_SEED ?? Date.now() % 100000);
-    t.diagnostic(`seed ${seed}, ${count} tasks (set SKEIN_REDIS_STRESS_TASKS=20000 for the full size)`);
-    let state = seed || 1;
-    const random = () => {
-      state = (state * 48271) % 2147483647;
-      return state / 2147483647;
-    };
+    t.diagnostic(
+      `seed ${SEED} (replay with SKEIN_SEED=${SEED}), ${count} tasks (SKEIN_REDIS_STRESS_TASKS=20000 for the full size)`,
+    );
+    const random = rng(SEED);
     const stressDir = mkdtempSync(join(dir, 'stress-'));
     const workers = fleet(2, {
       url: server.url,
@@ -192,11 +190,11 @@ describe('skein/redis faults', { timeout: 1_200_000 }, () => {
       });
       const results = await Promise.allSettled(futures);
       results.forEach((r, i) => {
-        assert.equal(settled[i], 1, `seed ${seed}: future ${i} settled ${settled[i]} times`);
-        assert.deepEqual(r, { status: 'fulfilled', value: i * 2 }, `seed ${seed}: task ${i}`);
+        assert.equal(settled[i], 1, `seed ${SEED}: future ${i} settled ${settled[i]} times`);
+        assert.deepEqual(r, { status: 'fulfilled', value: i * 2 }, `seed ${SEED}: task ${i}`);
       });
       const killers = readdirSync(stressDir).length;
-      assert.equal(workers.deaths(), killers, `seed ${seed}: each killer task killed one worker`);
+      assert.equal(workers.deaths(), killers, `seed ${SEED}: each killer task killed one worker`);
       t.diagnostic(`${killers} workers killed`);
     } finally {
       await workers.stop();
