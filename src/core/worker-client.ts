@@ -103,6 +103,12 @@ export class WorkerClient {
   private readonly pending = new Map<number, Pending>();
   /** Calls a dying worker reported it never began. */
   private readonly unstarted = new Set<number>();
+  /**
+   * A fatal error reported while calls were pending. With the fast path, the replies of those
+   * calls may still wait on the reply port, read after the fatal report (another port): if they
+   * all succeed, the error escaped after them and is reported as late by {@link exited}.
+   */
+  private fatal: Error | undefined;
   /** The highest call id a dying worker reported begun (calls above it never began). */
   private lastBegun: number | undefined;
   /** Set once the worker has exited. */
@@ -274,7 +280,9 @@ export class WorkerClient {
       if (msg.op === 'fatal') {
         // The transport keeps it as the exit's error, for the calls still pending; with none
         // pending, it would vanish: report it.
-        if (this.pending.size === 0) this.onLateError(fromEnvelope(msg.error, this.label));
+        const error = fromEnvelope(msg.error, this.label);
+        if (this.pending.size === 0) this.onLateError(error);
+        else this.fatal = error;
         continue;
       }
       if (msg.op === 'ready') {
@@ -358,6 +366,8 @@ export class WorkerClient {
       this.replyPort = undefined;
     }
     this.exit = exit;
+    if (this.pending.size === 0 && this.fatal !== undefined) this.onLateError(this.fatal);
+    this.fatal = undefined;
     if (this.pending.size > 0) {
       const err = this.diedError(exit);
       const all = [...this.pending];

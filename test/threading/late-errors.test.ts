@@ -11,7 +11,10 @@ describe('late errors are reported, results kept', { timeout: 300_000 }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^late-rejection result 42$/m);
     assert.match(r.stdout, /^late-throw result 7$/m);
+    // Every one of the twenty thread-pool rounds printed the same line (a set of lines).
     assert.match(r.stdout, /^ThreadPoolExecutor result 1 next 2 uncaught 1$/m);
+    assert.doesNotMatch(r.stdout, /^ThreadPoolExecutor (?!result 1 next 2 uncaught 1$)/m);
+    assert.equal(r.stderr.match(/Exception in pool thread "ThreadPoolExecutor-/g)?.length, 20, r.stderr);
     assert.match(r.stdout, /^ProcessPoolExecutor result 1 next 2 uncaught 1$/m);
     assert.match(r.stderr, /Exception in thread late-rejection:\nError: floating rejection/);
     assert.match(r.stderr, /Exception in thread late-throw:\nError: throw after return/);
