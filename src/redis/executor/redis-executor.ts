@@ -106,6 +106,12 @@ export interface RedisExecutorOptions {
 const BULK = 500;
 /** Most replies taken by one `LPOP`. */
 const READ_BATCH = 1000;
+/**
+ * While tasks are pending, their jobs' hashes are re-read this often (ms): a job that finished
+ * in Redis but whose reply never reached this executor settles from the replies the worker kept
+ * as the job's return value, instead of leaving its future pending for ever.
+ */
+const RECHECK_MS = 10_000;
 
 /** A task submitted and not yet settled. */
 interface Pending {
@@ -205,6 +211,8 @@ export class RedisExecutor extends BaseExecutor {
   private batch: Batch | undefined;
   private reading = false;
   private connectedOnce = false;
+  /** The periodic re-check (see {@link RECHECK_MS}); armed while tasks are pending. */
+  private recheckTimer: NodeJS.Timeout | undefined;
   /** Withdrawals (removes/aborts) still in flight; shutdown waits for them. */
   private readonly withdrawing = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
@@ -371,7 +379,26 @@ export class RedisExecutor extends BaseExecutor {
     batch.tasks.push(p);
     this.pending.set(p.id, p);
     future.addDoneCallback(() => this.settled(p));
+    this.recheckTimer ??= this.armRecheck();
     return p;
+  }
+
+  /**
+   * The safety net behind the reply list: a reply popped from it just as the connection broke
+   * is gone, and a reconnection's re-check may come before the worker marked the job finished.
+   * Unref'd: the reply loop's connection is what keeps the program alive while tasks run.
+   */
+  private armRecheck(): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      if (this.pending.size === 0 || this.closed) {
+        clearInterval(timer);
+        this.recheckTimer = undefined;
+        return;
+      }
+      void this.recheck(false);
+    }, RECHECK_MS);
+    timer.unref();
+    return timer;
   }
 
   /** A future settled, by a reply or locally (cancel, signal, failed add). */
@@ -597,11 +624,13 @@ export class RedisExecutor extends BaseExecutor {
   }
 
   /**
-   * After a reconnection: reads the hash of every job with a pending task. A finished job settles
-   * its tasks from its stored replies, a failed one with BullMQ's reason, a vanished one with
-   * `JobLostError`.
+   * After a reconnection, and every {@link RECHECK_MS} while tasks are pending: reads the hash of
+   * every job with a pending task. A finished job settles its tasks from its stored replies, a
+   * failed one with BullMQ's reason, and — after a reconnection only (`lost`) — a vanished one
+   * with `JobLostError`. (The periodic check leaves vanished jobs alone: with `keepFinished: 0` a
+   * job is removed as it completes, while its reply may still wait in the list.)
    */
-  private async recheck(): Promise<void> {
+  private async recheck(lost = true): Promise<void> {
     const todo = [...this.jobs.values()].filter((j) => j.batch !== this.batch);
     if (todo.length === 0) return;
     try {
@@ -619,6 +648,7 @@ export class RedisExecutor extends BaseExecutor {
           if (!sent[k] || err) return;
           const [name, returnvalue, failedReason, finishedOn] = (row as (string | null)[] | null) ?? [];
           if (name === null || name === undefined) {
+            if (!lost) return;
             this.failJob(
               job,
               (p) =>
@@ -676,6 +706,8 @@ export class RedisExecutor extends BaseExecutor {
     );
     await Promise.all(this.withdrawing);
     this.closed = true;
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
+    this.recheckTimer = undefined;
     this.reader?.disconnect();
     await this.control?.quit().catch(() => this.control?.disconnect());
     await this.bull?.close();
