@@ -19,15 +19,15 @@ import { type DiagLock, type LockDiag, parseLockDiag, watchLockWait } from './de
 
 interface Owner {
   token: string;
-  /** The holder as reports show it, and its ident (sent by its acquire). */
-  thread: string;
-  ident: number;
+  /** What its acquire said of its thread (for deadlock reports). */
+  diag: LockDiag | undefined;
 }
 
 interface LockWaiter {
   ctx: CallCtx;
   count: number;
   result: boolean;
+  diag: LockDiag | undefined;
   /** Ends its deadlock-detection record. */
   end: () => void;
 }
@@ -46,8 +46,6 @@ export class HostedLock implements Hosted, DiagLock {
   owner: Owner | undefined;
   count = 0;
   waiters: LockWaiter[] = [];
-  /** The thread each owner token named with its last acquire that waited. */
-  readonly #threads = new Map<string, LockDiag>();
   constructor(readonly reentrant: boolean) {}
 
   get kind(): 'Lock' | 'RLock' {
@@ -55,15 +53,17 @@ export class HostedLock implements Hosted, DiagLock {
   }
 
   get label(): string {
-    return `manager ${this.reentrant ? 'RLock' : 'Lock'} ${this.id.slice(0, 8)}`;
+    return `manager ${this.kind} ${this.id.slice(0, 8)}`;
   }
 
-  get holder(): Owner | undefined {
-    return this.owner;
+  get holder(): DiagLock['holder'] {
+    const o = this.owner;
+    if (o === undefined) return undefined;
+    return { token: o.token, thread: o.diag?.thread ?? 'a client thread', ident: o.diag?.ident ?? 0 };
   }
 
   #take(ctx: CallCtx, count: number, diag: LockDiag | undefined): void {
-    this.owner = { token: ctx.owner, thread: diag?.thread ?? 'a client thread', ident: diag?.ident ?? 0 };
+    this.owner = { token: ctx.owner, diag };
     this.count = count;
   }
 
@@ -75,7 +75,7 @@ export class HostedLock implements Hosted, DiagLock {
       if (!w) return;
       w.end();
       if (w.ctx.done) continue;
-      this.#take(w.ctx, w.count, this.#threads.get(w.ctx.owner));
+      this.#take(w.ctx, w.count, w.diag);
       w.ctx.reply(w.result);
       return;
     }
@@ -83,9 +83,8 @@ export class HostedLock implements Hosted, DiagLock {
 
   /** Acquires for `ctx` (parking it when taken); answers `result` once acquired. */
   acquireFor(ctx: CallCtx, count: number, result: boolean, timed: boolean, diag?: LockDiag): unknown {
-    const who = diag ?? this.#threads.get(ctx.owner);
     if (!this.owner) {
-      this.#take(ctx, count, who);
+      this.#take(ctx, count, diag);
       if (ctx.done) return undefined;
       ctx.reply(result);
       return undefined;
@@ -94,8 +93,7 @@ export class HostedLock implements Hosted, DiagLock {
       ctx.reply(false);
       return undefined;
     }
-    if (diag !== undefined) this.#threads.set(ctx.owner, diag);
-    const waiter: LockWaiter = { ctx, count, result, end: watchLockWait(ctx, this, diag) };
+    const waiter: LockWaiter = { ctx, count, result, diag, end: watchLockWait(ctx, this, diag) };
     this.waiters.push(waiter);
     if (!timed) {
       ctx.clearTimer();
@@ -124,7 +122,6 @@ export class HostedLock implements Hosted, DiagLock {
   }
 
   ownerGone(token: string): void {
-    this.#threads.delete(token);
     if (this.owner?.token === token) this.releaseAll();
   }
 
@@ -228,7 +225,8 @@ export class HostedEvent implements Hosted {
 
 export class HostedCondition implements Hosted {
   readonly lock = new HostedLock(true);
-  sleepers: { ctx: CallCtx; saved: number; gone: boolean }[] = [];
+  /** `saved`: the lock's recursion count; `diag`: the waiter's thread, for its re-acquire. */
+  sleepers: { ctx: CallCtx; saved: number; diag: LockDiag | undefined; gone: boolean }[] = [];
 
   #own(ctx: CallCtx, what: string): void {
     if (this.lock.owner?.token !== ctx.owner) throw new RuntimeError(`cannot ${what} un-acquired lock`);
@@ -252,7 +250,7 @@ export class HostedCondition implements Hosted {
       s.gone = true;
       woken++;
       s.ctx.clearTimer();
-      this.lock.acquireFor(s.ctx, s.saved, true, false);
+      this.lock.acquireFor(s.ctx, s.saved, true, false, s.diag);
     }
   }
 
@@ -262,13 +260,13 @@ export class HostedCondition implements Hosted {
     locked: () => this.lock.owner !== undefined,
     wait: (ctx: CallCtx) => {
       this.#own(ctx, 'wait on');
-      const sleeper = { ctx, saved: this.lock.count, gone: false };
+      const sleeper = { ctx, saved: this.lock.count, diag: this.lock.owner?.diag, gone: false };
       this.sleepers.push(sleeper);
       this.lock.releaseAll();
       return ctx.park(() => {
         sleeper.gone = true;
         // Timed out: re-acquire the lock (without a deadline), then answer false.
-        this.lock.acquireFor(ctx, sleeper.saved, false, false);
+        this.lock.acquireFor(ctx, sleeper.saved, false, false, sleeper.diag);
       });
     },
     notify: (ctx: CallCtx, n: unknown = 1) => {
