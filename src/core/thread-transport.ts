@@ -26,6 +26,11 @@ export interface ThreadTransportOptions {
   data?: Record<string, unknown>;
 }
 
+/** First re-request of a termination that has not ended the worker (see `terminateAgain`). */
+const RETERMINATE_FIRST_MS = 100;
+/** Re-requests back off to this interval. */
+const RETERMINATE_MAX_MS = 1_000;
+
 class ThreadTransport implements Transport {
   readonly kind = 'thread' as const;
   readonly id: number;
@@ -35,6 +40,8 @@ class ThreadTransport implements Transport {
   private readonly worker: Worker;
   private error: Error | undefined;
   private killed = false;
+  /** The pending re-request of a termination (cleared on exit). */
+  private again: NodeJS.Timeout | undefined;
   private readonly exitPromise: Promise<TransportExit>;
 
   constructor(options: ThreadTransportOptions) {
@@ -68,6 +75,7 @@ class ThreadTransport implements Transport {
     this.exitPromise = new Promise((resolve) => {
       this.worker.on('exit', (code) => {
         this.exited = true;
+        clearTimeout(this.again);
         const err = this.error;
         const oom = (err as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
         const exit: TransportExit = {
@@ -95,11 +103,29 @@ class ThreadTransport implements Transport {
     if (!this.exited) this.post([{ op: 'stop' }]);
   }
   kill(): Promise<TransportExit> {
-    if (!this.exited) {
+    if (!this.exited && !this.killed) {
       this.killed = true;
       void this.worker.terminate();
+      this.terminateAgain(RETERMINATE_FIRST_MS);
     }
     return this.exitPromise;
+  }
+
+  /**
+   * `terminate()` asks V8 to end the isolate's JavaScript, and V8 drops that request once the
+   * termination has unwound to the outermost native call: a worker that is re-entered from
+   * there runs on. Under load with a module hook in the worker (`--import tsx`) this was seen
+   * about once in 300 stops of a task in its first millisecond: the task then spun forever, its
+   * `exit` never came, and a stopped future never settled. Asking again until it has exited ends
+   * it (one more request always sufficed in that repro); the request is idempotent.
+   */
+  private terminateAgain(ms: number): void {
+    this.again = setTimeout(() => {
+      void this.worker.terminate();
+      this.terminateAgain(Math.min(ms * 2, RETERMINATE_MAX_MS));
+    }, ms);
+    // The worker itself keeps the program alive while it is being ended (terminate() refs it).
+    this.again.unref();
   }
 }
 

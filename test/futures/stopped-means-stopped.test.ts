@@ -94,4 +94,19 @@ describe('a stopped task is stopped when its future rejects', { timeout: 600_000
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('process pool: a task that handles SIGTERM is stopped all the same (SIGKILL follows)', async () => {
+    const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+    try {
+      const f = pool.submitWith({ timeout: 50 }, () => {
+        process.on('SIGTERM', () => {});
+        for (;;);
+      });
+      await assert.rejects(f.result(), TimeoutError);
+      // The pool goes on with a new worker.
+      assert.equal(await pool.submit((n: number) => n + 1, 1), 2);
+    } finally {
+      await pool.shutdown();
+    }
+  });
 });

@@ -79,6 +79,12 @@ const MIN_WINDOW = 2;
 export const SPIN_MS = 0.05;
 /** A fresh worker's window: one task, until replies show how quick tasks are. */
 const FIRST_WINDOW = 1;
+/**
+ * A child process ended on purpose gets SIGTERM first; one that outlives it this long — a task
+ * may handle SIGTERM, and a task spinning in JavaScript never lets its handler run, so the
+ * signal is then simply lost — gets SIGKILL. A stopped task has no claim to a clean exit.
+ */
+const KILL_GRACE_MS = 1_000;
 
 /** A unit of work for the pool: one call, or one chunk of calls (`chunk`). */
 export interface PoolTask {
@@ -517,9 +523,21 @@ export class PoolEngine {
       slot.refd = true;
       slot.client.transport.ref();
     }
-    if (hard) void slot.client.transport.kill();
+    if (hard) void this.kill(slot);
     else if (!slot.stopSent) slot.client.transport.stop();
     slot.stopSent = true;
+  }
+
+  /** Ends a worker now; resolves once it has exited (see {@link KILL_GRACE_MS}). */
+  private kill(slot: Slot): Promise<unknown> {
+    const transport = slot.client.transport;
+    const exit = transport.kill();
+    if (transport.kind === 'process' && !transport.exited) {
+      const timer = setTimeout(() => void transport.kill('SIGKILL'), KILL_GRACE_MS);
+      timer.unref();
+      void exit.then(() => clearTimeout(timer));
+    }
+    return exit;
   }
 
   private async stopAll(hard: boolean): Promise<void> {
@@ -738,7 +756,7 @@ export class PoolEngine {
     slot.ending = true;
     slot.state = 'retiring';
     this.endSlot(slot, true);
-    void slot.client.transport.kill().then(() => this.finish(r, { ok: false, error, idle: undefined }, true));
+    void this.kill(slot).then(() => this.finish(r, { ok: false, error, idle: undefined }, true));
     // Replace it now, ahead of its exit.
     if (!this.closed && !this.brokenError) this.spawn();
     this.schedule();
