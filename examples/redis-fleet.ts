@@ -1,6 +1,7 @@
 /**
  * Past one machine (skein/redis): the page fetcher's `get_page` on a `RedisExecutor`, run by two
- * `skein-worker` processes. The executor is the same `Executor` as the thread pool's — `submit`,
+ * `skein-worker` processes; then one `RedisLock` taken in turn by both workers and this process,
+ * each with its fencing token. The executor is the same `Executor` as the thread pool's — `submit`,
  * futures, `result()` — but its workers could be on any machine that reaches the Redis server.
  *
  * It starts a private `redis-server` on a free loopback port (no persistence) and stops it after.
@@ -15,11 +16,12 @@ import { type AddressInfo, createServer, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { RedisExecutor, remoteTasks } from 'skein/redis';
 import { command } from './cli.ts';
+import { lockTurn } from './redis-page-tasks.ts';
 
 command({
   program: 'examples/redis-fleet.ts',
   summary:
-    "Past one machine: the page fetcher's get_page on a RedisExecutor, run by two skein-worker processes (a private redis-server on a loopback port).",
+    "Past one machine: the page fetcher's get_page on a RedisExecutor, run by two skein-worker processes, then one RedisLock held in turn by both and by this process, with fencing tokens (a private redis-server on a loopback port).",
 });
 
 if (spawnSync('redis-server', ['--version']).status !== 0) {
@@ -142,8 +144,18 @@ try {
     }
   }
 
-  // ── RedisLock (issue 15 §6): two processes take one RedisLock and print their fence numbers.
-  // ── The lead wires RedisManager's Lock in here (it is built on another branch).
+  // One RedisLock, taken in turn by both workers and by this process: each holder gets a
+  // higher fencing token than the one before, and no two hold it at once.
+  console.log('$ RedisManager Lock("tour-lock"): held in turn by worker-A, worker-B and the tour');
+  const turns = await Promise.all([
+    ex.submit(tasks.lockTurn, redis.url, 'tour-lock', 300).result(),
+    ex.submit(tasks.lockTurn, redis.url, 'tour-lock', 300).result(),
+    lockTurn(redis.url, 'tour-lock', 300, 'the tour'),
+  ]);
+  turns.sort((a, b) => a.fence - b.fence);
+  for (const t of turns) console.log(`${t.holder} held tour-lock with fence ${t.fence}`);
+  const apart = turns.every((t, i) => i === 0 || turns[i - 1]!.to <= t.from);
+  console.log(apart ? 'no two held it at once' : 'two holders overlapped!');
 } finally {
   await Promise.all(
     workers.map(async (w) => {
