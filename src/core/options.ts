@@ -41,3 +41,27 @@ export function checkOptions(what: string, options: unknown, allowed: readonly s
     throw new TypeError(`${what}: unknown option ${key}${hint ? ` (did you mean ${hint}?)` : ''}`);
   }
 }
+
+/** The value as a message shows it: a string quoted (a CLI flag's `"many"`), anything else as `String` does. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * The one check of a count that must be a positive integer (workers, tasks per child, a chunk
+ * size, a lease in ms): `value` when it is an integer of 1 or more.
+ * @param value what the caller gave.
+ * @param name the option, argument or flag as the caller spelled it, for the message
+ *   (`'maxWorkers'`, `'chunksize'`, `'--concurrency'`).
+ * @param fallback returned when `value` is `undefined`; without one, `undefined` is wrong too.
+ * @throws TypeError `NAME must be a positive integer, got VALUE` when it is not an integer (a
+ *   string, `1.5`, `NaN`); RangeError `NAME must be a positive integer (1 or more), got VALUE`
+ *   when it is 0 or negative.
+ */
+export function positiveInt(value: unknown, name: string, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new TypeError(`${name} must be a positive integer, got ${shown(value)}`);
+  if (value < 1) throw new RangeError(`${name} must be a positive integer (1 or more), got ${value}`);
+  return value;
+}

@@ -36,6 +36,24 @@ import { fileURLToPath } from 'node:url';
 export type Destination = 'thread' | 'process';
 
 /**
+ * The refusal of an object that lives in this process's memory (a threading primitive, a
+ * skein/queue queue, a `threading.local`) to be sent to a process: there, the copy could not
+ * be the same object. Its `[kShare]` calls this first; nothing happens for a thread.
+ * @param destination where the object is being sent.
+ * @param what the object as the message names it: `'a threading Lock'`.
+ * @param why why it cannot cross: `'no shared memory there'`.
+ * @param instead what to use between processes, if anything: `'manager.Lock()'`.
+ * @throws TypeError `WHAT cannot be sent to another process (WHY); use INSTEAD` when
+ *   `destination` is `'process'`.
+ */
+export function refuseProcess(destination: Destination, what: string, why: string, instead?: string): void {
+  if (destination !== 'process') return;
+  throw new TypeError(
+    `${what} cannot be sent to another process (${why})${instead ? `; use ${instead}` : ''}`,
+  );
+}
+
+/**
  * The shared types, by tag: the skein module (relative to this file, without its extension)
  * that registers the tag's decoder, and whether a value of the type may come from another
  * process. Nothing else is ever loaded to revive a received value.

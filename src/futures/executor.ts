@@ -11,7 +11,7 @@
  * @module
  */
 import { RuntimeError, TimeoutError } from '../core/errors.js';
-import { checkOptions } from '../core/options.js';
+import { checkOptions, positiveInt } from '../core/options.js';
 import type { AnyFunction, TaskRef } from '../core/task.js';
 import { checkTimeout, deadlineOf, remaining } from '../core/wait-options.js';
 import { Future } from './future.js';
@@ -114,15 +114,6 @@ export interface Executor extends AsyncDisposable {
 export interface ChunkResult {
   values: unknown[];
   errors: Map<number, Error> | undefined;
-}
-
-/** Checks a positive integer option. */
-export function positiveInt(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value))
-    throw new TypeError(`${name} must be an integer, got ${String(value)}`);
-  if (value < 1) throw new RangeError(`${name} must be >= 1, got ${value}`);
-  return value;
 }
 
 /**

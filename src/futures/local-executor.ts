@@ -7,13 +7,12 @@
  */
 import { availableParallelism } from 'node:os';
 import { RuntimeError, TimeoutError } from '../core/errors.js';
-import { checkOptions } from '../core/options.js';
+import { checkOptions, positiveInt } from '../core/options.js';
 import { type AnyFunction, isTaskRef } from '../core/task.js';
 import { loadModuleTask } from '../core/task-loader.js';
 import { checkTimeout } from '../core/wait-options.js';
 import {
   BaseExecutor,
-  positiveInt,
   SHUTDOWN_KEYS,
   type ShutdownOptions,
   SUBMIT_KEYS,

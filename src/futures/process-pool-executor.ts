@@ -5,8 +5,8 @@
  * @module
  */
 import { BrokenProcessPool } from '../core/errors.js';
+import { positiveInt } from '../core/options.js';
 import type { AnyFunction } from '../core/task.js';
-import { positiveInt } from './executor.js';
 import { POOL_EXECUTOR_KEYS, PoolExecutorBase, type PoolExecutorOptions } from './pool-executor.js';
 
 /** Options of {@link ProcessPoolExecutor}. */

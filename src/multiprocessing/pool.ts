@@ -32,7 +32,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { BrokenProcessPool, CancelledError, ValueError } from '../core/errors.js';
-import { checkOptions } from '../core/options.js';
+import { checkOptions, positiveInt } from '../core/options.js';
 import type { PoolMetrics } from '../core/pool/metrics.js';
 import { checkWorkerCount, PoolEngine, type PoolTask } from '../core/pool/pool.js';
 import { encodeValue, type HandleTable } from '../core/serialize.js';
@@ -119,23 +119,6 @@ export function defaultChunksize(length: number, processes: number): number {
   if (length === 0) return 0;
   const chunk = Math.floor(length / (processes * 4));
   return length % (processes * 4) === 0 ? chunk : chunk + 1;
-}
-
-/** Checks a `chunksize`. @throws TypeError (not an integer), RangeError (below 1). */
-function checkChunksize(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value))
-    throw new TypeError(`chunksize must be an integer, got ${String(value)}`);
-  if (value < 1) throw new RangeError(`chunksize must be 1 or more, got ${value}`);
-  return value;
-}
-
-/** Checks an optional positive integer option. */
-function positive(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value))
-    throw new TypeError(`${name} must be an integer, got ${String(value)}`);
-  if (value < 1) throw new RangeError(`${name} must be at least 1, got ${value}`);
-  return value;
 }
 
 /** True when every item is a number, string or boolean (always cloneable, nothing to substitute). */
@@ -268,7 +251,10 @@ export class Pool implements AsyncDisposable {
       initializer: init,
       initargs: initargs.value as unknown[],
       initShared: initargs.shared,
-      maxTasksPerWorker: positive(options.maxtasksperchild, 'maxtasksperchild'),
+      maxTasksPerWorker:
+        options.maxtasksperchild === undefined
+          ? undefined
+          : positiveInt(options.maxtasksperchild, 'maxtasksperchild'),
       pipeline: kind === 'process' ? PROCESS_PIPELINE : undefined,
       broken: (message, cause) => this.brokenError(message, cause),
     });
@@ -431,7 +417,7 @@ export class Pool implements AsyncDisposable {
     const chunksize =
       options.chunksize === undefined
         ? defaultChunksize(items.length, this.processes)
-        : checkChunksize(options.chunksize);
+        : positiveInt(options.chunksize, 'chunksize');
     const settler = AsyncResult.create<R[]>(options);
     const n = items.length;
     const out: unknown[] = new Array(n);
@@ -546,7 +532,7 @@ export class Pool implements AsyncDisposable {
   ): IMapIterator<TaskResult<F>> {
     this.checkRunning();
     const spec = toTaskSpec(fn, 'fn');
-    const cs = checkChunksize(chunksize);
+    const cs = positiveInt(chunksize, 'chunksize');
     if (
       iterable == null ||
       (typeof (iterable as Iterable<unknown>)[Symbol.iterator] !== 'function' &&

@@ -80,7 +80,7 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
     while (pos > 0) {
       const parent = (pos - 1) >> 1;
       // An equal key was inserted earlier: it stays above.
-      if (compareKeys(key as PriorityKey, this.#keyAt(parent), true) >= 0) break;
+      if (compareKeys(key as PriorityKey, this.#keyAt(parent), true, 'PriorityQueue') >= 0) break;
       pos = parent;
     }
     for (let p = count; p > pos; ) {

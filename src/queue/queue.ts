@@ -126,6 +126,7 @@ import { checkOptions } from '../core/options.js';
 import {
   type Destination,
   kShare,
+  refuseProcess,
   registerSharedType,
   type Shareable,
   type SharedDescriptor,
@@ -1372,12 +1373,12 @@ export class Queue<T = unknown> implements Shareable, WaitSubject {
     const tag = kinds.get(this.constructor);
     if (tag === undefined)
       throw new TypeError(`${this.constructor.name} is not registered as a shared queue class`);
-    if (destination === 'process') {
-      throw new TypeError(
-        `a ${this.constructor.name} from skein/queue lives in this process's shared memory and cannot be sent to ` +
-          'another process; use multiprocessing.Queue or manager.Queue() instead',
-      );
-    }
+    refuseProcess(
+      destination,
+      `a ${this.constructor.name} from skein/queue`,
+      "it lives in this process's shared memory",
+      'multiprocessing.Queue or manager.Queue() instead',
+    );
     return { tag, data: this.#buffers };
   }
 }

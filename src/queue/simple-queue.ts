@@ -14,6 +14,7 @@
 import {
   type Destination,
   kShare,
+  refuseProcess,
   registerSharedType,
   type Shareable,
   type SharedDescriptor,
@@ -117,12 +118,12 @@ export class SimpleQueue<T = unknown> implements Shareable {
 
   /** Crosses into another thread as this same queue; processes get a TypeError. */
   [kShare](destination: Destination): SharedDescriptor {
-    if (destination === 'process') {
-      throw new TypeError(
-        "a SimpleQueue from skein/queue lives in this process's shared memory and cannot be sent to another " +
-          'process; use multiprocessing.SimpleQueue or manager.Queue() instead',
-      );
-    }
+    refuseProcess(
+      destination,
+      'a SimpleQueue from skein/queue',
+      "it lives in this process's shared memory",
+      'multiprocessing.SimpleQueue or manager.Queue() instead',
+    );
     return { tag: TAG, data: this.#q[kShare](destination).data };
   }
 }

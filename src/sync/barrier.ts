@@ -58,6 +58,7 @@ import { checkOptions } from '../core/options.js';
 import {
   type Destination,
   kShare,
+  refuseProcess,
   registerSharedType,
   reviveSharedSync,
   type SharedDescriptor,
@@ -460,11 +461,7 @@ export class Barrier implements WaitSubject {
 
   /** @internal Crossing into another thread. */
   [kShare](destination: Destination): SharedDescriptor {
-    if (destination === 'process') {
-      throw new TypeError(
-        'a threading Barrier cannot be sent to a process (no shared memory there); use manager.Barrier()',
-      );
-    }
+    refuseProcess(destination, 'a threading Barrier', 'no shared memory there', 'manager.Barrier()');
     const data: BarrierData = {
       cells: this.#cells.buffer as SharedArrayBuffer,
       lock: this.#lock[kShare](destination),

@@ -51,6 +51,7 @@ import { getIdent, isThreadAlive } from '../core/identity.js';
 import {
   type Destination,
   kShare,
+  refuseProcess,
   registerSharedType,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
@@ -405,11 +406,7 @@ export class Condition implements WaitSubject {
 
   /** @internal Crossing into another thread. */
   [kShare](destination: Destination): SharedDescriptor {
-    if (destination === 'process') {
-      throw new TypeError(
-        'a threading Condition cannot be sent to a process (no shared memory there); use manager.Condition()',
-      );
-    }
+    refuseProcess(destination, 'a threading Condition', 'no shared memory there', 'manager.Condition()');
     return {
       tag: TAG,
       data: { cells: this.#cells.buffer, lock: this.#lock[kShare](destination) },

@@ -18,6 +18,7 @@
 import {
   type Destination,
   kShare,
+  refuseProcess,
   registerSharedType,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
@@ -135,11 +136,7 @@ export class Event implements WaitSubject {
 
   /** @internal Crossing into another thread. */
   [kShare](destination: Destination): SharedDescriptor {
-    if (destination === 'process') {
-      throw new TypeError(
-        'a threading Event cannot be sent to a process (no shared memory there); use manager.Event()',
-      );
-    }
+    refuseProcess(destination, 'a threading Event', 'no shared memory there', 'manager.Event()');
     return { tag: TAG, data: this.#cells.buffer };
   }
 }

@@ -7,6 +7,7 @@
 import {
   type Destination,
   kShare,
+  refuseProcess,
   registerSharedType,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
@@ -47,11 +48,7 @@ export class Lock extends Mutex {
 
   /** @internal Crossing into another thread. */
   [kShare](destination: Destination): SharedDescriptor {
-    if (destination === 'process') {
-      throw new TypeError(
-        'a threading Lock cannot be sent to a process (no shared memory there); use manager.Lock()',
-      );
-    }
+    refuseProcess(destination, 'a threading Lock', 'no shared memory there', 'manager.Lock()');
     return { tag: TAG, data: this.buffer };
   }
 

@@ -74,6 +74,7 @@ import { currentIdent, isThreadAlive } from '../core/identity.js';
 import {
   type Destination,
   kShare,
+  refuseProcess,
   registerSharedType,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
@@ -503,7 +504,8 @@ export class Semaphore implements WaitSubject {
   /**
    * Takes a permit and returns a Disposable that gives it back: `using _ = await sem.hold()` is
    * Python's `with sem:`. The permit is recorded as this thread's, so it is recovered if the
-   * thread dies holding it. @throws RuntimeError (rejects) when a timeout ran out.
+   * thread dies holding it.
+   * @throws RuntimeError (rejects) when a timeout ran out or `blocking: false` found no permit.
    */
   async hold(options?: AcquireArg): Promise<Disposable> {
     const at = this.#slotFor();
@@ -515,7 +517,10 @@ export class Semaphore implements WaitSubject {
     return this.#disposable;
   }
 
-  /** Blocking twin of {@link hold}. */
+  /**
+   * Blocking twin of {@link hold}: `using _ = sem.holdSync()`.
+   * @throws RuntimeError when a timeout ran out or `blocking: false` found no permit.
+   */
   holdSync(options?: AcquireArg): Disposable {
     const at = this.#slotFor();
     if (options === undefined && this.#try(at) === true) return this.#disposable;
@@ -545,11 +550,7 @@ export class Semaphore implements WaitSubject {
   /** @internal Crossing into another thread. */
   [kShare](destination: Destination): SharedDescriptor {
     const name = this.tag.slice(6);
-    if (destination === 'process') {
-      throw new TypeError(
-        `a threading ${name} cannot be sent to a process (no shared memory there); use manager.${name}()`,
-      );
-    }
+    refuseProcess(destination, `a threading ${name}`, 'no shared memory there', `manager.${name}()`);
     return { tag: this.tag, data: this.cells.buffer };
   }
 }

@@ -24,6 +24,7 @@
 import {
   type Destination,
   kShare,
+  refuseProcess,
   registerSharedType,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
@@ -109,11 +110,12 @@ function subclassFor(name: TypeName): new (buffer: SharedArrayBuffer) => object 
       return (extras.get(this) as Extra).lock;
     }
     [kShare](destination: Destination): SharedDescriptor {
-      if (destination === 'process') {
-        throw new TypeError(
-          'a threading SharedArray cannot be sent to a process (no shared memory there); use manager.Array() or a process Queue',
-        );
-      }
+      refuseProcess(
+        destination,
+        'a threading SharedArray',
+        'no shared memory there',
+        'manager.Array() or a process Queue',
+      );
       return {
         tag: TAG,
         data: { type: name, buffer: this.buffer, lock: this.getLock()[kShare](destination).data },

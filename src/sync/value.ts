@@ -19,6 +19,7 @@
 import {
   type Destination,
   kShare,
+  refuseProcess,
   registerSharedType,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
@@ -117,11 +118,7 @@ export class Value<T extends TypeCode = 'float64'> {
 
   /** @internal Crossing into another thread. */
   [kShare](destination: Destination): SharedDescriptor {
-    if (destination === 'process') {
-      throw new TypeError(
-        'a threading Value cannot be sent to a process (no shared memory there); use manager.Value()',
-      );
-    }
+    refuseProcess(destination, 'a threading Value', 'no shared memory there', 'manager.Value()');
     const buffer = (this.#cell as unknown as Int32Array).buffer;
     return {
       tag: TAG,

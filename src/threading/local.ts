@@ -7,6 +7,7 @@ import { getIdent } from '../core/identity.js';
 import {
   type Destination,
   kShare,
+  refuseProcess,
   registerSharedType,
   type SharedDescriptor,
 } from '../core/shared-registry.js';
@@ -84,12 +85,8 @@ export class local {
   }
 
   /** @internal How a local travels to another thread (by its id). */
-  [kShare](_destination: Destination): SharedDescriptor {
-    if (_destination === 'process') {
-      throw new TypeError(
-        'a threading.local cannot be sent to another process; each process has its own data anyway',
-      );
-    }
+  [kShare](destination: Destination): SharedDescriptor {
+    refuseProcess(destination, 'a threading.local', 'each process has its own data anyway');
     return { tag: TAG, data: ids.get(this) };
   }
 }

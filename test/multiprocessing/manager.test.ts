@@ -125,6 +125,31 @@ describe('Manager', { timeout: 1_800_000 }, () => {
     await rejectsWith(b.release(), ValueError, /too many/);
   });
 
+  test('hold/holdSync that cannot acquire throw RuntimeError, as a thread Lock does, and leave nothing held', async () => {
+    const failed = (call: string) => (e: unknown) =>
+      e instanceof RuntimeError && e.code === 'ERR_SKEIN_RUNTIME' && e.message.startsWith(`${call}(): `);
+    const lock = await m.Lock();
+    assert.equal(await lock.acquire(), true);
+    await assert.rejects(lock.hold({ timeout: 20 }), failed('hold'));
+    await assert.rejects(lock.hold({ blocking: false }), failed('hold'));
+    assert.throws(() => lock.holdSync({ timeout: 20 }), failed('holdSync'));
+    assert.throws(() => lock.holdSync({ blocking: false }), failed('holdSync'));
+    await lock.release();
+    assert.equal(await lock.locked(), false, 'no failed hold left the lock taken');
+    {
+      using _ = lock.holdSync({ timeout: 1000 });
+      assert.equal(await lock.locked(), true);
+    }
+    assert.equal(await lock.locked(), false);
+
+    const s = await m.Semaphore(1);
+    assert.equal(await s.acquire(), true);
+    await assert.rejects(s.hold({ timeout: 20 }), failed('hold'));
+    assert.throws(() => s.holdSync({ timeout: 20 }), failed('holdSync'));
+    await s.release();
+    assert.equal(await s.getValue(), 1, 'no failed hold kept a permit');
+  });
+
   test('Event, Condition, Barrier across threads (…Sync twins)', async () => {
     const ev = await m.Event();
     const cond = await m.Condition();

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { PriorityQueue } from 'skein/queue';
+import { compareKeys } from '../../dist/queue/priority-key.js';
 
 describe('PriorityQueue', { timeout: 1_800_000 }, () => {
   test("the tutorial's program: (10,'a') (20,'a') (30,'a') (30,'b')", async () => {
@@ -92,5 +93,40 @@ describe('PriorityQueue', { timeout: 1_800_000 }, () => {
         assert.deepEqual(q.getNowait(), model.shift(), `seed 12345 step ${step}`);
       }
     }
+  });
+});
+
+describe("compareKeys: the one Python-order comparator (PriorityQueue, managers' list.sort())", () => {
+  const sign = (a: unknown, b: unknown) => Math.sign(compareKeys(a, b, true));
+
+  test("booleans are the numbers 0 and 1, as Python's bool is an int: True < 2, True == 1", () => {
+    assert.equal(sign(true, 2), -1);
+    assert.equal(sign(2, true), 1);
+    assert.equal(sign(true, 1), 0);
+    assert.equal(sign(false, 0), 0);
+    assert.equal(sign(false, true), -1);
+    assert.equal(sign(true, 0.5), 1);
+    assert.equal(sign(true, 1n), 0);
+    assert.equal(sign(false, -1n), 1);
+    assert.equal(sign([1, true], [1, 2]), -1);
+    assert.equal(sign([true], [1]), 0);
+    // Python: sorted([2, True, 0, False, 1.5]) == [0, False, True, 1.5, 2] (stable for equals).
+    assert.deepEqual(
+      [2, true, 0, false, 1.5].sort((a, b) => compareKeys(a, b, true)),
+      [0, false, true, 1.5, 2],
+    );
+  });
+
+  test('a boolean against a string or an array is incomparable, as in Python', () => {
+    assert.throws(
+      () => compareKeys(true, 'a', true),
+      /'<' not supported between boolean true and string "a"/,
+    );
+    assert.throws(
+      () => compareKeys([false], false, true, 'list.sort()'),
+      /^TypeError: list\.sort\(\): '<' not supported/,
+    );
+    assert.throws(() => compareKeys(null, 1, true), TypeError);
+    assert.ok(compareKeys(true, 'a', false) < 0, 'not strict: ordered by kind, numbers first');
   });
 });

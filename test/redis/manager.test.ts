@@ -25,7 +25,7 @@ import {
   RedisRLock,
 } from 'skein/redis';
 import { Thread } from 'skein/threading';
-import { rejectsWith } from '../helpers.ts';
+import { rejectsWith, until } from '../helpers.ts';
 import { REDIS_MISSING, startRedis } from './redis-server.ts';
 
 const srv = await startRedis();
@@ -211,8 +211,16 @@ describe('RedisManager', { skip: srv ? false : REDIS_MISSING, timeout: 600_000 }
       }
       assert.equal(await lock.locked(), false);
       await b.Lock(name).acquire();
-      await rejectsWith(lock.hold({ timeout: 20 }), TimeoutError);
+      // The same failure as a thread Lock's and a Manager proxy's hold().
+      await rejectsWith(lock.hold({ timeout: 20 }), RuntimeError, /^hold\(\): /);
+      await rejectsWith(lock.hold({ blocking: false }), RuntimeError, /^hold\(\): /);
+      assert.throws(
+        () => lock.holdSync({ timeout: 20 }),
+        (e: unknown) => e instanceof RuntimeError && /^holdSync\(\): /.test(e.message),
+      );
+      assert.equal(await a.Lock(name).locked(), true, "still the other client's");
       await b.Lock(name).release();
+      assert.equal(await lock.locked(), false, 'no failed hold left the lock taken');
       assert.equal(await lock.run(async () => (await lock.locked()) && 'ran'), 'ran');
       assert.equal(await lock.locked(), false);
       await assert.rejects(
@@ -750,12 +758,9 @@ describe('RedisManager', { skip: srv ? false : REDIS_MISSING, timeout: 600_000 }
   /** Polls (on timers) until the Redis list `key` has `n` entries. */
   async function waitForLen(key: string, n: number): Promise<void> {
     const probe = internals(a).store.client;
-    const end = performance.now() + 60_000;
-    for (;;) {
-      const len = await probe.llen(key);
-      if (len === n) return;
-      if (performance.now() > end) throw new Error(`${key} never held ${n} entries (it has ${len})`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await until(async () => (await probe.llen(key)) === n, {
+      timeout: 60_000,
+      what: `${key} holds ${n} entries`,
+    });
   }
 });

@@ -73,6 +73,46 @@ describe('Lock', { timeout: 1_800_000 }, () => {
     },
   );
 
+  for (const Cls of [Lock, RLock]) {
+    test(
+      `${Cls.name}: hold/holdSync that cannot acquire throw RuntimeError and leave nothing held`,
+      T,
+      async () => {
+        const lock = new Cls();
+        const held = new Event();
+        const go = new Event();
+        // Held by another thread, so that an RLock's owner cannot simply re-enter it.
+        const t = new Thread({
+          target: (l: { acquireSync(): boolean; release(): void }, h: Event, g: Event) => {
+            l.acquireSync();
+            h.set();
+            g.waitSync();
+            l.release();
+          },
+          args: [lock, held, go],
+        });
+        t.start();
+        await held.wait();
+        const failed = (call: string) => (e: unknown) =>
+          e instanceof RuntimeError && e.code === 'ERR_SKEIN_RUNTIME' && e.message.startsWith(`${call}(): `);
+        await assert.rejects(lock.hold({ timeout: 20 }), failed('hold'));
+        await assert.rejects(lock.hold({ blocking: false }), failed('hold'));
+        assert.throws(() => lock.holdSync({ timeout: 20 }), failed('holdSync'));
+        assert.throws(() => lock.holdSync({ blocking: false }), failed('holdSync'));
+        assert.equal(lock.waiting, 0);
+        go.set();
+        await t.join();
+        assert.equal(lock.locked(), false, 'no failed hold left the lock taken');
+        assert.equal(lock.owner, null);
+        {
+          using _ = lock.holdSync({ timeout: 1000 });
+          assert.equal(lock.locked(), true);
+        }
+        assert.equal(lock.locked(), false);
+      },
+    );
+  }
+
   test('sending to a process is a TypeError naming manager.Lock()', T, () => {
     const lock = new Lock() as unknown as Record<symbol, (d: string) => unknown>;
     assert.throws(

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BoundedSemaphore, Event, Semaphore, Thread, ValueError } from 'skein/threading';
-import { isError, until } from './harness.ts';
+import { BoundedSemaphore, Event, RuntimeError, Semaphore, Thread, ValueError } from 'skein/threading';
+import { until } from '../helpers.ts';
+import { isError } from './harness.ts';
 
 const T = { timeout: 600_000 };
 
@@ -21,7 +22,7 @@ describe('Semaphore', { timeout: 1_800_000 }, () => {
       t.start();
       return t;
     });
-    await until(() => s.waiting === 2, 120_000);
+    await until(() => s.waiting === 2, { what: 'two waiters' });
     s.release();
     for (const t of threads) assert.equal(await t.result(), true);
     assert.equal(s.value, 1);
@@ -142,6 +143,31 @@ describe('Semaphore: dead holders', { timeout: 1_800_000 }, () => {
     assert.equal(s.value, 3);
     assert.equal(s.reclaimed, 0);
   });
+});
+
+describe('Semaphore: hold that cannot acquire', T, () => {
+  for (const Cls of [Semaphore, BoundedSemaphore]) {
+    test(`${Cls.name}: hold/holdSync throw RuntimeError and leave no permit taken`, T, async () => {
+      const s = new Cls(1);
+      assert.equal(await s.acquire(), true);
+      const failed = (call: string) => (e: unknown) =>
+        e instanceof RuntimeError && e.code === 'ERR_SKEIN_RUNTIME' && e.message.startsWith(`${call}(): `);
+      await assert.rejects(s.hold({ timeout: 20 }), failed('hold'));
+      await assert.rejects(s.hold({ blocking: false }), failed('hold'));
+      assert.throws(() => s.holdSync({ timeout: 20 }), failed('holdSync'));
+      assert.throws(() => s.holdSync({ blocking: false }), failed('holdSync'));
+      assert.equal(s.value, 0);
+      assert.equal(s.waiting, 0);
+      s.release();
+      assert.equal(s.value, 1, 'no failed hold kept a permit');
+      {
+        using _ = s.holdSync({ timeout: 1000 });
+        assert.equal(s.value, 0);
+      }
+      assert.equal(s.value, 1);
+      assert.equal(s.reclaimed, 0);
+    });
+  }
 });
 
 describe('Semaphore counts never wrap (issue 12 §5)', T, () => {

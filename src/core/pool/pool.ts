@@ -63,6 +63,7 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { TimeoutError } from '../errors.js';
 import { markThreadEnded, nextIdent } from '../identity.js';
+import { positiveInt } from '../options.js';
 import { spawnProcess } from '../process-transport.js';
 import type { HandleTable } from '../serialize.js';
 import type { TaskSpec } from '../task.js';
@@ -121,14 +122,12 @@ export const MAX_POOL_WORKERS = 1024;
  *   {@link MAX_POOL_WORKERS}.
  */
 export function checkWorkerCount(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value))
-    throw new TypeError(`${name} must be an integer, got ${String(value)}`);
-  if (value <= 0) throw new RangeError(`${name} must be greater than 0, got ${value}`);
-  if (value > MAX_POOL_WORKERS)
+  const n = positiveInt(value, name);
+  if (n > MAX_POOL_WORKERS)
     throw new RangeError(
-      `${name} must be at most ${MAX_POOL_WORKERS} (one thread or process each), got ${value}`,
+      `${name} must be at most ${MAX_POOL_WORKERS} (one thread or process each), got ${n}`,
     );
-  return value;
+  return n;
 }
 
 /** How a face configures the engine. */
@@ -231,9 +230,7 @@ export class PoolEngine {
   private readonly runHist = new TimeHistogram();
 
   constructor(readonly options: PoolOptions) {
-    if (!Number.isInteger(options.maxWorkers) || options.maxWorkers < 1) {
-      throw new RangeError(`maxWorkers must be a positive integer, got ${options.maxWorkers}`);
-    }
+    positiveInt(options.maxWorkers, 'maxWorkers');
     this.pipeline = Math.max(MIN_WINDOW, options.pipeline ?? 256);
   }
 

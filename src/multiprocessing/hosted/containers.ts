@@ -2,7 +2,8 @@
  * Server side of the manager's containers: `dict`, `list`, `Namespace`, `Value`, `Array`.
  * Values are stored as received (`Stored`: data plus its handle table, core/serialize.ts) and returned
  * as stored; comparisons (`index`, `count`, `remove`) use deep equality, `sort` orders like
- * Python (numbers, strings, bigints, arrays of them element by element).
+ * Python (numbers, bigints and booleans by value, strings, arrays of them element by element:
+ * queue/priority-key.ts's `compareKeys`).
  *
  * Python's `KeyError`/`IndexError` are `RangeError`s here (a missing key, an index out of
  * range); `list.remove`/`list.index` of an absent value are `ValueError`, as in Python.
@@ -11,6 +12,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ValueError } from '../../core/errors.js';
+import { compareKeys } from '../../queue/priority-key.js';
 import { type CallCtx, type Hosted, Out, type Stored } from '../wire/server.js';
 
 export type DictKey = string | number | bigint | boolean | null | undefined;
@@ -33,23 +35,6 @@ function checkKey(key: unknown): DictKey {
 
 function keyRepr(key: unknown): string {
   return typeof key === 'string' ? `'${key}'` : String(key);
-}
-
-/** Python-like ordering of sortable values. */
-export function compare(a: unknown, b: unknown): number {
-  if (Array.isArray(a) && Array.isArray(b)) {
-    for (let i = 0; i < Math.min(a.length, b.length); i++) {
-      const c = compare(a[i], b[i]);
-      if (c !== 0) return c;
-    }
-    return a.length - b.length;
-  }
-  const ta = typeof a === 'bigint' ? 'number' : typeof a;
-  const tb = typeof b === 'bigint' ? 'number' : typeof b;
-  if (ta !== tb || (ta !== 'number' && ta !== 'string' && ta !== 'boolean')) {
-    throw new TypeError(`'<' not supported between ${ta} and ${tb}`);
-  }
-  return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
 }
 
 export class HostedDict implements Hosted {
@@ -181,7 +166,7 @@ export class HostedList implements Hosted {
     },
     count: (_c: CallCtx, v: unknown) => this.items.filter((x) => isDeepStrictEqual(x.v, v)).length,
     sort: (_c: CallCtx, options?: { reverse?: boolean }) => {
-      const sorted = [...this.items].sort((a, b) => compare(a.v, b.v));
+      const sorted = [...this.items].sort((a, b) => compareKeys(a.v, b.v, true, 'list.sort()'));
       if (options?.reverse) sorted.reverse();
       this.items = sorted;
     },

@@ -15,7 +15,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { DeadlockError, ValueError } from '../../core/errors.js';
+import { RuntimeError, ValueError } from '../../core/errors.js';
 import { currentIdentity } from '../../core/identity.js';
 import { encodeValue, type HandleTable } from '../../core/serialize.js';
 import {
@@ -291,10 +291,16 @@ export interface BarrierOps {
 
 /** Holding helpers of lock-like proxies (`using _ = await lock.hold()`, `lock.run(fn)`). */
 export interface Holdable {
-  /** `using _ = await lock.hold()`: Python's `with lock:`. */
+  /**
+   * `using _ = await lock.hold()`: Python's `with lock:`. Takes the same argument as `acquire`.
+   * @throws RuntimeError (rejects) when a timeout ran out or `blocking: false` found it taken.
+   */
   hold(options?: AcquireArg): Promise<Disposable>;
-  /** Blocking twin of {@link hold}. */
-  holdSync(): Disposable;
+  /**
+   * Blocking twin of {@link hold}: `using _ = lock.holdSync()`.
+   * @throws RuntimeError when a timeout ran out or `blocking: false` found it taken.
+   */
+  holdSync(options?: AcquireArg): Disposable;
   /** Runs `fn` holding the lock. */
   run<R>(fn: () => R | Promise<R>): Promise<Awaited<R>>;
 }
@@ -544,13 +550,15 @@ function classFor(kind: ProxyKind): ProxyClass {
     };
   }
   if (METHODS[kind].includes('acquire')) {
+    // The same failure as a thread Lock's hold(): code written against one runs against the other.
     proto.hold = async function (this: Dyn, options?: AcquireArg) {
       if (!(await this.acquire!(options)))
-        throw new DeadlockError('hold(): could not acquire within the timeout');
+        throw new RuntimeError(`hold(): ${this} could not be acquired (timed out or not blocking)`);
       return { [Symbol.dispose]: () => this.releaseSync!() };
     };
-    proto.holdSync = function (this: Dyn) {
-      this.acquireSync!();
+    proto.holdSync = function (this: Dyn, options?: AcquireArg) {
+      if (!this.acquireSync!(options))
+        throw new RuntimeError(`holdSync(): ${this} could not be acquired (timed out or not blocking)`);
       return { [Symbol.dispose]: () => this.releaseSync!() };
     };
     proto.run = async function (this: Dyn, fn: () => unknown) {

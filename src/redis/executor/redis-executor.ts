@@ -44,13 +44,13 @@ import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { RuntimeError } from '../../core/errors.js';
+import { positiveInt } from '../../core/options.js';
 import type { AnyFunction } from '../../core/task.js';
 import { checkTimeout } from '../../core/wait-options.js';
 import {
   BaseExecutor,
   type ChunkResult,
   type MapOptions,
-  positiveInt,
   type ShutdownOptions,
   type SubmitOptions,
   type Task,

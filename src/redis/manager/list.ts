@@ -12,7 +12,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { ValueError } from '../../core/errors.js';
-import { compare } from '../../multiprocessing/hosted/containers.js';
+import { compareKeys } from '../../queue/priority-key.js';
 import { arr, type Ctx, defineOps, keyOf, num, type Spec } from './base.js';
 import { decode, encode } from './codec.js';
 import { RedisObject } from './object.js';
@@ -68,7 +68,12 @@ defineOps(['list'], {
       const s = await snapshot(ctx, spec);
       const decoded = s.items.map((b, i) => ({ v: decode(b), b, i }));
       // Stable, like Python's sort; reverse keeps equal items in their order, as Python's does.
-      decoded.sort((a, b) => (reverse ? compare(b.v, a.v) : compare(a.v, b.v)) || a.i - b.i);
+      decoded.sort(
+        (a, b) =>
+          (reverse
+            ? compareKeys(b.v, a.v, true, 'list.sort()')
+            : compareKeys(a.v, b.v, true, 'list.sort()')) || a.i - b.i,
+      );
       const r = num(
         await ctx.store.run('listReplace', keys(ctx, spec), [s.version, ...decoded.map((d) => bytesOf(d.b))]),
       );

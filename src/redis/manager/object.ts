@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { TimeoutError } from '../../core/errors.js';
+import { RuntimeError } from '../../core/errors.js';
 import type { AcquireArg } from '../../multiprocessing/manager/proxy.js';
 import { type Ctx, keyOf, type Spec } from './base.js';
 import type { Keeper } from './lease.js';
@@ -68,16 +68,22 @@ export abstract class Acquirer extends RedisObject {
   /**
    * Acquires and returns a scope that releases: `using _ = await lock.hold()` (Python's
    * `with lock:`), or `await using` to release without blocking the thread.
-   * @throws TimeoutError when a `timeout` (or `blocking: false`) did not get it.
+   * @throws RuntimeError (rejects) when a timeout ran out or `blocking: false` found it taken, as
+   *   a thread Lock's and a Manager proxy's `hold()` do.
    */
   async hold(options?: AcquireArg): Promise<HeldScope> {
-    if (!(await this.acquire(options))) throw new TimeoutError(`hold(): ${this} was not acquired in time`);
+    if (!(await this.acquire(options)))
+      throw new RuntimeError(`hold(): ${this} could not be acquired (timed out or not blocking)`);
     return this.#scope();
   }
 
-  /** Blocking twin of {@link hold}. */
+  /**
+   * Blocking twin of {@link hold}.
+   * @throws RuntimeError when a timeout ran out or `blocking: false` found it taken.
+   */
   holdSync(options?: AcquireArg): HeldScope {
-    if (!this.acquireSync(options)) throw new TimeoutError(`holdSync(): ${this} was not acquired in time`);
+    if (!this.acquireSync(options))
+      throw new RuntimeError(`holdSync(): ${this} could not be acquired (timed out or not blocking)`);
     return this.#scope();
   }
 

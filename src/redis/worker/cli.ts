@@ -13,6 +13,7 @@
  * @module
  */
 import { parseArgs } from 'node:util';
+import { positiveInt } from '../../core/options.js';
 import { connectionOptions, describeConnection } from '../connection.js';
 import type { PoolKind } from './job-pool.js';
 import { RedisWorker } from './redis-worker.js';
@@ -37,9 +38,8 @@ SIGINT/SIGTERM: finish running jobs, then exit; a second signal: exit now.`;
 function int(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new TypeError(`${flag} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
+  // A flag that is no integer is checked as the text typed, so the message quotes it ("many").
+  return positiveInt(value.trim() !== '' && Number.isInteger(n) ? n : value, flag);
 }
 
 async function main(): Promise<void> {

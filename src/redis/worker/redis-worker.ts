@@ -36,9 +36,9 @@ import { pathToFileURL } from 'node:url';
 import type { Job, Worker } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { CancelledError, RuntimeError, WorkerDiedError } from '../../core/errors.js';
+import { positiveInt } from '../../core/options.js';
 import { type TaskRef, task } from '../../core/task.js';
 import { checkTimeout } from '../../core/wait-options.js';
-import { positiveInt } from '../../futures/executor.js';
 import { decodeData, encodeData, encodeError } from '../codec.js';
 import {
   bullConnection,
