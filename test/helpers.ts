@@ -2,7 +2,7 @@
  * Shared helpers for skein's tests.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -24,6 +24,36 @@ export function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+let pythonFound: boolean | undefined;
+/**
+ * Whether `python3` can be run here (asked once, on the first call). Tests that compare with
+ * Python skip without it — reported as skipped, never a silent pass:
+ * `test(name, { skip: !hasPython() && NO_PYTHON }, ...)`.
+ */
+export function hasPython(): boolean {
+  pythonFound ??= spawnSync('python3', ['--version'], { stdio: 'ignore' }).status === 0;
+  return pythonFound;
+}
+
+/** The reason printed for a test skipped because {@link hasPython} is false. */
+export const NO_PYTHON = 'python3 is not installed';
+
+/**
+ * Polls `predicate` (sync or async) on later turns of the event loop — a few immediate turns, then
+ * short timers — until it holds. `timeout` (ms) is a deadlock guard, never a sleep: when it runs
+ * out, throws an Error naming `what`. An error thrown by `predicate` is passed on.
+ */
+export async function until(
+  predicate: () => boolean | Promise<boolean>,
+  { timeout = 120_000, what = 'the condition held' }: { timeout?: number; what?: string } = {},
+): Promise<void> {
+  const end = performance.now() + timeout;
+  for (let turn = 0; !(await predicate()); turn++) {
+    if (performance.now() > end) throw new Error(`timed out after ${timeout} ms waiting until ${what}`);
+    await new Promise((r) => (turn < 10 ? setImmediate(r) : setTimeout(r, Math.min(turn - 9, 10))));
+  }
 }
 
 /** The repository's root folder. */
@@ -91,12 +121,29 @@ export function resources(): Map<string, number> {
   return m;
 }
 
+/** The resources active now beyond those in `before`, as `name×count`. */
+export function newResources(before: Map<string, number>): string[] {
+  const extra: string[] = [];
+  for (const [k, n] of resources())
+    if (n > (before.get(k) ?? 0)) extra.push(`${k}×${n - (before.get(k) ?? 0)}`);
+  return extra;
+}
+
 /** Asserts that no resource is active now that was not active in `before`. */
 export function assertNoNewResources(before: Map<string, number>): void {
-  const now = resources();
-  const extra: string[] = [];
-  for (const [k, n] of now) if (n > (before.get(k) ?? 0)) extra.push(`${k}×${n - (before.get(k) ?? 0)}`);
+  const extra = newResources(before);
   assert.deepEqual(extra, [], `resources left behind: ${extra.join(', ')}`);
+}
+
+/**
+ * Waits (polling, see {@link until}) until no resource is active that was not in `before` — a
+ * closed handle goes on a later turn — then asserts it, naming what is left after `timeout` ms.
+ */
+export async function untilNoNewResources(before: Map<string, number>, timeout = 30_000): Promise<void> {
+  await until(() => newResources(before).length === 0, { timeout, what: 'no new resource is active' }).catch(
+    () => {},
+  );
+  assertNoNewResources(before);
 }
 
 /** Runs `fn` and returns what was written to this process's stderr meanwhile (not passed on). */

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ProcessPoolExecutor, ThreadPoolExecutor, WorkerDiedError } from 'skein/futures';
+import { until } from '../helpers.ts';
 
 describe('deadlock cases (test_deadlock)', { timeout: 1_800_000 }, () => {
   for (const [name, make] of [
@@ -67,7 +68,7 @@ describe('deadlock cases (test_deadlock)', { timeout: 1_800_000 }, () => {
       for (const r of early) {
         if (r.status === 'rejected') assert.ok(r.reason instanceof WorkerDiedError, String(r.reason));
       }
-      while (pool.metrics().crashed === 0) await new Promise((r) => setTimeout(r, 5));
+      await until(() => pool.metrics().crashed > 0, { what: 'the pool counted the crash' });
       const rs = await Promise.all([1, 2, 3, 4].map((x) => pool.submit((y: number) => y, x)));
       assert.deepEqual(rs, [1, 2, 3, 4]);
     });

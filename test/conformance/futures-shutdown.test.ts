@@ -9,9 +9,7 @@ import {
   RuntimeError,
   ThreadPoolExecutor,
 } from 'skein/futures';
-import { assertNoNewResources, resources, runNode } from '../helpers.ts';
-
-const sleep = (ms: number) => new Promise<number>((r) => setTimeout(() => r(ms), ms));
+import { resources, runNode, untilNoNewResources } from '../helpers.ts';
 
 describe('shutdown (test_shutdown)', { timeout: 1_800_000 }, () => {
   for (const [name, make] of [
@@ -67,8 +65,7 @@ describe('shutdown (test_shutdown)', { timeout: 1_800_000 }, () => {
     const pp = new ProcessPoolExecutor({ maxWorkers: 2 });
     await Promise.all([tp.submit(() => 1), pp.submit(() => 2)]);
     await Promise.all([tp.shutdown(), pp.shutdown()]);
-    await sleep(20);
-    assertNoNewResources(before);
+    await untilNoNewResources(before);
   });
 
   test('an idle pool does not keep the program alive; a busy one does, until its tasks end', async () => {

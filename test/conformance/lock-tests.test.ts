@@ -19,8 +19,8 @@ import {
   Semaphore,
   ValueError,
 } from 'skein/threading';
-import { rejectsWith } from '../helpers.ts';
-import { isError, MODES, spawn, until } from '../sync/harness.ts';
+import { rejectsWith, until } from '../helpers.ts';
+import { isError, MODES, spawn } from '../sync/harness.ts';
 
 const T = { timeout: 600_000 };
 
@@ -157,7 +157,7 @@ for (const [name, Cls] of [
             lock,
           ),
         );
-        await until(() => lock.waiting === N, 120_000, `${N} waiters`);
+        await until(() => lock.waiting === N, { what: `${N} waiters` });
         if (reentrant) release.set();
         else lock.release();
         await holder?.result();
@@ -346,7 +346,7 @@ describe('Event (EventTests)', { timeout: 1_800_000 }, () => {
       const e = new Event();
       const N = 4;
       const parties = Array.from({ length: N }, (_, i) => spawn(mode, i, async (ev: Event) => ev.wait(), e));
-      await until(() => e.waiting === N, 120_000, 'waiters');
+      await until(() => e.waiting === N, { what: `${N} waiters` });
       e.set();
       for (const p of parties) assert.equal(await p.result(), true);
       assert.equal(e.waiting, 0);
@@ -441,7 +441,7 @@ describe('Condition (ConditionTests)', { timeout: 1_800_000 }, () => {
           woken,
         ),
       );
-      await until(() => c.nWaiting === N, 120_000, 'waiters');
+      await until(() => c.nWaiting === N, { what: `${N} waiters` });
       assert.equal(c.waiters.length, N);
       await c.acquire();
       c.notify(1);
@@ -476,7 +476,7 @@ describe('Condition (ConditionTests)', { timeout: 1_800_000 }, () => {
         c,
         state,
       );
-      await until(() => c.nWaiting === 1 && c.waiters.length === 1, 120_000);
+      await until(() => c.nWaiting === 1 && c.waiters.length === 1, { what: 'one waiter' });
       await c.run(() => {
         state.set();
         c.notifyAll();
@@ -566,7 +566,7 @@ describe('Semaphore (BaseSemaphoreTests, BoundedSemaphoreTests)', { timeout: 1_8
       const parties = Array.from({ length: N }, (_, i) =>
         spawn(mode, i, async (sem: Semaphore) => sem.acquire(), s),
       );
-      await until(() => s.waiting === N, 120_000, 'waiters');
+      await until(() => s.waiting === N, { what: `${N} waiters` });
       s.release(2);
       await until(() => s.waiting === N - 2);
       s.release(N - 2);
@@ -674,7 +674,7 @@ describe('Barrier (BarrierTests)', { timeout: 1_800_000 }, () => {
           b,
         ),
       );
-      await until(() => b.nWaiting === 2, 120_000);
+      await until(() => b.nWaiting === 2, { what: 'two parties wait' });
       b.abort();
       for (const p of parties)
         assert.deepEqual(await p.result(), ['BrokenBarrierError', 'ERR_SKEIN_BROKEN_BARRIER']);
@@ -700,7 +700,7 @@ describe('Barrier (BarrierTests)', { timeout: 1_800_000 }, () => {
         },
         b,
       );
-      await until(() => b.nWaiting === 1, 120_000);
+      await until(() => b.nWaiting === 1, { what: 'one party waits' });
       const quick = spawn(
         mode,
         1,

@@ -6,14 +6,19 @@ import { describe, test } from 'node:test';
 import { dumpThreads, type ThreadInfo } from 'skein/diagnostics';
 import { LifoQueue, PriorityQueue, Queue, SimpleQueue } from 'skein/queue';
 import { Thread } from 'skein/threading';
+import { until } from '../helpers.ts';
 
 /** The dump, once some thread's waits satisfy `found` (a wait shows after it has lasted 10 ms). */
 async function dumpWhen(found: (threads: ThreadInfo[]) => boolean): Promise<ThreadInfo[]> {
-  for (;;) {
-    const threads = dumpThreads();
-    if (found(threads)) return threads;
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  let threads: ThreadInfo[] = [];
+  await until(
+    () => {
+      threads = dumpThreads();
+      return found(threads);
+    },
+    { what: 'the thread dump shows the wait' },
+  );
+  return threads;
 }
 
 describe('queue names (issue 16)', { timeout: 120_000 }, () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Future, ProcessPoolExecutor, TimeoutError, task, WorkerDiedError } from 'skein/futures';
-import { assertNoNewResources, resources, rng, SEED } from '../helpers.ts';
+import { resources, rng, SEED, until, untilNoNewResources } from '../helpers.ts';
 
 const tasks = new URL('../fixtures/futures-tasks.mjs', import.meta.url);
 const crash = task<(how: string) => string>(tasks, 'crash');
@@ -53,10 +53,9 @@ describe('chaos (processes)', { timeout: 1_800_000 }, () => {
     });
     for (const [, n] of count) assert.equal(n, 1, `${ctx}: a future settled ${n} times`);
     t.diagnostic(`${entries.filter((e) => e.crash).length} crashes, ${collateral} collateral failures`);
-    while (pool.metrics().workers < 2) await new Promise((r) => setImmediate(r));
+    await until(() => pool.metrics().workers >= 2, { what: `the pool is back to 2 workers (${ctx})` });
     assert.equal(await pool.submit(() => 'still serving'), 'still serving');
     await pool.shutdown();
-    await new Promise((r) => setTimeout(r, 20));
-    assertNoNewResources(before);
+    await untilNoNewResources(before);
   });
 });

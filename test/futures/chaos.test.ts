@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Future, ThreadPoolExecutor, TimeoutError, task, WorkerDiedError } from 'skein/futures';
-import { assertNoNewResources, resources, rng, SEED } from '../helpers.ts';
+import { resources, rng, SEED, until, untilNoNewResources } from '../helpers.ts';
 
 const tasks = new URL('../fixtures/futures-tasks.mjs', import.meta.url);
 const crash = task<(how: string) => string>(tasks, 'crash');
@@ -85,7 +85,7 @@ describe('chaos', { timeout: 1_800_000 }, () => {
       `${crashes} crashes, ${collateral} collateral failures, metrics ${JSON.stringify(pool.metrics().crashed)}`,
     );
     // The pool returns to full size.
-    while (pool.metrics().workers < 2) await new Promise((r) => setImmediate(r));
+    await until(() => pool.metrics().workers >= 2, { what: `the pool is back to 2 workers (${ctx})` });
     assert.equal(pool.metrics().workers, 2);
     assert.equal(await pool.submit(() => 'still serving'), 'still serving');
     // Each way of dying, alone on its worker, is reported as itself. (In the burst above a crash
@@ -106,7 +106,6 @@ describe('chaos', { timeout: 1_800_000 }, () => {
     await assert.rejects(slow.result(), TimeoutError, ctx);
     assert.equal(await pool.submit((x: number) => x + 1, 41), 42);
     await pool.shutdown();
-    await new Promise((r) => setTimeout(r, 20));
-    assertNoNewResources(before);
+    await untilNoNewResources(before);
   });
 });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ThreadPoolExecutor, task, WorkerDiedError } from 'skein/futures';
+import { until } from '../helpers.ts';
 
 const tasks = new URL('../fixtures/futures-tasks.mjs', import.meta.url);
 const crash = task<(how: string) => string>(tasks, 'crash');
@@ -51,7 +52,7 @@ describe('pool engine', { timeout: 1_800_000 }, () => {
     await using pool = new ThreadPoolExecutor({ maxWorkers: 2, idleTimeout: 30 });
     await Promise.all([pool.submit(() => 1), pool.submit(() => 2)]);
     assert.equal(pool.metrics().workers, 2);
-    while (pool.metrics().workers > 0) await new Promise((r) => setTimeout(r, 10));
+    await until(() => pool.metrics().workers === 0, { what: 'the idle workers stopped' });
     assert.equal(await pool.submit((x: number) => x * 3, 3), 9);
   });
 

@@ -10,7 +10,7 @@ import {
   task,
   WorkerDiedError,
 } from 'skein/futures';
-import { rejectsWith } from '../helpers.ts';
+import { rejectsWith, until } from '../helpers.ts';
 
 const tasks = new URL('../fixtures/futures-tasks.mjs', import.meta.url);
 const fib = task<(n: number) => number>(tasks, 'fib');
@@ -166,7 +166,7 @@ describe('ThreadPoolExecutor', { timeout: 1_800_000 }, () => {
       for (;;);
     });
     const queued = pool.submitWith({ signal: ac.signal }, () => 1);
-    while (!spin.running()) await new Promise((r) => setImmediate(r));
+    await until(() => spin.running(), { what: 'the task runs' });
     ac.abort(new Error('aborted by test'));
     await assert.rejects(spin.result(), /aborted by test/);
     await assert.rejects(queued.result(), /aborted by test/);

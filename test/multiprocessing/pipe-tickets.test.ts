@@ -9,9 +9,8 @@
 // than the TTL" to arrive: with the old server the tutorial program hangs at once.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { runNode } from '../helpers.ts';
+import { runNode, SEED } from '../helpers.ts';
 
-const SEED = Number(process.env.SKEIN_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const ROUNDS = process.env.SKEIN_STRESS === '1' ? 60 : 6;
 
 describe('pipe-end copies in transit are never lost', { timeout: 600_000 }, () => {

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, test } from 'node:test';
 import { Manager } from 'skein/multiprocessing';
-import { ROOT, runNode } from '../helpers.ts';
+import { ROOT, runNode, until } from '../helpers.ts';
 
 const FIXTURE = 'test/fixtures/signal-program.mjs';
 
@@ -52,16 +52,6 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Waits (bounded) until `check` holds, re-checking on later turns; returns its last result. */
-async function eventually(check: () => boolean, limitMs = 60_000): Promise<boolean> {
-  const end = performance.now() + limitMs;
-  while (!check()) {
-    if (performance.now() > end) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
-}
-
 async function runAndSignal(sig: NodeJS.Signals) {
   const child = spawn(process.execPath, [FIXTURE], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -92,14 +82,20 @@ describe('nothing left behind on a signal', { timeout: 600_000 }, () => {
       const { info, tracked, exit } = await runAndSignal(sig);
       assert.equal(exit.signal, sig, 'ended by the signal, as a Node program without a handler');
       assert.deepEqual(foldersOf(info.pid), [], 'no skein folder of this program is left');
-      assert.ok(await eventually(() => tracked.every((p) => !alive(p))), `children ${tracked} ended`);
+      await until(() => tracked.every((p) => !alive(p)), {
+        timeout: 60_000,
+        what: `children ${tracked} ended`,
+      });
     });
   }
 
   test('SIGKILL: children exit (their channel closes); the next start sweeps the folders', async () => {
     const { info, tracked, exit } = await runAndSignal('SIGKILL');
     assert.equal(exit.signal, 'SIGKILL');
-    assert.ok(await eventually(() => tracked.every((p) => !alive(p))), `children ${tracked} ended`);
+    await until(() => tracked.every((p) => !alive(p)), {
+      timeout: 60_000,
+      what: `children ${tracked} ended`,
+    });
     // The manager's server removed its own folder; the pipe host's is swept by the next start.
     const next = await runNode(FIXTURE, ['brief'], { timeout: 120_000 });
     assert.equal(next.code, 0, next.stderr);

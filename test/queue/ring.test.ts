@@ -1,26 +1,17 @@
 /**
  * The lock-free ring store behind a FIFO Queue (src/queue/ring.ts): items that span several
  * slots and wrap around the ring's end, content integrity across threads, and puts racing a
- * shutdown (the tombstone path). Failures print their seed; re-run with SKEIN_RING_SEED=<seed>.
+ * shutdown (the tombstone path). Failures print their seed; re-run with SKEIN_SEED=<seed>.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Full, Queue, ShutDown } from 'skein/queue';
 import { Event, Thread } from 'skein/threading';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
+import { rng, SEED } from '../helpers.ts';
 
 describe('Queue ring store', { timeout: 1_800_000 }, () => {
   test('items of every size, spanning slots and wrapping around the ring, come out whole and in order', () => {
-    const seed = Number(process.env.SKEIN_RING_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const seed = SEED; // printed on failure below: SKEIN_SEED=<seed> replays it
     const rnd = rng(seed);
     const q = new Queue<{ n: number; s: string }>(0, { capacity: 1024 }); // 16 slots of 64 bytes
     assert.equal(q.capacity, 1024);

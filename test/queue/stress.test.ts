@@ -2,12 +2,13 @@
  * Exactly-once under pressure: 4 producer threads and 4 consumer threads move 100k items
  * through a small bounded queue while both sides use random timeouts (sync and async) and
  * aborts. Every item must be delivered exactly once: none lost, none duplicated. A failure
- * prints the seed; re-run with SKEIN_STRESS_SEED=<seed>.
+ * prints the seed; re-run with SKEIN_SEED=<seed>.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LifoQueue, Queue } from 'skein/queue';
 import { Thread } from 'skein/threading';
+import { SEED } from '../helpers.ts';
 
 const N = 100_000;
 const THREADS = 4;
@@ -17,7 +18,7 @@ for (const Q of [Queue, LifoQueue]) {
   test(`${Q.name}: 4 producers → 4 consumers, 100k items, random timeouts and aborts: each item exactly once`, {
     timeout: 600_000,
   }, async () => {
-    const seed = Number(process.env.SKEIN_STRESS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const seed = SEED;
     const q = new Q<number>(64, { capacity: 4096 });
     const counts = new SharedArrayBuffer(N * 4);
     const stats = new SharedArrayBuffer(8 * 4);
@@ -126,7 +127,7 @@ for (const Q of [Queue, LifoQueue]) {
       // The run must actually have exercised the failure paths.
       assert.ok(st[0]! + st[1]! > 0 && st[2]! + st[3]! > 0, `paths not exercised: ${[...st]}`);
     } catch (err) {
-      console.error(`stress test failed with SKEIN_STRESS_SEED=${seed}`);
+      console.error(`stress test failed with SKEIN_SEED=${seed}`);
       throw err;
     }
   });

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WorkerDiedError } from 'skein';
 import { RedisExecutor, remoteTasks } from 'skein/redis';
+import { until } from '../helpers.ts';
 import { REDIS_MISSING, type RedisServer, startRedis } from './redis-server.js';
-import { CLI, startWorker, TASKS, until } from './workers.js';
+import { CLI, startWorker, TASKS } from './workers.js';
 
 const tasks = remoteTasks<typeof import('../fixtures/redis-tasks.mjs')>();
 
@@ -54,9 +55,13 @@ describe('skein-worker', { timeout: 1_200_000 }, () => {
     const w = await startWorker({ url: server.url, queue: 'sigterm', name: 'T' });
     await using ex = new RedisExecutor({ connection: server.url, queue: 'sigterm' });
     const f = ex.submit(tasks.hold, dir, 'graceful');
-    await until(() => readdirSync(dir).some((n) => n.startsWith('graceful.started.')), 'the job started');
+    await until(() => readdirSync(dir).some((n) => n.startsWith('graceful.started.')), {
+      what: 'the job started',
+    });
     w.child.kill('SIGTERM');
-    await until(() => /SIGTERM, finishing 1 running job/.test(w.output()), 'the worker says it is finishing');
+    await until(() => /SIGTERM, finishing 1 running job/.test(w.output()), {
+      what: 'the worker says it is finishing',
+    });
     writeFileSync(join(dir, 'graceful.release'), '');
     assert.equal(await f, w.pid);
     assert.deepEqual(await w.exited, { code: 0, signal: null });
@@ -67,9 +72,11 @@ describe('skein-worker', { timeout: 1_200_000 }, () => {
     const w = await startWorker({ url: server.url, queue: 'sigint', name: 'I' });
     await using ex = new RedisExecutor({ connection: server.url, queue: 'sigint', maxRetriesOnDeath: 0 });
     const f = ex.submit(tasks.hold, dir, 'impatient');
-    await until(() => readdirSync(dir).some((n) => n.startsWith('impatient.started.')), 'the job started');
+    await until(() => readdirSync(dir).some((n) => n.startsWith('impatient.started.')), {
+      what: 'the job started',
+    });
     w.child.kill('SIGINT');
-    await until(() => /SIGINT, finishing/.test(w.output()), 'the first signal was seen');
+    await until(() => /SIGINT, finishing/.test(w.output()), { what: 'the first signal was seen' });
     w.child.kill('SIGINT');
     assert.deepEqual(await w.exited, { code: 130, signal: null });
     // The job was abandoned mid-run: the next worker finds it stalled, and with

@@ -9,8 +9,9 @@ import { Redis } from 'ioredis';
 import { CancelledError, RuntimeError, TimeoutError } from 'skein';
 import { asCompleted, FIRST_COMPLETED, Future, task, wait } from 'skein/futures';
 import { RedisExecutor, RedisWorker, remoteTasks } from 'skein/redis';
+import { until } from '../helpers.ts';
 import { REDIS_MISSING, type RedisServer, startRedis } from './redis-server.js';
-import { TASKS, until, untilAsync } from './workers.js';
+import { TASKS } from './workers.js';
 
 type Tasks = typeof import('../fixtures/redis-tasks.mjs');
 const tasks = remoteTasks<Tasks>();
@@ -227,8 +228,10 @@ describe('RedisExecutor', { timeout: 1_200_000 }, () => {
     await using ex = executor();
     const ac = new AbortController();
     const f = ex.submitWith({ signal: ac.signal }, tasks.hold, dir, 'abort-me');
-    await until(() => readdirSync(dir).some((n) => n.startsWith('abort-me.started.')), 'the job started');
-    await until(() => f.running(), 'the executor heard the job started');
+    await until(() => readdirSync(dir).some((n) => n.startsWith('abort-me.started.')), {
+      what: 'the job started',
+    });
+    await until(() => f.running(), { what: 'the executor heard the job started' });
     assert.equal(f.cancel(), false, 'a running job cannot be cancelled');
     ac.abort(new Error('stop it'));
     const e = await f.exception();
@@ -257,11 +260,11 @@ describe('RedisExecutor', { timeout: 1_200_000 }, () => {
     try {
       await using ex = executor('solo');
       const blocker = ex.submit(tasks.hold, dir, 'blocker');
-      await until(() => blocker.running(), 'the blocker runs');
+      await until(() => blocker.running(), { what: 'the blocker runs' });
       const victim = ex.submit(tasks.mark, dir, 'victim');
       const sameTurn = ex.submit(tasks.mark, dir, 'same-turn');
       assert.equal(sameTurn.cancel(), true, 'cancelled before it was even sent');
-      await untilAsync(async () => (await waiting('solo')) === 1, 'the victim waits in Redis');
+      await until(async () => (await waiting('solo')) === 1, { what: 'the victim waits in Redis' });
       assert.equal(victim.cancel(), true);
       assert.equal(victim.cancelled(), true);
       await assert.rejects(victim.result(), CancelledError);
@@ -295,7 +298,7 @@ describe('RedisExecutor', { timeout: 1_200_000 }, () => {
       // minJobs 1: everything submitted in one stretch travels in as few jobs as possible.
       await using ex = new RedisExecutor({ connection: server.url, queue: 'batch', minJobs: 1 });
       const blocker = ex.submit(tasks.hold, dir, 'batch-blocker');
-      await until(() => blocker.running(), 'the blocker runs');
+      await until(() => blocker.running(), { what: 'the blocker runs' });
       const fs = Array.from({ length: 10 }, (_, i) => ex.submit(tasks.mark, dir, `b${i}`));
       const mixed = [
         ex.submit(tasks.tiny, 5),
@@ -304,7 +307,9 @@ describe('RedisExecutor', { timeout: 1_200_000 }, () => {
         ex.submitWith({ timeout: 200 }, tasks.spin, 600_000),
         ex.submit(tasks.add, 1, 2),
       ];
-      await untilAsync(async () => (await waiting('batch')) === 1, 'the batch waits in Redis as one job');
+      await until(async () => (await waiting('batch')) === 1, {
+        what: 'the batch waits in Redis as one job',
+      });
       for (const i of [2, 5, 7]) assert.equal(fs[i]!.cancel(), true);
       writeFileSync(join(dir, 'batch-blocker.release'), '');
       await blocker;
@@ -353,9 +358,9 @@ describe('RedisExecutor', { timeout: 1_200_000 }, () => {
     try {
       const ex2 = executor('solo2');
       const running = ex2.submit(tasks.hold, dir, 'shutdown-blocker');
-      await until(() => running.running(), 'the blocker runs');
+      await until(() => running.running(), { what: 'the blocker runs' });
       const waiting = [ex2.submit(tasks.mark, dir, 'never-1'), ex2.submit(tasks.mark, dir, 'never-2')];
-      await until(() => ex2.pendingCount === 3, 'all three are pending');
+      await until(() => ex2.pendingCount === 3, { what: 'all three are pending' });
       const closed = ex2.shutdown({ wait: true, cancelFutures: true });
       assert.deepEqual(
         waiting.map((f) => f.cancelled()),

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { BrokenBarrierError } from 'skein';
 import { RedisManager } from 'skein/redis';
-import { rejectsWith } from '../helpers.ts';
+import { rejectsWith, until } from '../helpers.ts';
 import { startChild } from './child.ts';
 import { REDIS_MISSING, startRedis } from './redis-server.ts';
 
@@ -59,7 +59,9 @@ describe('RedisManager faults: queues, barriers, other processes', {
     try {
       await party.line(/^waiting$/);
       const probe = internals(m).store.client;
-      while ((await probe.llen(`${NS}:barrier:${name}:a`)) !== 1) await new Promise((r) => setTimeout(r, 5));
+      await until(async () => (await probe.llen(`${NS}:barrier:${name}:a`)) === 1, {
+        what: 'the party is counted at the barrier',
+      });
       const mine = m.Barrier(name, 3).wait();
       mine.catch(() => {});
       await party.kill();

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WorkerDiedError } from 'skein';
 import { JobLostError, RedisExecutor, remoteTasks } from 'skein/redis';
-import { rng, SEED } from '../helpers.ts';
+import { rng, SEED, until } from '../helpers.ts';
 import { REDIS_MISSING, type RedisServer, startRedis } from './redis-server.js';
-import { startWorker, until, type WorkerArgs, type WorkerProcess } from './workers.js';
+import { startWorker, type WorkerArgs, type WorkerProcess } from './workers.js';
 
 const tasks = remoteTasks<typeof import('../fixtures/redis-tasks.mjs')>();
 
@@ -81,7 +81,9 @@ describe('skein/redis faults', { timeout: 1_200_000 }, () => {
       const f = ex.submit(tasks.holdFirstTime, dir, 'k1');
       let settled = 0;
       f.addDoneCallback(() => settled++);
-      await until(() => readdirSync(dir).some((n) => n.startsWith('k1.started.')), 'the job started');
+      await until(() => readdirSync(dir).some((n) => n.startsWith('k1.started.')), {
+        what: 'the job started',
+      });
       const first = Number(
         readdirSync(dir)
           .find((n) => n.startsWith('k1.started.'))!
@@ -143,7 +145,7 @@ describe('skein/redis faults', { timeout: 1_200_000 }, () => {
       const running = ex.submit(tasks.hold, dir, 'r1');
       const running2 = ex.submit(tasks.hold, dir, 'r2');
       const waiting = ex.submit(tasks.tiny, 3);
-      await until(() => running.running() && running2.running(), 'both jobs run');
+      await until(() => running.running() && running2.running(), { what: 'both jobs run' });
       // Without persistence a restart loses every job: they must fail clearly, not hang.
       await server.restart();
       for (const f of [running, running2, waiting]) {

@@ -9,6 +9,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, Socket } from 'node:net';
+import { until } from '../helpers.ts';
 
 /** The one line a skipped Redis test prints. */
 export const REDIS_MISSING =
@@ -97,12 +98,13 @@ export async function startRedis(): Promise<RedisServer | undefined> {
       { stdio: 'ignore' },
     );
     child = c;
-    const deadline = Date.now() + 20_000;
-    while (!(await ping(port))) {
-      if (c.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${c.exitCode}`);
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 20 s`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await until(
+      () => {
+        if (c.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${c.exitCode}`);
+        return ping(port);
+      },
+      { timeout: 20_000, what: `redis-server on port ${port} answers` },
+    );
   };
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
     const c = child;

@@ -92,21 +92,3 @@ export async function startWorker(a: WorkerArgs): Promise<WorkerProcess> {
     },
   };
 }
-
-/** Polls `check` every 20 ms until it is true, or throws after `ms` (a deadlock guard, not a sleep). */
-export async function until(check: () => boolean, what: string, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** {@link until} for an asynchronous check. */
-export async function untilAsync(check: () => Promise<boolean>, what: string, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

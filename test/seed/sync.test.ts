@@ -19,13 +19,17 @@ import {
   Thread,
   Value,
 } from 'skein/threading';
-import { until } from '../sync/harness.ts';
+import { hasPython, NO_PYTHON, until } from '../helpers.ts';
 
 const T = { timeout: 600_000 };
+/** Options of a subtest that compares with python3: skipped (and reported so) without it. */
+const PY = { skip: !hasPython() && NO_PYTHON };
 
-function python(code: string): string | undefined {
+/** What python3 prints for `code` (it must succeed). */
+function python(code: string): string {
   const r = spawnSync('python3', ['-c', code], { encoding: 'utf8', timeout: 600_000 });
-  return r.status === 0 ? r.stdout : undefined;
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
 }
 
 /** run_thread(n) of the tutorial: 150 000 × (balance += n; balance -= n), optionally `with lock`. */
@@ -57,14 +61,15 @@ describe('seed: the balance program', { timeout: 1_800_000 }, () => {
     },
   );
 
-  test('with the lock the result is exactly 0, as python3 prints', T, async () => {
+  test('with the lock the result is exactly 0, as python3 prints', T, async (t) => {
     const balance = new Value('i', 0);
     const start = new Barrier(2);
     const ts = [5, 8].map((n) => new Thread({ target: runThread, args: [balance, n, true, start] }));
     for (const t of ts) t.start();
     for (const t of ts) await t.join();
     assert.equal(balance.value, 0);
-    const py = python(`
+    await t.test('python3 prints the same', PY, () => {
+      const py = python(`
 import threading
 balance=0
 def change_it(n):
@@ -80,7 +85,8 @@ t1 = threading.Thread(target=run_thread, args=(5, lock))
 t2 = threading.Thread(target=run_thread, args=(8, lock))
 t1.start(); t2.start(); t1.join(); t2.join()
 print(balance)`);
-    if (py !== undefined) assert.equal(py.trim(), String(balance.value));
+      assert.equal(py.trim(), String(balance.value));
+    });
   });
 });
 
@@ -95,7 +101,7 @@ describe('seed: Lock vs RLock', { timeout: 1_800_000 }, () => {
     lock.release();
   });
 
-  test('RLock acquired three times prints 123, as python3 does', T, () => {
+  test('RLock acquired three times prints 123, as python3 does', T, async (t) => {
     const lines: string[] = [];
     const lock = new RLock();
     lock.acquireSync();
@@ -103,10 +109,12 @@ describe('seed: Lock vs RLock', { timeout: 1_800_000 }, () => {
     lock.acquireSync();
     lines.push('123');
     lock.release();
-    const py = python(
-      'from threading import RLock\nlock=RLock()\nlock.acquire()\nlock.acquire()\nlock.acquire()\nprint(123)\nlock.release()',
-    );
-    if (py !== undefined) assert.equal(py.trim(), lines.join('\n'));
+    await t.test('python3 prints the same', PY, () => {
+      const py = python(
+        'from threading import RLock\nlock=RLock()\nlock.acquire()\nlock.acquire()\nlock.acquire()\nprint(123)\nlock.release()',
+      );
+      assert.equal(py.trim(), lines.join('\n'));
+    });
   });
 });
 
@@ -150,7 +158,7 @@ describe('seed: dining philosophers (科学家吃面)', { timeout: 1_800_000 }, 
     assert.equal(fork.locked() || noodle.locked(), false);
   });
 
-  test("the tutorial's fix: one RLock for both — everyone eats (4 × 吃面, as python3)", T, async () => {
+  test("the tutorial's fix: one RLock for both — everyone eats (4 × 吃面, as python3)", T, async (t) => {
     const both = new RLock();
     const people: [string, boolean][] = [
       ['aaa', true],
@@ -168,7 +176,8 @@ describe('seed: dining philosophers (科学家吃面)', { timeout: 1_800_000 }, 
     for (const t of ts) t.start();
     const out = (await Promise.all(ts.map((t) => t.result()))).flat();
     assert.equal(out.filter((l) => l.endsWith('吃面')).length, 4);
-    const py = python(`
+    await t.test('python3 prints the same lines', PY, () => {
+      const py = python(`
 import time
 from threading import Thread, RLock
 def eat1(name, f, n):
@@ -180,7 +189,8 @@ ts = [Thread(target=eat1, args=('aaa', fork_lock, noodle_lock)), Thread(target=e
       Thread(target=eat1, args=('bbb', fork_lock, noodle_lock)), Thread(target=eat2, args=('222', fork_lock, noodle_lock))]
 for t in ts: t.start()
 for t in ts: t.join()`);
-    if (py !== undefined) assert.deepEqual(py.trim().split('\n').sort(), [...out].sort());
+      assert.deepEqual(py.trim().split('\n').sort(), [...out].sort());
+    });
   });
 });
 
@@ -233,7 +243,7 @@ describe('seed: Event connection check (conn_mysql / check_mysql)', { timeout: 1
     c1.start();
     c2.start();
     // check_mysql: "checks the network", then sets the event — here once both are waiting.
-    await until(() => event.waiting === 2, 120_000);
+    await until(() => event.waiting === 2, { what: 'both connectors wait' });
     event.set();
     assert.deepEqual(await c1.result(), ['<Thread-1>第1次尝试链接', '<Thread-1>链接成功']);
     assert.deepEqual(await c2.result(), ['<Thread-2>第1次尝试链接', '<Thread-2>链接成功']);
@@ -258,14 +268,14 @@ describe('seed: Condition with notify(n), scripted input', { timeout: 1_800_000 
       t.start();
       return t;
     });
-    await until(() => con.nWaiting === 10, 120_000, '10 waiting threads');
+    await until(() => con.nWaiting === 10, { what: '10 threads wait' });
     let woken = 0;
     for (const inp of ['2', '3', '5']) {
       await con.acquire();
       con.notify(Number(inp));
       con.release();
       woken += Number(inp);
-      await until(() => Atomics.load(ran, 0) === woken, 120_000, `${woken} woken`);
+      await until(() => Atomics.load(ran, 0) === woken, { what: `${woken} threads were woken` });
       assert.equal(con.nWaiting, 10 - woken);
     }
     const lines = await Promise.all(ts.map((t) => t.result()));

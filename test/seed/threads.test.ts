@@ -5,29 +5,29 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { runNode } from '../helpers.ts';
+import { hasPython, NO_PYTHON, runNode } from '../helpers.ts';
 
-const hasPython = spawnSync('python3', ['--version']).status === 0;
+/** Options of a subtest that compares with python3: skipped (and reported so) without it. */
+const PY = { skip: !hasPython() && NO_PYTHON };
 
-async function both(
-  example: string,
-  original: string,
-): Promise<{ skein: string[]; python: string[] | undefined }> {
+async function both(example: string, original: string): Promise<{ skein: string[]; python: string[] }> {
   const [s, p] = await Promise.all([
     runNode(`examples/${example}.ts`, [], { timeout: 600_000 }),
-    hasPython
-      ? new Promise<string>((resolve) => {
+    hasPython()
+      ? new Promise<string>((resolve, reject) => {
           const r = spawnSync('python3', ['-W', 'ignore', `test/seed/python/${original}.py`], {
             encoding: 'utf8',
           });
-          resolve(r.stdout);
+          if (r.status === 0) resolve(r.stdout);
+          else reject(new Error(`python3 ${original}.py exited with ${r.status}: ${r.stderr}`));
         })
       : Promise.resolve(undefined),
   ]);
   assert.equal(s.code, 0, s.stderr);
   assert.equal(s.stderr, '');
   const lines = (out: string) => out.trim().split('\n');
-  return { skein: lines(s.stdout), python: p === undefined ? undefined : lines(p) };
+  // Without python3 its lines are empty, and the subtests comparing with them are skipped.
+  return { skein: lines(s.stdout), python: p === undefined ? [] : lines(p) };
 }
 
 const normalize = (lines: string[]) =>
@@ -37,7 +37,7 @@ describe('tutorial thread programs behave as python3 runs them', {
   timeout: 1_800_000,
   concurrency: true,
 }, () => {
-  test('a thread runs beside the main thread (验证线程是能够并发的)', async () => {
+  test('a thread runs beside the main thread (验证线程是能够并发的)', async (t) => {
     const { skein, python } = await both('thread-beside-main', 'thread_beside_main');
     // skein prints each line with one write, so its output is checked line by line. Python's
     // print writes its parts separately, so a thread's words can land inside the main thread's
@@ -61,30 +61,30 @@ describe('tutorial thread programs behave as python3 runs them', {
       assert.ok(lines.indexOf(main[0]!) < lines.indexOf(thread[9]!));
     };
     check(skein);
-    if (python) {
+    await t.test('python3 prints the same strings', PY, () => {
       // Each of these strings is one write in Python, so they survive interleaving whole.
       const text = python.join('\n');
       assert.equal(text.split('in thread:').length - 1, 10);
       assert.equal(text.split('in main').length - 1, 2);
-    }
+    });
   });
 
-  test('the current thread (主线程和子线程的关系)', async () => {
+  test('the current thread (主线程和子线程的关系)', async (t) => {
     const { skein, python } = await both('current-thread', 'current_thread');
     assert.deepEqual(normalize(skein), [
       '主线程 <_MainThread(MainThread, started N)>',
       'in 子线程 <Thread(Thread-1 (func), started N)>',
     ]);
-    if (python) assert.deepEqual(normalize(skein), normalize(python));
+    await t.test('python3 prints the same', PY, () => assert.deepEqual(normalize(skein), normalize(python)));
   });
 
-  test('a daemon process ends with the main code (守护进程)', async () => {
+  test('a daemon process ends with the main code (守护进程)', async (t) => {
     const { skein, python } = await both('daemon-process', 'daemon_process');
     assert.deepEqual(skein, ['主线程', 'in func1']);
-    if (python) assert.deepEqual(skein, python);
+    await t.test('python3 prints the same', PY, () => assert.deepEqual(skein, python));
   });
 
-  test('a daemon thread runs until the non-daemon threads end (守护线程)', async () => {
+  test('a daemon thread runs until the non-daemon threads end (守护线程)', async (t) => {
     const { skein, python } = await both('daemon-thread', 'daemon_thread');
     // func1 prints at 3 s; func2 every 0.5 s, and may print again between func1's line and the
     // exit: allow that race, as it exists in Python too.
@@ -101,19 +101,21 @@ describe('tutorial thread programs behave as python3 runs them', {
     // How often func2 printed before func1's line depends on how soon its thread started, which
     // a loaded machine delays: a count, not an outcome. The shape above is the outcome.
     shape(skein);
-    if (python) shape(python);
+    await t.test('python3 prints the same shape', PY, () => {
+      shape(python);
+    });
   });
 
-  test('Timer (定时器)', async () => {
+  test('Timer (定时器)', async (t) => {
     const { skein, python } = await both('timer', 'timer');
     assert.deepEqual(normalize(skein), [
       '<_MainThread(MainThread, started N)>',
       'in func <Timer(Thread-1, started N)>',
     ]);
-    if (python) assert.deepEqual(normalize(skein), normalize(python));
+    await t.test('python3 prints the same', PY, () => assert.deepEqual(normalize(skein), normalize(python)));
   });
 
-  test('threads are lightweight: 50 processes then 50 threads each print n**n, and both timings are reported (验证线程是轻量级的)', async () => {
+  test('threads are lightweight: 50 processes then 50 threads each print n**n, and both timings are reported (验证线程是轻量级的)', async (t) => {
     const { skein, python } = await both('lightweight', 'lightweight');
     const numbers = Array.from({ length: 50 }, (_, n) => String(BigInt(n) ** BigInt(n)));
     const check = (lines: string[]) => {
@@ -131,11 +133,11 @@ describe('tutorial thread programs behave as python3 runs them', {
     assert.ok(Number.isFinite(procs) && Number.isFinite(threads), `timings ${procs}s and ${threads}s`);
     // Python's forked children write to the shared pipe unsynchronized, which can split lines
     // there; compare only the shape: the same digits printed, and the two timings.
-    if (python) {
+    await t.test('python3 prints the same digits and two timings', PY, () => {
       const digits = (lines: string[]) =>
         [...lines.filter((l) => !l.startsWith('*')).join('')].sort().join('');
       assert.equal(digits(python), digits(skein));
       assert.equal(python.filter((l) => l.startsWith('*******')).length, 2);
-    }
+    });
   });
 });

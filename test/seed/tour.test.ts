@@ -4,15 +4,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { before, describe, test } from 'node:test';
-import { runNode } from '../helpers.ts';
+import { hasPython, NO_PYTHON, runNode } from '../helpers.ts';
 
-const hasPython = spawnSync('python3', ['--version']).status === 0;
-const python = (name: string) =>
-  hasPython
-    ? spawnSync('python3', ['-W', 'ignore', `test/seed/python/${name}.py`], { encoding: 'utf8' })
-        .stdout.trim()
-        .split('\n')
-    : undefined;
+/** Options of a test that compares with python3: skipped (and reported so) without it. */
+const PY = { skip: !hasPython() && NO_PYTHON };
+/** The lines python3 prints for test/seed/python/`name`.py (it must succeed). */
+const python = (name: string) => {
+  const r = spawnSync('python3', ['-W', 'ignore', `test/seed/python/${name}.py`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim().split('\n');
+};
 
 /** Section title (English part) → the lines its program printed. */
 const sections = new Map<string, string[]>();
@@ -72,10 +73,12 @@ describe('the tour', { timeout: 1_800_000 }, () => {
     assert.deepEqual(lines.slice(-2), ['主进程', 'pool processes used <= 4: true']);
   });
 
-  test('threads share data: 99, as python3 prints', () => {
+  test('threads share data: 99', () => {
     assert.deepEqual(out('Threads share data'), ['99']);
-    const py = python('data_sharing');
-    if (py) assert.deepEqual(out('Threads share data'), py);
+  });
+
+  test('threads share data: as python3 prints', PY, () => {
+    assert.deepEqual(out('Threads share data'), python('data_sharing'));
   });
 
   test('100 threads each take the lock to decrement n: exactly 0 (summarized in the tour)', () => {
@@ -152,11 +155,13 @@ describe('the tour', { timeout: 1_800_000 }, () => {
     assert.equal(lines.filter((l) => l === '*****').length, 3);
   });
 
-  test('queues print what python3 prints', () => {
+  test('queues print FIFO, LIFO and priority order', () => {
     const lines = out('Thread queues');
     assert.deepEqual(lines, ['2', '3', '5', '4', "(10, 'a')", "(20, 'a')", "(30, 'a')", "(30, 'b')"]);
-    const py = python('queues');
-    if (py) assert.deepEqual(lines, py);
+  });
+
+  test('queues print what python3 prints', PY, () => {
+    assert.deepEqual(out('Thread queues'), python('queues'));
   });
 
   test('ThreadPoolExecutor submit and map: every task runs, 主线程 last', () => {

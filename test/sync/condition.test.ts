@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Condition, Lock, RLock, Thread } from 'skein/threading';
-import { until } from './harness.ts';
+import { until } from '../helpers.ts';
 
 const T = { timeout: 600_000 };
 
@@ -21,7 +21,7 @@ describe('Condition', { timeout: 1_800_000 }, () => {
       args: [c],
     });
     t.start();
-    await until(() => c.nWaiting === 1, 120_000);
+    await until(() => c.nWaiting === 1, { what: 'one waiter' });
     // The waiter released both levels: we can take the lock.
     assert.equal(await c.acquire(5000), true);
     assert.deepEqual(c.waiters, [t.ident]);
@@ -50,7 +50,7 @@ describe('Condition', { timeout: 1_800_000 }, () => {
       t.start();
       return t;
     });
-    await until(() => c.nWaiting === 2, 120_000);
+    await until(() => c.nWaiting === 2, { what: 'two waiters' });
     await c.run(() => {
       items[0] = 2;
       c.notifyAll();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Event, Thread } from 'skein/threading';
-import { until } from './harness.ts';
+import { until } from '../helpers.ts';
 
 const T = { timeout: 600_000 };
 
@@ -13,7 +13,7 @@ describe('Event', { timeout: 1_800_000 }, () => {
       t.start();
       return t;
     });
-    await until(() => e.waiting === 3, 120_000);
+    await until(() => e.waiting === 3, { what: 'three waiters' });
     e.set();
     for (const t of threads) assert.equal(await t.result(), true);
   });

@@ -37,15 +37,6 @@ export function spawn<R>(
   return { result: () => p, inThread };
 }
 
-/** Polls `pred` (on timers, never blocking) until it holds; fails after `timeout` ms. */
-export async function until(pred: () => boolean, timeout = 120_000, what = 'condition'): Promise<void> {
-  const end = performance.now() + timeout;
-  while (!pred()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
-
 /** For `assert.throws`/`assert.rejects`: the error is an instance of `cls` with the given `code`. */
 export function isError(
   cls: abstract new (...args: never[]) => Error,

@@ -46,7 +46,7 @@ describe('RLock', { timeout: 1_800_000 }, () => {
       args: [r],
     });
     t.start();
-    const { until } = await import('./harness.ts');
+    const { until } = await import('../helpers.ts');
     await until(() => r.waiting === 1);
     r.release();
     assert.equal(r.locked(), true);

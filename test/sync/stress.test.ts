@@ -2,7 +2,7 @@
  * Randomized stress: many acquirers across threads and async tasks that time out and abort at
  * random. Afterwards each primitive must be exactly consistent: lock free, semaphore value back
  * to its initial value, no waiter recorded, and never more holders at once than allowed.
- * The seed is printed on failure (set STRESS_SEED to replay one).
+ * The seed is printed on failure (set SKEIN_SEED to replay one).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -16,6 +16,7 @@ import {
   SharedArray,
   Thread,
 } from 'skein/threading';
+import { SEED } from '../helpers.ts';
 
 const T = { timeout: 600_000 };
 const THREADS = 3;
@@ -98,7 +99,7 @@ const makers = {
 describe('stress: random timeouts and aborts across threads', { timeout: 1_800_000 }, () => {
   for (const [name, make] of Object.entries(makers)) {
     test(name, T, async () => {
-      const seed = Number(process.env.STRESS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+      const seed = SEED;
       try {
         const { prim, limit } = make();
         const stats = new SharedArray('int32', 5);
@@ -127,7 +128,7 @@ describe('stress: random timeouts and aborts across threads', { timeout: 1_800_0
           assert.equal(prim.owner, null);
         }
       } catch (e) {
-        console.error(`stress ${name} failed with STRESS_SEED=${seed}`);
+        console.error(`stress ${name} failed with SKEIN_SEED=${seed}`);
         throw e;
       }
     });
@@ -188,7 +189,7 @@ async function consumer(
 
 describe('stress: Condition with random timeouts and aborts', { timeout: 1_800_000 }, () => {
   test('every produced item is consumed exactly once; no waiter left', T, async () => {
-    const seed = Number(process.env.STRESS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const seed = SEED;
     try {
       const cond = new Condition(new Lock());
       const shared = new SharedArray('int32', 4);
@@ -217,7 +218,7 @@ describe('stress: Condition with random timeouts and aborts', { timeout: 1_800_0
       assert.deepEqual(cond.waiters, []);
       assert.equal(cond.locked(), false);
     } catch (e) {
-      console.error(`Condition stress failed with STRESS_SEED=${seed}`);
+      console.error(`Condition stress failed with SKEIN_SEED=${seed}`);
       throw e;
     }
   });
