@@ -1,6 +1,6 @@
 /**
  * What `ThreadPoolExecutor` and `ProcessPoolExecutor` share: the `Executor` face on the pool
- * engine (`core/pool/pool.ts`). The two differ only in the transport, the names and the
+ * engine (`core/pool/engine.ts`). The two differ only in the transport, the names and the
  * `Broken…` class — the smallest possible place, as CPython's queue variants.
  *
  * @module
@@ -10,7 +10,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { RuntimeError } from '../core/errors.js';
 import { checkOptions } from '../core/options.js';
 import type { PoolMetrics } from '../core/pool/metrics.js';
-import { checkWorkerCount, PoolEngine, type PoolTask } from '../core/pool/pool.js';
+import { checkWorkerCount, PoolEngine, type PoolTask } from '../core/pool/engine.js';
 import { encodeValue, type HandleTable } from '../core/serialize.js';
 import { type AnyFunction, toTaskSpec } from '../core/task.js';
 import { checkTimeout } from '../core/wait-options.js';
@@ -130,7 +130,7 @@ export abstract class PoolExecutorBase extends BaseExecutor {
       initShared: initargs.shared,
       maxTasksPerWorker: extra.maxTasksPerWorker,
       // A child process cannot tell which calls it never began when it dies by process.exit or
-      // a signal (threads can, see pool.ts), so it holds fewer at once: a crash fails at most
+      // a signal (threads can, see core/pool/engine.ts), so it holds fewer at once: a crash fails at most
       // this many besides the crashing one.
       pipeline: destination === 'process' ? PROCESS_PIPELINE : undefined,
       idleTimeout: idle,

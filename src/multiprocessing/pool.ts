@@ -6,7 +6,7 @@
  * ## Implementer's overview
  *
  * The face owns no dispatch: every task is a {@link UnitTask} handed to the pool engine
- * (`core/pool/pool.ts`), which queues, pipelines, batches and replaces dead workers. A unit is
+ * (`core/pool/engine.ts`), which queues, pipelines, batches and replaces dead workers. A unit is
  * either one call (`apply`, and `map` items with `chunksize` 1) or a `chunk` of items answered in
  * one reply (`map` with a larger chunksize, as CPython's `mapstar`). Every unit reports per-item
  * values and errors ({@link UnitResult}); `mapAsync` gathers them into one list, the imap
@@ -34,7 +34,7 @@ import { availableParallelism } from 'node:os';
 import { BrokenProcessPool, CancelledError, ValueError } from '../core/errors.js';
 import { checkOptions, positiveInt } from '../core/options.js';
 import type { PoolMetrics } from '../core/pool/metrics.js';
-import { checkWorkerCount, PoolEngine, type PoolTask } from '../core/pool/pool.js';
+import { checkWorkerCount, PoolEngine, type PoolTask } from '../core/pool/engine.js';
 import { encodeValue, type HandleTable } from '../core/serialize.js';
 import { type AnyFunction, type TaskSpec, toTaskSpec } from '../core/task.js';
 import type { Outcome } from '../core/worker-client.js';

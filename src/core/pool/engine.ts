@@ -53,6 +53,28 @@
  * **Fast path.** Thread workers reply on a port of their own and both sides spin briefly
  * (bounded, {@link SPIN_MS}) when a lone call is in flight — see `worker-client.ts`.
  *
+ * **Lifecycle.** The pool, as java.util.concurrent's `ThreadPoolExecutor` documents its own:
+ *
+ * ```
+ *  OPEN ──close()──► CLOSED ──last worker exited──► TERMINATED
+ *    │                 ▲
+ *    └──breakPool()────┴── BROKEN (closed, with brokenError): queued tasks fail, held ones finish
+ *  terminate(): CLOSED, then every worker killed (held tasks fail, queued ones are handed back)
+ * ```
+ *
+ * (`closed` and `brokenError` hold the state; TERMINATED is CLOSED with `slots` empty; OPEN starts
+ * its first worker on the first submit or `prestart`.) A worker's slot:
+ *
+ * ```
+ *  booting ──ready [+ initializer]──► ready ──idle timeout, maxTasksPerWorker, close(),──► retiring
+ *     │                                 │      a solo task stopped, BROKEN                   │
+ *     └──died: breaks the pool          └──died: replaced (a crash)          exited ◄─────────┘
+ * ```
+ *
+ * A slot leaves `slots` when its worker has exited. `ending` says the exit was meant (not a
+ * crash); `stopSent` that `stop` or `kill` went out (never twice); `solo` that a solo task holds
+ * it; `refd` whether it keeps the program alive.
+ *
  * **Initializer.** A worker runs the initializer before any task; a worker whose initializer
  * fails breaks the pool, as in Python: the queued tasks fail with the face's `Broken…` error and
  * later submissions throw it. A worker that dies while booting breaks the pool too (a worker that
