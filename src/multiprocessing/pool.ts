@@ -33,8 +33,8 @@
 import { availableParallelism } from 'node:os';
 import { BrokenProcessPool, CancelledError, ValueError } from '../core/errors.js';
 import { checkOptions, positiveInt } from '../core/options.js';
-import type { PoolMetrics } from '../core/pool/metrics.js';
 import { checkWorkerCount, PoolEngine, type PoolTask } from '../core/pool/engine.js';
+import type { PoolMetrics } from '../core/pool/metrics.js';
 import { encodeValue, type HandleTable } from '../core/serialize.js';
 import { type AnyFunction, type TaskSpec, toTaskSpec } from '../core/task.js';
 import type { Outcome } from '../core/worker-client.js';

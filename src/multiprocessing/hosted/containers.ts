@@ -14,8 +14,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { ValueError } from '../../core/errors.js';
 import { compareKeys } from '../../queue/priority-key.js';
 import { type CallCtx, type Hosted, Out, type Stored } from '../wire/server.js';
-
-export type DictKey = string | number | bigint | boolean | null | undefined;
+import { coerce, type DictKey } from '../wire/values.js';
 
 function checkKey(key: unknown): DictKey {
   const t = typeof key;
@@ -210,56 +209,6 @@ export class HostedNamespace implements Hosted {
   stored(): Iterable<Stored> {
     return this.attrs.values();
   }
-}
-
-const INT_CODES = new Set([
-  'b',
-  'B',
-  'h',
-  'H',
-  'i',
-  'I',
-  'l',
-  'L',
-  'int8',
-  'uint8',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-]);
-const BIG_CODES = new Set(['q', 'Q', 'bigint64', 'biguint64']);
-const FLOAT_CODES = new Set(['f', 'd', 'float32', 'float64']);
-const ALL_CODES = new Set([...INT_CODES, ...BIG_CODES, ...FLOAT_CODES, 'c', 'u', 'bool', '?']);
-
-/** Checks a typecode and converts a value to it (as ctypes would: ints truncate). */
-export function coerce(type: string, v: unknown): unknown {
-  if (INT_CODES.has(type)) {
-    if (typeof v !== 'number' && typeof v !== 'bigint')
-      throw new TypeError(`a number is required for type '${type}'`);
-    return Math.trunc(Number(v));
-  }
-  if (BIG_CODES.has(type)) {
-    if (typeof v === 'bigint') return v;
-    if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.trunc(v));
-    throw new TypeError(`a bigint is required for type '${type}'`);
-  }
-  if (FLOAT_CODES.has(type)) {
-    if (typeof v !== 'number' && typeof v !== 'bigint')
-      throw new TypeError(`a number is required for type '${type}'`);
-    return Number(v);
-  }
-  if (type === 'bool' || type === '?') return Boolean(v);
-  return v;
-}
-
-export function checkType(type: unknown): string {
-  if (typeof type !== 'string' || !ALL_CODES.has(type)) {
-    throw new TypeError(
-      `unknown typecode ${JSON.stringify(type)} (use 'i', 'd', 'q', 'int32', 'float64', …)`,
-    );
-  }
-  return type;
 }
 
 export class HostedValue implements Hosted {

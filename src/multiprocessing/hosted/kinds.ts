@@ -5,14 +5,8 @@
  * @module
  */
 import type { Kinds } from '../wire/server.js';
-import {
-  checkType,
-  HostedArray,
-  HostedDict,
-  HostedList,
-  HostedNamespace,
-  HostedValue,
-} from './containers.js';
+import { checkType } from '../wire/values.js';
+import { HostedArray, HostedDict, HostedList, HostedNamespace, HostedValue } from './containers.js';
 import { HostedBarrier, HostedCondition, HostedEvent, HostedLock, HostedSemaphore } from './locks.js';
 import { HostedPipe } from './pipe.js';
 import { HostedQueue } from './queue.js';

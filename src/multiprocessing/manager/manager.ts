@@ -37,13 +37,13 @@ import { checkOptions } from '../../core/options.js';
 import { encodeValue } from '../../core/serialize.js';
 import { checkTimeout } from '../../core/wait-options.js';
 import { answerValue } from '../connection.js';
-import { checkType, type DictKey } from '../hosted/containers.js';
 import type { JoinableQueue, Queue } from '../process-queue.js';
 import { managerQueue } from '../process-queue.js';
 import { toKey } from '../wire/auth.js';
 import { clientFor, type ServerRef } from '../wire/client.js';
 import type { KindSpec, PublishRequest } from '../wire/protocol.js';
 import { makeTempDir } from '../wire/temp-dir.js';
+import { checkType, type DictKey } from '../wire/values.js';
 import {
   type ArrayProxy,
   type BarrierProxy,

@@ -34,10 +34,10 @@ import {
 import { deadlockMode, deadlockTimeout } from '../../core/wait-table.js';
 import { answerValue, answerValueSync } from '../connection.js';
 import { currentProcess } from '../current.js';
-import type { DictKey } from '../hosted/containers.js';
 import { type Client, checkServerRef, clientFor, ownerToken, type ServerRef } from '../wire/client.js';
 import type { Anchor, CallRequest } from '../wire/protocol.js';
 import { requestSync } from '../wire/sync.js';
+import type { DictKey } from '../wire/values.js';
 
 const TAG = 'skein.ManagerProxy';
 

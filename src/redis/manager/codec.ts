@@ -18,7 +18,7 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import { encodeValue } from '../../core/serialize.js';
-import type { DictKey } from '../../multiprocessing/hosted/containers.js';
+import type { DictKey } from '../../multiprocessing/wire/values.js';
 
 /** Bytes of `value`. @throws TypeError naming the path of a part that is not data. */
 export function encode(value: unknown, path = 'value'): Buffer {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { DictKey } from '../../multiprocessing/hosted/containers.js';
+import type { DictKey } from '../../multiprocessing/wire/values.js';
 import { arr, type Ctx, defineOps, keyOf, type Spec } from './base.js';
 import { decode, encode, fieldKey, keyField } from './codec.js';
 import { RedisObject } from './object.js';

@@ -16,7 +16,6 @@
  * @module
  */
 
-import type { DictKey } from '../../multiprocessing/hosted/containers.js';
 import type {
   AsyncOps,
   BarrierOps,
@@ -37,6 +36,7 @@ import type {
   SyncTwins,
 } from '../../multiprocessing/manager/proxy.js';
 import type { JoinableQueue } from '../../multiprocessing/process-queue.js';
+import type { DictKey } from '../../multiprocessing/wire/values.js';
 import type { RedisBarrier } from './barrier.js';
 import type { RedisCondition } from './condition.js';
 import type { RedisDict } from './dict.js';

@@ -36,7 +36,7 @@ import { fromEnvelope } from '../../core/error-transport.js';
 import { ShutDown } from '../../core/errors.js';
 import { blockingCall } from '../../core/sync-call.js';
 import { checkTimeout } from '../../core/wait-options.js';
-import type { DictKey } from '../../multiprocessing/hosted/containers.js';
+import type { DictKey } from '../../multiprocessing/wire/values.js';
 import { RedisBarrier } from './barrier.js';
 import { type Ctx, checkLease, checkName, clientKey, type Kind, keyOf, OPS, type Spec } from './base.js';
 import { RedisCondition } from './condition.js';
